@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Supacs.Core.Hosting;
+
+namespace Supacs.Auth;
+
+/// <summary>The Auth module's public surface: register with AddSupacsAuth, mount with MapSupacsAuth.</summary>
+public static class SupacsAuthExtensions
+{
+    public const string DefaultPrefix = "/auth/v1";
+
+    /// <summary>Registers the Auth module's services (its ISchemaContributor, options, per-project state).</summary>
+    public static IServiceCollection AddSupacsAuth(this IServiceCollection services) =>
+        services.AddSingleton(new SupacsModule("auth", DefaultPrefix));
+
+    /// <summary>Maps the Auth endpoints under <paramref name="prefix"/>.</summary>
+    public static RouteGroupBuilder MapSupacsAuth(this IEndpointRouteBuilder endpoints, string prefix = DefaultPrefix) =>
+        endpoints.MapGroup(prefix);
+}

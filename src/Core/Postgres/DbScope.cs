@@ -1,0 +1,148 @@
+using Npgsql;
+using Supacs.Core.Requests;
+
+namespace Supacs.Core.Postgres;
+
+/// <summary>
+/// One transaction on behalf of one caller. Before any of the caller's SQL it sets, in the same round
+/// trip as the first statement, the role and the <c>request.*</c> settings RLS policies read — exactly
+/// what PostgREST sets, so policies written for Supabase behave the same. Dispose rolls back unless committed.
+/// </summary>
+public sealed class DbScope : IAsyncDisposable
+{
+    private const string SettingsSql =
+        "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), " +
+        "set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $4, true), " +
+        "set_config('request.method', $5, true), set_config('request.path', $6, true), " +
+        "set_config('request.headers', $7, true), set_config('request.cookies', $8, true)";
+
+    private readonly DbScopeSettings _settings;
+    private bool _settingsSent;
+    private bool _completed;
+
+    private DbScope(NpgsqlConnection connection, NpgsqlTransaction transaction, DbScopeSettings settings)
+    {
+        Connection = connection;
+        Transaction = transaction;
+        _settings = settings;
+    }
+
+    public NpgsqlConnection Connection { get; }
+    public NpgsqlTransaction Transaction { get; }
+    public RequestIdentity Identity => _settings.Identity;
+
+    /// <summary>Opens a pooled connection and begins the transaction; settings go out with the first statement.</summary>
+    public static async Task<DbScope> BeginAsync(NpgsqlDataSource dataSource, DbScopeSettings settings,
+        System.Data.IsolationLevel isolation = System.Data.IsolationLevel.ReadCommitted, CancellationToken ct = default)
+    {
+        var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var tx = await connection.BeginTransactionAsync(isolation, ct).ConfigureAwait(false);
+            return new DbScope(connection, tx, settings);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A batch whose first command applies the settings when they have not been sent yet. Read its
+    /// results with <see cref="ExecuteReaderAsync"/>, which steps past the settings row.
+    /// </summary>
+    public NpgsqlBatch CreateBatch()
+    {
+        var batch = new NpgsqlBatch(Connection, Transaction);
+        if (!_settingsSent) batch.BatchCommands.Add(CreateSettingsCommand());
+        return batch;
+    }
+
+    public async Task<NpgsqlDataReader> ExecuteReaderAsync(NpgsqlBatch batch, CancellationToken ct = default)
+    {
+        var includesSettings = !_settingsSent && batch.BatchCommands.Count > 0 && batch.BatchCommands[0].CommandText == SettingsSql;
+        var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        if (includesSettings)
+        {
+            _settingsSent = true;
+            await reader.NextResultAsync(ct).ConfigureAwait(false);
+        }
+        return reader;
+    }
+
+    /// <summary>Sends the settings now (pipelined with BEGIN) when a caller wants plain commands.</summary>
+    public async ValueTask EnsureSettingsAsync(CancellationToken ct = default)
+    {
+        if (_settingsSent) return;
+        await using var cmd = new NpgsqlCommand(SettingsSql, Connection, Transaction);
+        AddSettingsParameters(cmd.Parameters);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        _settingsSent = true;
+    }
+
+    /// <summary>A command in this scope; settings are applied first if needed.</summary>
+    public async ValueTask<NpgsqlCommand> CreateCommandAsync(string sql, CancellationToken ct = default)
+    {
+        await EnsureSettingsAsync(ct).ConfigureAwait(false);
+        return new NpgsqlCommand(sql, Connection, Transaction);
+    }
+
+    /// <summary>Switches to another role inside this transaction (e.g. service_role for a privileged step).</summary>
+    public async ValueTask SetRoleAsync(string role, CancellationToken ct = default)
+    {
+        await EnsureSettingsAsync(ct).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand("SELECT set_config('role', $1, true)", Connection, Transaction);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = role });
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    public async Task CommitAsync(CancellationToken ct = default)
+    {
+        _completed = true;
+        await Transaction.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    public async Task RollbackAsync(CancellationToken ct = default)
+    {
+        _completed = true;
+        await Transaction.RollbackAsync(ct).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_completed && Connection.State == System.Data.ConnectionState.Open)
+                await Transaction.RollbackAsync().ConfigureAwait(false);
+        }
+        catch (NpgsqlException) { }
+        catch (InvalidOperationException) { }
+        await Transaction.DisposeAsync().ConfigureAwait(false);
+        await Connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private NpgsqlBatchCommand CreateSettingsCommand()
+    {
+        var cmd = new NpgsqlBatchCommand(SettingsSql);
+        AddSettingsParameters(cmd.Parameters);
+        return cmd;
+    }
+
+    private void AddSettingsParameters(NpgsqlParameterCollection parameters)
+    {
+        var s = _settings;
+        parameters.Add(new NpgsqlParameter { Value = s.Identity.Role });
+        parameters.Add(new NpgsqlParameter { Value = s.Identity.ClaimsJson });
+        parameters.Add(new NpgsqlParameter { Value = s.Identity.Subject ?? "" });
+        parameters.Add(new NpgsqlParameter { Value = s.Identity.Role });
+        parameters.Add(new NpgsqlParameter { Value = s.Method ?? "" });
+        parameters.Add(new NpgsqlParameter { Value = s.Path ?? "" });
+        parameters.Add(new NpgsqlParameter { Value = s.HeadersJson ?? "{}" });
+        parameters.Add(new NpgsqlParameter { Value = s.CookiesJson ?? "{}" });
+    }
+}
+
+/// <summary>What a <see cref="DbScope"/> sets before the caller's SQL.</summary>
+public sealed record DbScopeSettings(RequestIdentity Identity, string? Method = null, string? Path = null,
+    string? HeadersJson = null, string? CookiesJson = null);

@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Supacs.Core.Hosting;
+
+namespace Supacs.Functions;
+
+/// <summary>The Functions module's public surface: register with AddSupacsFunctions, mount with MapSupacsFunctions.</summary>
+public static class SupacsFunctionsExtensions
+{
+    public const string DefaultPrefix = "/functions/v1";
+
+    /// <summary>Registers the Functions module's services (its ISchemaContributor, options, per-project state).</summary>
+    public static IServiceCollection AddSupacsFunctions(this IServiceCollection services) =>
+        services.AddSingleton(new SupacsModule("functions", DefaultPrefix));
+
+    /// <summary>Maps the Functions endpoints under <paramref name="prefix"/>.</summary>
+    public static RouteGroupBuilder MapSupacsFunctions(this IEndpointRouteBuilder endpoints, string prefix = DefaultPrefix) =>
+        endpoints.MapGroup(prefix);
+}

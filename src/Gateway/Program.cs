@@ -1,0 +1,3 @@
+using Supacs.Gateway.Cli;
+
+return await SupacsCli.RunAsync(args).ConfigureAwait(false);
