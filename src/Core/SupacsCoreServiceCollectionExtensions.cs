@@ -20,7 +20,8 @@ public static class SupacsCoreServiceCollectionExtensions
         return services.AddSupacsCore(project);
     }
 
-    public static IServiceCollection AddSupacsCore(this IServiceCollection services, SupacsProject project)
+    /// <param name="manageDatabase">False when the caller supplies a ready database (tests, embedding hosts).</param>
+    public static IServiceCollection AddSupacsCore(this IServiceCollection services, SupacsProject project, bool manageDatabase = true)
     {
         var registry = new ProjectRegistry();
         registry.Add(project);
@@ -28,7 +29,7 @@ public static class SupacsCoreServiceCollectionExtensions
         services.AddSingleton(project.Options);
         services.TryAddSingleton<StartupReporter>();
         services.AddSingleton<ProjectStarter>();
-        services.AddHostedService<ProjectHostedService>();
+        if (manageDatabase) services.AddHostedService<ProjectHostedService>();
         services.AddMetrics();
         services.AddSingleton<SupacsMetrics>();
         services.AddSingleton<PrometheusExporter>();
