@@ -67,7 +67,7 @@ public class RestFixture : DatabaseFixture, IAsyncLifetime
         CREATE FUNCTION public.numbers(n int) RETURNS SETOF int LANGUAGE sql IMMUTABLE AS 'SELECT generate_series(1, n)';
         CREATE FUNCTION public.do_nothing() RETURNS void LANGUAGE sql VOLATILE AS '';
         CREATE FUNCTION public.add_tag(name text) RETURNS int LANGUAGE sql VOLATILE AS 'INSERT INTO public.tags(name) VALUES (name) RETURNING id';
-        CREATE FUNCTION public.echo(payload json) RETURNS json LANGUAGE sql IMMUTABLE AS 'SELECT payload';
+        CREATE FUNCTION public.echo(json) RETURNS json LANGUAGE sql IMMUTABLE AS 'SELECT $1';
         CREATE FUNCTION public.whoami() RETURNS text LANGUAGE sql STABLE AS $$SELECT current_user || ':' || coalesce(auth.uid()::text, '')$$;
         CREATE FUNCTION public.greet(name text, greeting text DEFAULT 'Hello') RETURNS text LANGUAGE sql IMMUTABLE AS $$SELECT greeting || ' ' || name$$;
         CREATE FUNCTION public.sum_all(VARIADIC nums int[]) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT sum(x)::int FROM unnest(nums) x';
