@@ -18,6 +18,7 @@ public static class SupacsRealtimeExtensions
     {
         services.AddSingleton(new SupacsModule("realtime", DefaultPrefix));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISchemaContributor, RealtimeSchema>());
+        services.AddHostedService<RealtimeLifetime>();
         return services;
     }
 

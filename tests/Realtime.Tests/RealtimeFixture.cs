@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Supacs.Realtime;
 using Supacs.Testing;
 
@@ -21,7 +23,13 @@ public class RealtimeFixture : DatabaseFixture, IAsyncLifetime
     protected override async Task InitializeDatabaseAsync(TestDatabase database)
     {
         await SetUpAsync(database);
-        _host = await SupacsTestHost.StartAsync(database, s => s.AddSupacsRealtime(), app => app.MapSupacsRealtime(), ConfigToml);
+        _host = await SupacsTestHost.StartAsync(database, s =>
+        {
+            s.AddSupacsRealtime();
+            // REALTIME_TEST_LOG=1 shows the module's logs when debugging a test.
+            if (Environment.GetEnvironmentVariable("REALTIME_TEST_LOG") == "1")
+                s.AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug));
+        }, app => app.MapSupacsRealtime(), ConfigToml);
     }
 
     protected virtual Task SetUpAsync(TestDatabase database) => Task.CompletedTask;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Supacs.Core.Projects;
 using Supacs.Realtime.Channels;
@@ -54,7 +55,10 @@ internal static class WebSocketEndpoint
         {
             using var ws = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
             using var socket = new RealtimeSocket(ws, version, hub, auth.Identity!, token, loggers.CreateLogger<RealtimeSocket>());
-            await socket.RunAsync(context.RequestAborted).ConfigureAwait(false);
+            // Sockets end when the host stops, so shutdown never waits on open websockets.
+            var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+            await socket.RunAsync(linked.Token).ConfigureAwait(false);
         }
         finally
         {

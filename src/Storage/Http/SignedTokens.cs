@@ -33,6 +33,9 @@ internal static class SignedTokens
         var result = await project.Keys.ValidateAsync(token).ConfigureAwait(false);
         if (!result.IsValid)
             throw result.Failure == JwtFailure.Expired ? StorageError.ExpiredToken() : StorageError.InvalidJwt(StorageRequest.JwtMessage(result.Failure));
+        // JwtKeys allows 30 s of clock skew; upstream's verifier allows none for URL tokens.
+        if (result.Claims.TryGetProperty("exp", out var exp) && exp.TryGetInt64(out var e) && e <= DateTimeOffset.UtcNow.ToUnixTimeSeconds())
+            throw StorageError.ExpiredToken();
         if (Json.String(result.Claims, "url") != url)
             throw new StorageError("400", "InvalidSignature", "The url do not match the signature", "InvalidSignature");
         return result.Claims;
