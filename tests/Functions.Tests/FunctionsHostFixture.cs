@@ -1,4 +1,6 @@
 using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Supacs.Functions;
 using Supacs.Testing;
 
@@ -15,6 +17,7 @@ public abstract class FunctionsHostFixture : DatabaseFixture, IAsyncLifetime
     public string ProjectDir { get; } = Path.Combine(Path.GetTempPath(), "supacs-fn-" + Guid.NewGuid().ToString("N")[..12]);
     public SupacsTestHost Host => _host ?? throw new InvalidOperationException("Host not started.");
     public HttpClient Client => Host.Client;
+    public LogSink Logs { get; } = new();
 
     protected virtual string ConfigToml => "";
 
@@ -32,7 +35,11 @@ public abstract class FunctionsHostFixture : DatabaseFixture, IAsyncLifetime
         Directory.CreateDirectory(Path.Combine(ProjectDir, "supabase", "functions"));
         WriteFunctions();
         Write("config.toml", ConfigToml);
-        _host = await SupacsTestHost.StartAsync(database, s => s.AddSupacsFunctions(), app => app.MapSupacsFunctions(),
+        _host = await SupacsTestHost.StartAsync(database, s =>
+            {
+                s.AddSupacsFunctions();
+                s.AddLogging(b => b.AddProvider(Logs));
+            }, app => app.MapSupacsFunctions(),
             projectDir: ProjectDir).ConfigureAwait(false);
     }
 

@@ -99,7 +99,7 @@ internal static class InvokeFunction
         }
         catch (FunctionThrewException e)
         {
-            FunctionsLog.WorkerError(services.Logger, name, e.Message); Console.Error.WriteLine("DBG " + e);
+            FunctionsLog.WorkerError(services.Logger, name, e.Message);
             if (context.Response.HasStarted) context.Abort();
             else await FunctionErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, FunctionErrors.WorkerError, "WORKER_ERROR").ConfigureAwait(false);
         }

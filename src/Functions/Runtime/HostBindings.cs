@@ -397,10 +397,11 @@ internal sealed class HostBindings : IDisposable
                 var body = await s.BodyAsync().ConfigureAwait(false);
                 using var ms = new MemoryStream();
                 await body.CopyToAsync(ms, s.Cancel.Token).ConfigureAwait(false);
+                var bytes = ms.ToArray();
                 _loop.Complete(() =>
                 {
                     CloseStream(id);
-                    promise.Resolve(Bytes(ms.GetBuffer().AsSpan(0, (int)ms.Length)));
+                    promise.Resolve(Bytes(bytes));
                 });
             }
             catch (Exception e)
