@@ -1,7 +1,11 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Supacs.Auth.Endpoints;
+using Supacs.Auth.Endpoints.Admin;
+using Supacs.Auth.Schema;
 using Supacs.Core.Hosting;
+using Supacs.Core.Postgres;
 
 namespace Supacs.Auth;
 
@@ -11,10 +15,30 @@ public static class SupacsAuthExtensions
     public const string DefaultPrefix = "/auth/v1";
 
     /// <summary>Registers the Auth module's services (its ISchemaContributor, options, per-project state).</summary>
-    public static IServiceCollection AddSupacsAuth(this IServiceCollection services) =>
+    public static IServiceCollection AddSupacsAuth(this IServiceCollection services)
+    {
         services.AddSingleton(new SupacsModule("auth", DefaultPrefix));
+        services.AddSingleton<ISchemaContributor, AuthSchemaContributor>();
+        return services;
+    }
 
     /// <summary>Maps the Auth endpoints under <paramref name="prefix"/>.</summary>
-    public static RouteGroupBuilder MapSupacsAuth(this IEndpointRouteBuilder endpoints, string prefix = DefaultPrefix) =>
-        endpoints.MapGroup(prefix);
+    public static RouteGroupBuilder MapSupacsAuth(this IEndpointRouteBuilder endpoints, string prefix = DefaultPrefix)
+    {
+        var group = endpoints.MapGroup(prefix);
+        Health.Map(group);
+        Settings.Map(group);
+        Signup.Map(group);
+        Token.Map(group);
+        GetUser.Map(group);
+        UpdateUser.Map(group);
+        Logout.Map(group);
+        Verify.Map(group);
+        Otp.Map(group);
+        Recover.Map(group);
+        Resend.Map(group);
+        Reauthenticate.Map(group);
+        AdminUsers.Map(group);
+        return group;
+    }
 }

@@ -2,6 +2,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Supacs.Core.Hosting;
+using Supacs.Core.Postgres;
+using Supacs.Storage.Endpoints.Buckets;
+using Supacs.Storage.Endpoints.Objects;
+using Supacs.Storage.Schema;
 
 namespace Supacs.Storage;
 
@@ -11,10 +15,41 @@ public static class SupacsStorageExtensions
     public const string DefaultPrefix = "/storage/v1";
 
     /// <summary>Registers the Storage module's services (its ISchemaContributor, options, per-project state).</summary>
-    public static IServiceCollection AddSupacsStorage(this IServiceCollection services) =>
+    public static IServiceCollection AddSupacsStorage(this IServiceCollection services)
+    {
         services.AddSingleton(new SupacsModule("storage", DefaultPrefix));
+        services.AddSingleton<ISchemaContributor, StorageSchema>();
+        return services;
+    }
+
+    /// <summary>The storage schema's migrations, for hosts and tests that migrate a database themselves.</summary>
+    public static ISchemaContributor SchemaContributor() => new StorageSchema();
 
     /// <summary>Maps the Storage endpoints under <paramref name="prefix"/>.</summary>
-    public static RouteGroupBuilder MapSupacsStorage(this IEndpointRouteBuilder endpoints, string prefix = DefaultPrefix) =>
-        endpoints.MapGroup(prefix);
+    public static RouteGroupBuilder MapSupacsStorage(this IEndpointRouteBuilder endpoints, string prefix = DefaultPrefix)
+    {
+        var g = endpoints.MapGroup(prefix);
+        ListBuckets.Map(g);
+        GetBucket.Map(g);
+        CreateBucket.Map(g);
+        UpdateBucket.Map(g);
+        DeleteBucket.Map(g);
+        EmptyBucket.Map(g);
+
+        UploadObject.Map(g);
+        DownloadObject.Map(g);
+        ObjectInfo.Map(g);
+        ListObjects.Map(g);
+        ListObjectsV2.Map(g);
+        MoveObject.Map(g);
+        CopyObject.Map(g);
+        DeleteObject.Map(g);
+        DeleteObjects.Map(g);
+        SignUrl.Map(g);
+        SignUrls.Map(g);
+        DownloadSigned.Map(g);
+        SignUploadUrl.Map(g);
+        UploadToSignedUrl.Map(g);
+        return g;
+    }
 }

@@ -31,7 +31,7 @@ public sealed class TestPostgres
     public static Task<TestPostgres> SharedAsync() => SharedInstance.Value;
 
     public string ConnectionString(string database) =>
-        new NpgsqlConnectionStringBuilder(Cluster.ConnectionString(database)) { Pooling = true, MaxPoolSize = 20 }.ConnectionString;
+        new NpgsqlConnectionStringBuilder(Cluster.ConnectionString(database)) { Pooling = true, MaxPoolSize = 20, PersistSecurityInfo = true }.ConnectionString;
 
     /// <summary>A new database cloned from <paramref name="template"/> (the bootstrapped base by default).</summary>
     public async Task<TestDatabase> CreateDatabaseAsync(string template = BaseTemplate, CancellationToken ct = default)

@@ -32,7 +32,7 @@ public sealed class ProjectConfig
         }
         catch (TomlException e)
         {
-            throw new ConfigException($"{path ?? "config.toml"}:{e.Line + 1}: malformed TOML: {FirstLine(e.Message)}", e);
+            throw new ConfigException($"{path ?? "config.toml"}:{e.Line}: malformed TOML: {FirstLine(e.Message)}", e);
         }
     }
 

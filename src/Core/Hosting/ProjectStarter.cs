@@ -71,6 +71,8 @@ public sealed class ProjectStarter(IEnumerable<ISchemaContributor> contributors,
             var builder = PostgresUrl.Parse(url);
             builder.ApplicationName = "supacs-admin";
             builder.MaxPoolSize = 10;
+            // Keep the password in DataSource.ConnectionString: replication and maintenance connections derive from it.
+            builder.PersistSecurityInfo = true;
             project.SetState(ProjectState.WaitingForDatabase, $"waiting for {PostgresUrl.Redact(builder)}");
             var ds = NpgsqlDataSource.Create(builder.ConnectionString);
             await WaitForDatabaseAsync(ds, builder, ct).ConfigureAwait(false);
@@ -85,7 +87,12 @@ public sealed class ProjectStarter(IEnumerable<ISchemaContributor> contributors,
         await cluster.InitIfNeededAsync(progress, ct).ConfigureAwait(false);
         progress("Starting PostgreSQL...");
         await cluster.StartAsync(ct).ConfigureAwait(false);
-        var adminBuilder = new NpgsqlConnectionStringBuilder(cluster.ConnectionString()) { ApplicationName = "supacs-admin", MaxPoolSize = 10 };
+        var adminBuilder = new NpgsqlConnectionStringBuilder(cluster.ConnectionString())
+        {
+            ApplicationName = "supacs-admin",
+            MaxPoolSize = 10,
+            PersistSecurityInfo = true,
+        };
         return (NpgsqlDataSource.Create(adminBuilder.ConnectionString), cluster.Url(), cluster, cluster.Password);
     }
 
@@ -159,6 +166,8 @@ public sealed class ProjectStarter(IEnumerable<ISchemaContributor> contributors,
             MaxAutoPrepare = 128,
             AutoPrepareMinUsages = 2,
             NoResetOnClose = true,
+            // PostgREST passes DETAIL through in error bodies; Npgsql redacts it unless asked.
+            IncludeErrorDetail = true,
         };
         return NpgsqlDataSource.Create(b.ConnectionString);
     }

@@ -85,16 +85,19 @@ public sealed class JwtKeys
         _ => JwtFailure.Malformed,
     };
 
-    /// <summary>An API key like Supabase's: role claim, issuer, issued now, valid ten years.</summary>
+    /// <summary>
+    /// An API key like Supabase's: role claim, issuer, fixed iat/exp. Fixed times make the key a pure function of
+    /// the secret, so every process (server, <c>supacs status</c>, a second node) derives the same key.
+    /// </summary>
     private string CreateApiKey(string role)
     {
-        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        const long issuedAt = 1_700_000_000;
         var payload = JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["iss"] = Issuer,
             ["role"] = role,
-            ["iat"] = now,
-            ["exp"] = now + (10L * 365 * 24 * 3600),
+            ["iat"] = issuedAt,
+            ["exp"] = issuedAt + (20L * 365 * 24 * 3600),
         });
         return SignPayload(payload);
     }

@@ -39,6 +39,12 @@ public sealed partial class PostgresBinaries
 
     private static IEnumerable<string> CandidateDirs()
     {
+        // SUPACS_PG_BIN pins one folder (several PostgreSQL versions installed, or a custom build).
+        if (Environment.GetEnvironmentVariable("SUPACS_PG_BIN") is { Length: > 0 } pinned)
+        {
+            yield return pinned;
+            yield break;
+        }
         var path = Environment.GetEnvironmentVariable("PATH") ?? "";
         foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {

@@ -3,6 +3,9 @@ namespace Supacs.Core.Postgres;
 /// <summary>Small helpers over SQL source text: statement splitting and error positions.</summary>
 public static class SqlText
 {
+    /// <summary>1-based line of a 0-based offset in a script.</summary>
+    public static int LineAtOffset(string sql, int offset) => LineOf(sql, offset + 1);
+
     /// <summary>1-based line of a 1-based character position as PostgreSQL reports it (0 when unknown).</summary>
     public static int LineOf(string sql, int position)
     {
@@ -17,9 +20,12 @@ public static class SqlText
     /// Splits a script into statements on top-level semicolons, honouring quotes, quoted identifiers,
     /// dollar quotes, and line and block comments — as the Supabase CLI records them.
     /// </summary>
-    public static IReadOnlyList<string> SplitStatements(string sql)
+    public static IReadOnlyList<string> SplitStatements(string sql) => SplitWithOffsets(sql).Select(s => s.Text).ToList();
+
+    /// <summary>As <see cref="SplitStatements"/>, with each statement's 0-based start offset in the script.</summary>
+    public static IReadOnlyList<(string Text, int Offset)> SplitWithOffsets(string sql)
     {
-        var statements = new List<string>();
+        var statements = new List<(string Text, int Offset)>();
         var start = 0;
         var i = 0;
         while (i < sql.Length)
@@ -45,7 +51,7 @@ public static class SqlText
             }
             else if (c == ';')
             {
-                Add(statements, sql[start..i]);
+                Add(statements, sql, start, i);
                 start = ++i;
             }
             else
@@ -53,14 +59,16 @@ public static class SqlText
                 i++;
             }
         }
-        Add(statements, sql[start..]);
+        Add(statements, sql, start, sql.Length);
         return statements;
     }
 
-    private static void Add(List<string> list, string statement)
+    private static void Add(List<(string, int)> list, string sql, int start, int end)
     {
-        var trimmed = statement.Trim();
-        if (trimmed.Length > 0 && !IsOnlyComments(trimmed)) list.Add(trimmed);
+        while (start < end && char.IsWhiteSpace(sql[start])) start++;
+        while (end > start && char.IsWhiteSpace(sql[end - 1])) end--;
+        var text = sql[start..end];
+        if (text.Length > 0 && !IsOnlyComments(text)) list.Add((text, start));
     }
 
     private static bool IsOnlyComments(string s)

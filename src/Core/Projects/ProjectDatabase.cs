@@ -19,7 +19,7 @@ public sealed class ProjectDatabase(NpgsqlDataSource admin, NpgsqlDataSource api
     /// <summary>The embedded cluster, when Supacs runs its own.</summary>
     public EmbeddedCluster? Cluster { get; } = cluster;
 
-    /// <summary>Admin connection string (for replication connections, which need their own).</summary>
+    /// <summary>Admin connection string, password included (for replication connections, which need their own).</summary>
     public string AdminConnectionString => Admin.ConnectionString;
 
     public async ValueTask DisposeAsync()

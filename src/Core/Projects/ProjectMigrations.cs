@@ -47,8 +47,7 @@ public static class ProjectMigrations
             await using var tx = await admin.BeginTransactionAsync(ct).ConfigureAwait(false);
             try
             {
-                await using (var cmd = new NpgsqlCommand(sql, admin, tx) { CommandTimeout = 0 })
-                    await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                await ScriptRunner.RunAsync(admin, tx, sql, ct).ConfigureAwait(false);
                 await using (var record = new NpgsqlCommand(
                     "INSERT INTO supabase_migrations.schema_migrations (version, statements, name) VALUES (@v, @s, @n)", admin, tx))
                 {
@@ -59,9 +58,9 @@ public static class ProjectMigrations
                 }
                 await tx.CommitAsync(ct).ConfigureAwait(false);
             }
-            catch (PostgresException e)
+            catch (ScriptException e)
             {
-                throw new SupacsStartupException($"Migration {relative} failed at line {SqlText.LineOf(sql, e.Position)}: ERROR: {e.MessageText} (SQLSTATE {e.SqlState})", e);
+                throw new SupacsStartupException($"Migration {relative} failed at line {e.Line}: ERROR: {e.Error.MessageText} (SQLSTATE {e.Error.SqlState})", e);
             }
             done.Add(Path.GetFileName(file));
         }
@@ -84,8 +83,7 @@ public static class ProjectMigrations
         await using var tx = await admin.BeginTransactionAsync(ct).ConfigureAwait(false);
         try
         {
-            await using (var cmd = new NpgsqlCommand(sql, admin, tx) { CommandTimeout = 0 })
-                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await ScriptRunner.RunAsync(admin, tx, sql, ct).ConfigureAwait(false);
             await using (var record = new NpgsqlCommand("INSERT INTO supabase_migrations.seed_files (path, hash) VALUES (@p, @h)", admin, tx))
             {
                 record.Parameters.AddWithValue("p", relative);
@@ -94,9 +92,9 @@ public static class ProjectMigrations
             }
             await tx.CommitAsync(ct).ConfigureAwait(false);
         }
-        catch (PostgresException e)
+        catch (ScriptException e)
         {
-            throw new SupacsStartupException($"Seed {relative} failed at line {SqlText.LineOf(sql, e.Position)}: ERROR: {e.MessageText} (SQLSTATE {e.SqlState})", e);
+            throw new SupacsStartupException($"Seed {relative} failed at line {e.Line}: ERROR: {e.Error.MessageText} (SQLSTATE {e.Error.SqlState})", e);
         }
         return true;
     }

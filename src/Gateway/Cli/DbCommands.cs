@@ -43,6 +43,7 @@ internal static class DbCommands
         command.SetAction(async (result, ct) =>
         {
             var options = common.Resolve(result);
+            ClusterLocator.EnsureWritable(options.DataDir);
             if (InstanceLock.IsHeld(options.DataDir))
                 throw new SupacsStartupException("Stop the running supacs before db reset (it holds this data dir).");
             using var instanceLock = InstanceLock.Acquire(options.DataDir);

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using Supacs.Core;
+using Supacs.Core.Hosting;
+using Supacs.Core.Postgres;
 using Supacs.Gateway.Hosting;
 
 namespace Supacs.Gateway.Cli;
@@ -17,12 +19,20 @@ internal static class StartCommand
         command.SetAction(async (result, ct) =>
         {
             var options = common.Resolve(result);
+            // Cheap checks first, so each common mistake is one clear line before anything starts.
             EnsurePortFree(options);
+            ClusterLocator.EnsureWritable(options.DataDir);
+            if (options.DbUrl is null) PostgresBinaries.Locate();
             using var instanceLock = InstanceLock.Acquire(options.DataDir);
             var app = GatewayHost.Build(options, Console.Out);
             try
             {
                 await app.RunAsync(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (Environment.ExitCode != 0)
+            {
+                // Start-up failed in the background and stopped the host while Kestrel was binding; the
+                // reporter already printed the cause.
             }
             catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {

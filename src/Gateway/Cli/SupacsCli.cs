@@ -20,9 +20,10 @@ public static class SupacsCli
         root.Add(db);
         try
         {
-            return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+            // Our own handler below prints start-up failures as one line; System.CommandLine's would print a stack trace.
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
         }
-        catch (SupacsStartupException e)
+        catch (Exception e) when (e is SupacsStartupException or Core.Config.ConfigException)
         {
             await Console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
             return 1;

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Supacs.Core.Hosting;
 using Supacs.Core.Projects;
 
@@ -17,7 +18,7 @@ internal static class HealthEndpoint
             var body = new Dictionary<string, object?>
             {
                 ["status"] = ready ? "ok" : "starting",
-                ["database"] = project.State.ToString().ToLowerInvariant(),
+                ["database"] = JsonNamingPolicy.SnakeCaseLower.ConvertName(project.State.ToString()),
                 ["modules"] = moduleStates,
             };
             if (project.StateMessage is { } message) body["message"] = message;

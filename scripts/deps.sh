@@ -1,0 +1,46 @@
+# Sourced by ./run, ./test and bench/run: installs what a fresh machine lacks. Every step is idempotent.
+
+say() { printf '%s\n' "$*" >&2; }
+
+# PostgreSQL >= 15 server binaries (Debian's postgresql-15). Installed with apt when we are root.
+ensure_postgres() {
+  local dir
+  for dir in /usr/lib/postgresql/*/bin; do
+    local v; v=$(basename "$(dirname "$dir")")
+    if [ -x "$dir/initdb" ] && [ "${v%%.*}" -ge 15 ] 2>/dev/null; then return 0; fi
+  done
+  if [ "$(id -u)" -ne 0 ]; then
+    say "PostgreSQL 15+ is not installed. Run as root: apt-get install -y postgresql-15 postgresql-contrib"
+    return 1
+  fi
+  say "Installing PostgreSQL 15 with apt..."
+  # Supacs runs its own clusters: do not let the package create and start a default one.
+  mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/supacs.conf
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq postgresql-15 postgresql-contrib >/dev/null
+}
+
+ensure_dotnet() {
+  if ! command -v dotnet >/dev/null 2>&1; then
+    say "The .NET 10 SDK is required (dotnet on PATH)."
+    return 1
+  fi
+  export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+}
+
+# compat-tests/node_modules, reinstalled only when package-lock.json changed.
+ensure_node_modules() {
+  if ! command -v npm >/dev/null 2>&1; then
+    say "Node.js and npm are required for the compat tests."
+    return 1
+  fi
+  local stamp=compat-tests/node_modules/.supacs-lock-hash
+  local hash; hash=$(sha256sum compat-tests/package-lock.json | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
+    say "Installing compat-test packages (npm ci)..."
+    (cd compat-tests && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || return 1
+    echo "$hash" > "$stamp"
+  fi
+}

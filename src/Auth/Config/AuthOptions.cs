@@ -1,0 +1,100 @@
+namespace Supacs.Auth.Config;
+
+/// <summary>
+/// GoTrue's settings for one project, with GoTrue's (or the Supabase CLI's, where apps rely on them) defaults.
+/// Filled by <see cref="AuthOptionsBinder"/> from <c>[auth]</c> of config.toml and the <c>GOTRUE_*</c> environment.
+/// </summary>
+internal sealed class AuthOptions
+{
+    /// <summary>SITE_URL: default redirect target and base of email links' redirect.</summary>
+    public string SiteUrl { get; set; } = "http://127.0.0.1:3000";
+
+    /// <summary>URI_ALLOW_LIST: extra redirect URLs (globs) accepted in redirect_to.</summary>
+    public IReadOnlyList<string> AdditionalRedirectUrls { get; set; } = [];
+
+    /// <summary>API_EXTERNAL_URL: the public base of this API, e.g. http://127.0.0.1:54321/auth/v1.</summary>
+    public string ApiExternalUrl { get; set; } = "http://127.0.0.1:54321/auth/v1";
+
+    /// <summary>JWT_EXP in seconds.</summary>
+    public long JwtExpiry { get; set; } = 3600;
+
+    /// <summary>JWT_AUD.</summary>
+    public string JwtAud { get; set; } = "authenticated";
+
+    /// <summary>JWT_DEFAULT_GROUP_NAME: role of new users.</summary>
+    public string JwtDefaultGroup { get; set; } = "authenticated";
+
+    /// <summary>JWT_ADMIN_ROLES.</summary>
+    public IReadOnlyList<string> JwtAdminRoles { get; set; } = ["service_role", "supabase_admin"];
+
+    /// <summary>JWT_ISSUER; omitted from tokens when empty. The CLI sets it to the API URL.</summary>
+    public string JwtIssuer { get; set; } = "http://127.0.0.1:54321/auth/v1";
+
+    /// <summary>DISABLE_SIGNUP (config.toml: enable_signup = false).</summary>
+    public bool DisableSignup { get; set; }
+
+    /// <summary>EXTERNAL_EMAIL_ENABLED ([auth.email] enable_signup).</summary>
+    public bool EmailEnabled { get; set; } = true;
+
+    /// <summary>EXTERNAL_PHONE_ENABLED ([auth.sms] enable_signup).</summary>
+    public bool PhoneEnabled { get; set; }
+
+    /// <summary>EXTERNAL_ANONYMOUS_USERS_ENABLED (enable_anonymous_sign_ins).</summary>
+    public bool AnonymousUsersEnabled { get; set; }
+
+    /// <summary>MAILER_AUTOCONFIRM (config.toml: [auth.email] enable_confirmations = false, the CLI default).</summary>
+    public bool MailerAutoconfirm { get; set; } = true;
+
+    /// <summary>SMS_AUTOCONFIRM ([auth.sms] enable_confirmations = false).</summary>
+    public bool SmsAutoconfirm { get; set; } = true;
+
+    /// <summary>MAILER_SECURE_EMAIL_CHANGE_ENABLED ([auth.email] double_confirm_changes).</summary>
+    public bool SecureEmailChange { get; set; } = true;
+
+    /// <summary>SMTP_MAX_FREQUENCY: minimum time between two emails to one user.</summary>
+    public TimeSpan EmailMaxFrequency { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>MAILER_OTP_EXP in seconds.</summary>
+    public long MailerOtpExpiry { get; set; } = 86400;
+
+    /// <summary>MAILER_OTP_LENGTH.</summary>
+    public int MailerOtpLength { get; set; } = 6;
+
+    /// <summary>SECURITY_REFRESH_TOKEN_ROTATION_ENABLED.</summary>
+    public bool RefreshTokenRotation { get; set; } = true;
+
+    /// <summary>SECURITY_REFRESH_TOKEN_REUSE_INTERVAL in seconds (GoTrue 0, the CLI 10).</summary>
+    public long RefreshTokenReuseInterval { get; set; } = 10;
+
+    /// <summary>SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION.</summary>
+    public bool UpdatePasswordRequireReauthentication { get; set; }
+
+    /// <summary>PASSWORD_MIN_LENGTH.</summary>
+    public int PasswordMinLength { get; set; } = 6;
+
+    /// <summary>PASSWORD_REQUIRED_CHARACTERS: ':'-separated character sets, one of each must appear.</summary>
+    public IReadOnlyList<string> PasswordRequiredCharacters { get; set; } = [];
+
+    /// <summary>MFA_MAX_ENROLLED_FACTORS.</summary>
+    public int MfaMaxEnrolledFactors { get; set; } = 10;
+
+    /// <summary>SMTP peer; mail is not sent when <see cref="SmtpHost"/> is empty.</summary>
+    public string SmtpHost { get; set; } = "";
+    public int SmtpPort { get; set; } = 587;
+    public string SmtpUser { get; set; } = "";
+    public string SmtpPass { get; set; } = "";
+    public string SmtpAdminEmail { get; set; } = "admin@email.com";
+    public string SmtpSenderName { get; set; } = "";
+
+    /// <summary>MAILER_SUBJECTS_* / [auth.email.template.NAME] subject, by template name (confirmation, invite, recovery, magic_link, email_change, reauthentication).</summary>
+    public Dictionary<string, string> MailSubjects { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Template bodies loaded from [auth.email.template.NAME] content_path.</summary>
+    public Dictionary<string, string> MailTemplates { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>SMS_TEST_OTP: phone → fixed OTP.</summary>
+    public Dictionary<string, string> SmsTestOtp { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Whether the caller's role may use the admin API.</summary>
+    public bool IsAdminRole(string? role) => role is not null && JwtAdminRoles.Contains(role, StringComparer.Ordinal);
+}

@@ -1,0 +1,154 @@
+using System.Globalization;
+using Supacs.Core.Config;
+using Supacs.Core.Projects;
+
+namespace Supacs.Auth.Config;
+
+/// <summary>
+/// The one place where Auth's settings are read: config.toml's <c>[auth]</c> first, then the <c>GOTRUE_*</c>
+/// environment (which wins, as it does for GoTrue itself). To add a setting: add a property with its default
+/// to <see cref="AuthOptions"/>, then read both its config.toml key and its GOTRUE_ name here.
+/// </summary>
+internal static class AuthOptionsBinder
+{
+    public static AuthOptions Bind(SupacsProject project, Func<string, string?> env)
+    {
+        var o = new AuthOptions { ApiExternalUrl = project.Options.PublicUrl + "/auth/v1" };
+        o.JwtIssuer = o.ApiExternalUrl;
+        BindToml(o, project.Config, project.ProjectDir);
+        BindEnv(o, env);
+        return o;
+    }
+
+    public static void BindToml(AuthOptions o, ProjectConfig config, string? projectDir)
+    {
+        var auth = config.Section("auth");
+        if (auth.GetString("site_url") is { Length: > 0 } site) o.SiteUrl = site;
+        if (auth.GetStringArray("additional_redirect_urls") is { Count: > 0 } urls) o.AdditionalRedirectUrls = urls;
+        if (auth.GetLong("jwt_expiry") is { } exp) o.JwtExpiry = exp;
+        if (auth.GetString("jwt_issuer") is { Length: > 0 } iss) o.JwtIssuer = iss;
+        if (auth.GetBool("enable_signup") is { } signup) o.DisableSignup = !signup;
+        if (auth.GetBool("enable_anonymous_sign_ins") is { } anon) o.AnonymousUsersEnabled = anon;
+        if (auth.GetBool("enable_refresh_token_rotation") is { } rot) o.RefreshTokenRotation = rot;
+        if (auth.GetLong("refresh_token_reuse_interval") is { } reuse) o.RefreshTokenReuseInterval = reuse;
+        if (auth.GetLong("minimum_password_length") is { } min) o.PasswordMinLength = (int)min;
+        if (auth.GetString("password_requirements") is { Length: > 0 } req) o.PasswordRequiredCharacters = PasswordRequirementSets(req);
+
+        var email = auth.Section("email");
+        if (email.GetBool("enable_signup") is { } emailSignup) o.EmailEnabled = emailSignup;
+        if (email.GetBool("enable_confirmations") is { } confirm) o.MailerAutoconfirm = !confirm;
+        if (email.GetBool("double_confirm_changes") is { } dbl) o.SecureEmailChange = dbl;
+        if (email.GetString("max_frequency") is { Length: > 0 } freq) o.EmailMaxFrequency = ParseDuration(freq);
+        if (email.GetLong("otp_length") is { } otpLen) o.MailerOtpLength = (int)otpLen;
+        if (email.GetLong("otp_expiry") is { } otpExp) o.MailerOtpExpiry = otpExp;
+        if (auth.Section("security").GetBool("update_password_require_reauthentication") is { } reauth)
+            o.UpdatePasswordRequireReauthentication = reauth;
+        if (email.GetBool("secure_password_change") is { } securePw) o.UpdatePasswordRequireReauthentication = securePw;
+
+        var smtp = email.Section("smtp");
+        if (smtp.Exists && smtp.GetBool("enabled") != false)
+        {
+            if (smtp.GetString("host") is { Length: > 0 } host) o.SmtpHost = host;
+            if (smtp.GetLong("port") is { } port) o.SmtpPort = (int)port;
+            if (smtp.GetString("user") is { } user) o.SmtpUser = user;
+            if (smtp.GetString("pass") is { } pass) o.SmtpPass = pass;
+            if (smtp.GetString("admin_email") is { Length: > 0 } admin) o.SmtpAdminEmail = admin;
+            if (smtp.GetString("sender_name") is { } sender) o.SmtpSenderName = sender;
+        }
+        foreach (var (name, template) in email.Section("template").Children())
+        {
+            if (template.GetString("subject") is { Length: > 0 } subject) o.MailSubjects[name] = subject;
+            if (template.GetString("content_path") is { Length: > 0 } path)
+            {
+                var full = Path.IsPathRooted(path) || projectDir is null ? path : Path.Combine(projectDir, path);
+                if (!File.Exists(full) && projectDir is not null) full = Path.Combine(projectDir, "supabase", path);
+                if (File.Exists(full)) o.MailTemplates[name] = File.ReadAllText(full);
+            }
+        }
+
+        var sms = auth.Section("sms");
+        if (sms.GetBool("enable_signup") is { } smsSignup) o.PhoneEnabled = smsSignup;
+        if (sms.GetBool("enable_confirmations") is { } smsConfirm) o.SmsAutoconfirm = !smsConfirm;
+        foreach (var key in sms.Section("test_otp").Keys)
+            if (sms.Section("test_otp").GetString(key) is { } otp) o.SmsTestOtp[key.TrimStart('+')] = otp;
+
+        if (auth.Section("mfa").GetLong("max_enrolled_factors") is { } maxFactors) o.MfaMaxEnrolledFactors = (int)maxFactors;
+    }
+
+    public static void BindEnv(AuthOptions o, Func<string, string?> env)
+    {
+        string? G(string name) => env("GOTRUE_" + name) is { Length: > 0 } v ? v : null;
+        static bool B(string v) => v is "1" or "true" or "TRUE" or "True";
+
+        if (env("API_EXTERNAL_URL") is { Length: > 0 } api) o.ApiExternalUrl = api.TrimEnd('/');
+        if (G("SITE_URL") is { } site) o.SiteUrl = site;
+        if (G("URI_ALLOW_LIST") is { } allow) o.AdditionalRedirectUrls = allow.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (G("DISABLE_SIGNUP") is { } ds) o.DisableSignup = B(ds);
+        if (G("JWT_EXP") is { } exp) o.JwtExpiry = long.Parse(exp, CultureInfo.InvariantCulture);
+        if (G("JWT_AUD") is { } aud) o.JwtAud = aud;
+        if (G("JWT_DEFAULT_GROUP_NAME") is { } group) o.JwtDefaultGroup = group;
+        if (G("JWT_ADMIN_ROLES") is { } roles) o.JwtAdminRoles = roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (env("GOTRUE_JWT_ISSUER") is { } iss) o.JwtIssuer = iss;
+        if (G("EXTERNAL_EMAIL_ENABLED") is { } ee) o.EmailEnabled = B(ee);
+        if (G("EXTERNAL_PHONE_ENABLED") is { } pe) o.PhoneEnabled = B(pe);
+        if (G("EXTERNAL_ANONYMOUS_USERS_ENABLED") is { } an) o.AnonymousUsersEnabled = B(an);
+        if (G("MAILER_AUTOCONFIRM") is { } ac) o.MailerAutoconfirm = B(ac);
+        if (G("SMS_AUTOCONFIRM") is { } sac) o.SmsAutoconfirm = B(sac);
+        if (G("MAILER_SECURE_EMAIL_CHANGE_ENABLED") is { } sec) o.SecureEmailChange = B(sec);
+        if (G("MAILER_OTP_EXP") is { } otpExp) o.MailerOtpExpiry = long.Parse(otpExp, CultureInfo.InvariantCulture);
+        if (G("MAILER_OTP_LENGTH") is { } otpLen) o.MailerOtpLength = int.Parse(otpLen, CultureInfo.InvariantCulture);
+        if (G("SMTP_MAX_FREQUENCY") is { } freq) o.EmailMaxFrequency = ParseDuration(freq);
+        if (G("SMTP_HOST") is { } host) o.SmtpHost = host;
+        if (G("SMTP_PORT") is { } port) o.SmtpPort = int.Parse(port, CultureInfo.InvariantCulture);
+        if (G("SMTP_USER") is { } user) o.SmtpUser = user;
+        if (G("SMTP_PASS") is { } pass) o.SmtpPass = pass;
+        if (G("SMTP_ADMIN_EMAIL") is { } adminEmail) o.SmtpAdminEmail = adminEmail;
+        if (G("SMTP_SENDER_NAME") is { } sender) o.SmtpSenderName = sender;
+        foreach (var name in new[] { "confirmation", "invite", "recovery", "magic_link", "email_change", "reauthentication" })
+            if (G("MAILER_SUBJECTS_" + name.Replace("_", "", StringComparison.Ordinal).ToUpperInvariant()) is { } subject) o.MailSubjects[name] = subject;
+        if (G("SECURITY_REFRESH_TOKEN_ROTATION_ENABLED") is { } rot) o.RefreshTokenRotation = B(rot);
+        if (G("SECURITY_REFRESH_TOKEN_REUSE_INTERVAL") is { } reuse) o.RefreshTokenReuseInterval = long.Parse(reuse, CultureInfo.InvariantCulture);
+        if (G("SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION") is { } rr) o.UpdatePasswordRequireReauthentication = B(rr);
+        if (G("PASSWORD_MIN_LENGTH") is { } min) o.PasswordMinLength = int.Parse(min, CultureInfo.InvariantCulture);
+        if (G("PASSWORD_REQUIRED_CHARACTERS") is { } chars) o.PasswordRequiredCharacters = chars.Split(':', StringSplitOptions.RemoveEmptyEntries);
+        if (G("MFA_MAX_ENROLLED_FACTORS") is { } mf) o.MfaMaxEnrolledFactors = int.Parse(mf, CultureInfo.InvariantCulture);
+        if (G("SMS_TEST_OTP") is { } testOtp)
+            foreach (var pair in testOtp.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                if (pair.Split(':', 2) is [var phone, var code]) o.SmsTestOtp[phone.TrimStart('+')] = code;
+    }
+
+    /// <summary>The CLI's password_requirements names mapped to GoTrue's character sets.</summary>
+    private static string[] PasswordRequirementSets(string name) => name switch
+    {
+        "letters_digits" => ["abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789"],
+        "lower_upper_letters_digits" => ["abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789"],
+        "lower_upper_letters_digits_symbols" => ["abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789", "!@#$%^&*()_+-=[]{};'\\:\"|<>?,./`~"],
+        _ => [],
+    };
+
+    /// <summary>Go-style durations as the CLI writes them ("1s", "60s", "5m", "1h"); a bare number is seconds.</summary>
+    public static TimeSpan ParseDuration(string s)
+    {
+        s = s.Trim();
+        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var secs)) return TimeSpan.FromSeconds(secs);
+        var total = TimeSpan.Zero;
+        var i = 0;
+        while (i < s.Length)
+        {
+            var start = i;
+            while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] == '.')) i++;
+            var number = double.Parse(s[start..i], CultureInfo.InvariantCulture);
+            var unitStart = i;
+            while (i < s.Length && char.IsAsciiLetter(s[i])) i++;
+            total += s[unitStart..i] switch
+            {
+                "ms" => TimeSpan.FromMilliseconds(number),
+                "s" => TimeSpan.FromSeconds(number),
+                "m" => TimeSpan.FromMinutes(number),
+                "h" => TimeSpan.FromHours(number),
+                _ => throw new FormatException($"bad duration '{s}'"),
+            };
+        }
+        return total;
+    }
+}

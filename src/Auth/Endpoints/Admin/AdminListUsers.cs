@@ -1,0 +1,41 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Routing;
+using Supacs.Auth.Http;
+using Supacs.Auth.Sessions;
+using Supacs.Auth.Users;
+
+namespace Supacs.Auth.Endpoints.Admin;
+
+/// <summary>GET /admin/users?page&amp;per_page&amp;filter → {users, aud} with X-Total-Count and Link headers.</summary>
+internal static class AdminListUsers
+{
+    public static void Map(IEndpointRouteBuilder group) => group.MapAuth("GET", "/admin/users", async req =>
+    {
+        await Authentication.RequireAdminAsync(req).ConfigureAwait(false);
+        var page = AdminUsers.IntQuery(req, "page", 1);
+        var perPage = Math.Min(AdminUsers.IntQuery(req, "per_page", 50), 1000);
+        var filter = req.Query("filter") is { Length: > 0 } f ? f : null;
+        await using var conn = await req.Db.OpenConnectionAsync(req.Aborted).ConfigureAwait(false);
+        var total = await UserStore.CountAsync(conn, req.Options.JwtAud, filter, req.Aborted).ConfigureAwait(false);
+        var users = await UserStore.ListAsync(conn, req.Options.JwtAud, filter, page, perPage, req.Aborted).ConfigureAwait(false);
+
+        var headers = req.Http.Response.Headers;
+        headers["X-Total-Count"] = total.ToString(CultureInfo.InvariantCulture);
+        var last = Math.Max(1, (int)Math.Ceiling(total / (double)perPage));
+        var path = req.Http.Request.PathBase + req.Http.Request.Path;
+        var links = new List<string>();
+        if (page < last) links.Add($"<{path}?page={page + 1}&per_page={perPage}>; rel=\"next\"");
+        links.Add($"<{path}?page={last}&per_page={perPage}>; rel=\"last\"");
+        headers["Link"] = string.Join(", ", links);
+
+        await JsonResponse.WriteAsync(req.Http, 200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("users");
+            foreach (var u in users) UserJson.Write(w, u);
+            w.WriteEndArray();
+            w.WriteString("aud", req.Options.JwtAud);
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
+    });
+}

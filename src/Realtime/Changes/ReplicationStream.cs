@@ -1,0 +1,220 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Npgsql.Replication;
+using Npgsql.Replication.PgOutput;
+using Npgsql.Replication.PgOutput.Messages;
+
+namespace Supacs.Realtime.Changes;
+
+/// <summary>
+/// Streams the publication <c>supabase_realtime</c> with pgoutput from one temporary logical slot per database,
+/// turning each committed transaction into a <see cref="CommittedTransaction"/>. <see cref="Live"/> completes once the
+/// slot exists: from then on every commit is retained for us, so a subscriber registered before it is never missed.
+/// </summary>
+internal sealed partial class ReplicationStream(string adminConnectionString, NpgsqlDataSource admin, ILogger logger) : IAsyncDisposable
+{
+    public const string Publication = "supabase_realtime";
+
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Dictionary<uint, RelationInfo> _relations = [];
+    private TaskCompletionSource _live = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _loop;
+
+    public Channel<CommittedTransaction> Transactions { get; } = Channel.CreateUnbounded<CommittedTransaction>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
+    /// <summary>Completes when the slot is created and streaming (again, after a reconnect).</summary>
+    public Task Live => Volatile.Read(ref _live).Task;
+
+    public void Start() => _loop ??= Task.Run(() => RunAsync(_stop.Token));
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await StreamAsync(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Log.StreamFailed(logger, e);
+                if (Live.IsCompleted) Volatile.Write(ref _live, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task StreamAsync(CancellationToken ct)
+    {
+        await using var conn = new LogicalReplicationConnection(adminConnectionString);
+        await conn.Open(ct).ConfigureAwait(false);
+        var slotName = "supacs_realtime_" + Guid.NewGuid().ToString("N")[..16];
+        var slot = await conn.CreatePgOutputReplicationSlot(slotName, temporarySlot: true, slotSnapshotInitMode: LogicalSlotSnapshotInitMode.NoExport, cancellationToken: ct).ConfigureAwait(false);
+        _relations.Clear();
+        Log.SlotCreated(logger, slotName);
+        Volatile.Read(ref _live).TrySetResult();
+
+        var changes = new List<RowChange>();
+        var options = new PgOutputReplicationOptions(Publication, PgOutputProtocolVersion.V1);
+        await foreach (var message in conn.StartReplication(slot, options, ct).ConfigureAwait(false))
+        {
+            switch (message)
+            {
+                case BeginMessage:
+                    changes.Clear();
+                    break;
+                case RelationMessage rel:
+                    _relations[rel.RelationId] = await ResolveAsync(rel, ct).ConfigureAwait(false);
+                    break;
+                case InsertMessage ins:
+                {
+                    var (values, missing) = await ReadAsync(ins.NewRow, ct).ConfigureAwait(false);
+                    changes.Add(new RowChange(_relations[ins.Relation.RelationId], "INSERT", values, missing, null, null));
+                    break;
+                }
+                case UpdateMessage upd:
+                {
+                    string?[]? old = null;
+                    bool[]? oldMissing = null;
+                    var relation = _relations[upd.Relation.RelationId];
+                    if (upd is FullUpdateMessage full) (old, oldMissing) = await ReadAsync(full.OldRow, ct).ConfigureAwait(false);
+                    else if (upd is IndexUpdateMessage key) (old, oldMissing) = await ReadAsync(key.Key, ct).ConfigureAwait(false);
+                    var (values, missing) = await ReadAsync(upd.NewRow, ct).ConfigureAwait(false);
+                    // Without an old row, the old identity is the primary key of the new row (REPLICA IDENTITY DEFAULT).
+                    if (old is null) (old, oldMissing) = KeyOnly(relation, values);
+                    BackfillToast(values, missing, old, oldMissing!);
+                    changes.Add(new RowChange(relation, "UPDATE", values, missing, old, oldMissing));
+                    break;
+                }
+                case DeleteMessage del:
+                {
+                    string?[]? old = null;
+                    bool[]? oldMissing = null;
+                    if (del is FullDeleteMessage full) (old, oldMissing) = await ReadAsync(full.OldRow, ct).ConfigureAwait(false);
+                    else if (del is KeyDeleteMessage key) (old, oldMissing) = await ReadAsync(key.Key, ct).ConfigureAwait(false);
+                    changes.Add(new RowChange(_relations[del.Relation.RelationId], "DELETE", null, null, old, oldMissing));
+                    break;
+                }
+                case CommitMessage commit:
+                    if (changes.Count > 0)
+                    {
+                        await Transactions.Writer.WriteAsync(new CommittedTransaction(commit.TransactionCommitTimestamp, [.. changes]), ct).ConfigureAwait(false);
+                        changes.Clear();
+                    }
+                    conn.SetReplicationStatus(commit.TransactionEndLsn);
+                    break;
+            }
+        }
+    }
+
+    private static (string?[], bool[]) KeyOnly(RelationInfo relation, string?[] row)
+    {
+        var values = new string?[row.Length];
+        var missing = new bool[row.Length];
+        Array.Fill(missing, true);
+        foreach (var k in relation.PrimaryKey)
+        {
+            values[k] = row[k];
+            missing[k] = false;
+        }
+        return (values, missing);
+    }
+
+    private static void BackfillToast(string?[] values, bool[] missing, string?[] old, bool[] oldMissing)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!missing[i] || i >= old.Length || oldMissing[i]) continue;
+            values[i] = old[i];
+            missing[i] = false;
+        }
+    }
+
+    private static async Task<(string?[] Values, bool[] Missing)> ReadAsync(ReplicationTuple tuple, CancellationToken ct)
+    {
+        var values = new string?[tuple.NumColumns];
+        var missing = new bool[tuple.NumColumns];
+        var i = 0;
+        await foreach (var value in tuple.ConfigureAwait(false))
+        {
+            if (value.IsUnchangedToastedValue) missing[i] = true;
+            else if (!value.IsDBNull)
+            {
+                using var reader = value.GetTextReader();
+                values[i] = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
+            }
+            i++;
+        }
+        return (values, missing);
+    }
+
+    private async Task<RelationInfo> ResolveAsync(RelationMessage rel, CancellationToken ct)
+    {
+        var oids = rel.Columns.Select(c => (long)c.DataTypeId).ToArray();
+        var mods = rel.Columns.Select(c => c.TypeModifier).ToArray();
+        var columns = new ColumnInfo[oids.Length];
+        await using (var cmd = admin.CreateCommand(
+            "SELECT o.i::int, t.typname::text, format_type(o.oid, o.mod) FROM unnest($1::int8[]::oid[], $2::int[]) WITH ORDINALITY o(oid, mod, i) JOIN pg_type t ON t.oid = o.oid"))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = oids });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = mods });
+            await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var i = reader.GetInt32(0) - 1;
+                columns[i] = new ColumnInfo(rel.Columns[i].ColumnName, reader.GetString(1), reader.GetString(2));
+            }
+        }
+        for (var i = 0; i < columns.Length; i++) columns[i] ??= new ColumnInfo(rel.Columns[i].ColumnName, "unknown", "text");
+        var pk = new List<int>();
+        await using (var cmd = admin.CreateCommand(
+            "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = $1::int8::oid AND i.indisprimary"))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = (long)rel.RelationId });
+            await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var name = reader.GetString(0);
+                var index = Array.FindIndex(columns, c => c.Name == name);
+                if (index >= 0) pk.Add(index);
+            }
+        }
+        return new RelationInfo(rel.RelationId, rel.Namespace, rel.RelationName, columns, pk);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) { }
+        }
+        _stop.Dispose();
+        Transactions.Writer.TryComplete();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Realtime: replication stream failed; reconnecting")]
+        public static partial void StreamFailed(ILogger logger, Exception error);
+
+        [LoggerMessage(EventId = 3102, Level = LogLevel.Debug, Message = "Realtime: replication slot {Slot} created")]
+        public static partial void SlotCreated(ILogger logger, string slot);
+    }
+}

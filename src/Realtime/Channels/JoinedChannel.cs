@@ -1,0 +1,43 @@
+using Supacs.Core.Requests;
+using Supacs.Realtime.Sockets;
+
+namespace Supacs.Realtime.Channels;
+
+/// <summary>One channel joined on one socket: its topic, join_ref, config and the identity it acts as.</summary>
+internal sealed class JoinedChannel(RealtimeSocket socket, string topic, string joinRef, ChannelConfig config, RequestIdentity identity, long expiresAt)
+{
+    private const string Prefix = "realtime:";
+
+    public RealtimeSocket Socket { get; } = socket;
+
+    /// <summary>The full topic as on the wire (<c>realtime:room1</c>).</summary>
+    public string Topic { get; } = topic;
+
+    /// <summary>The topic without its <c>realtime:</c> prefix, as policies (<c>realtime.topic()</c>) and system messages see it.</summary>
+    public string SubTopic { get; } = topic[Prefix.Length..];
+
+    public string JoinRef { get; } = joinRef;
+    public ChannelConfig Config { get; } = config;
+
+    /// <summary>Public and private channels of the same name never share messages.</summary>
+    public string GroupKey => (Config.Private ? "private:" : "public:") + SubTopic;
+
+    public RequestIdentity Identity { get; set; } = identity;
+    public long ExpiresAt { get; set; } = expiresAt;
+
+    /// <summary>Presence state and diffs are pushed only once enabled (by config or by the first track).</summary>
+    public bool PresenceEnabled { get; set; } = config.PresenceEnabled;
+
+    /// <summary>The presence key: the configured one, else a fresh UUID (upstream uses a UUIDv1).</summary>
+    public string PresenceKey { get; } = config.PresenceKey.Length > 0 ? config.PresenceKey : Guid.NewGuid().ToString();
+
+    private int _closed;
+
+    /// <summary>True once the channel is left or its socket closes.</summary>
+    public bool Closed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>Marks the channel closed; true for the one caller that closed it.</summary>
+    public bool TryClose() => Interlocked.Exchange(ref _closed, 1) == 0;
+
+    public static bool IsRealtimeTopic(string topic) => topic.StartsWith(Prefix, StringComparison.Ordinal);
+}

@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Supacs.Core.Projects;
+using Supacs.Realtime.Changes;
+
+namespace Supacs.Realtime.Channels;
+
+/// <summary>
+/// A project's Realtime state on this node (held in <c>project.Feature</c>): the topic groups with their
+/// members and presence, the socket count, and the postgres-changes pipeline.
+/// </summary>
+internal sealed class RealtimeHub : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, TopicGroup> _groups = new(StringComparer.Ordinal);
+    private readonly Lock _membership = new();
+    private int _sockets;
+
+    public RealtimeHub(SupacsProject project, ILoggerFactory loggers)
+    {
+        Project = project;
+        Options = RealtimeOptions.From(project.Config);
+        Changes = new PostgresChanges(project, loggers.CreateLogger<PostgresChanges>());
+    }
+
+    public SupacsProject Project { get; }
+    public RealtimeOptions Options { get; }
+    public PostgresChanges Changes { get; }
+    public int SocketCount => Volatile.Read(ref _sockets);
+
+    public static RealtimeHub For(SupacsProject project, ILoggerFactory loggers) =>
+        project.Feature(p => new RealtimeHub(p, loggers));
+
+    /// <summary>Counts a new socket; false when the project is at <c>max_concurrent_users</c>.</summary>
+    public bool TryAddSocket()
+    {
+        if (Interlocked.Increment(ref _sockets) <= Options.MaxConcurrentUsers) return true;
+        Interlocked.Decrement(ref _sockets);
+        return false;
+    }
+
+    public void RemoveSocket() => Interlocked.Decrement(ref _sockets);
+
+    public TopicGroup? Group(string key) => _groups.TryGetValue(key, out var g) ? g : null;
+
+    public TopicGroup Join(JoinedChannel channel)
+    {
+        lock (_membership)
+        {
+            var group = _groups.GetOrAdd(channel.GroupKey, k => new TopicGroup(k));
+            group.Add(channel);
+            return group;
+        }
+    }
+
+    /// <summary>Removes the channel from its topic and tells the others if it had presence.</summary>
+    public void Leave(JoinedChannel channel)
+    {
+        byte[]? leaveDiff;
+        TopicGroup? group;
+        lock (_membership)
+        {
+            if (!_groups.TryGetValue(channel.GroupKey, out group)) return;
+            if (group.Remove(channel, out leaveDiff) == 0) _groups.TryRemove(channel.GroupKey, out _);
+        }
+        if (leaveDiff is not null) group.SendPresenceDiff(leaveDiff);
+    }
+
+    public ValueTask DisposeAsync() => Changes.DisposeAsync();
+}

@@ -1,0 +1,53 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.IdentityModel.Tokens;
+using Supacs.Core.Keys;
+using Supacs.Core.Requests;
+
+namespace Supacs.Realtime.Channels;
+
+/// <summary>Realtime's JWT rules: a valid signature, and both <c>role</c> and <c>exp</c> present, with upstream's messages.</summary>
+internal static class RealtimeToken
+{
+    public readonly record struct Result(RequestIdentity? Identity, string? Error, long ExpiresAt)
+    {
+        public bool IsValid => Identity is not null;
+    }
+
+    public static async Task<Result> ValidateAsync(JwtKeys keys, string? token)
+    {
+        if (string.IsNullOrEmpty(token)) return new Result(null, "Token is missing", 0);
+        var validation = await keys.ValidateAsync(token).ConfigureAwait(false);
+        if (!validation.IsValid)
+        {
+            return validation.Failure switch
+            {
+                JwtFailure.Expired => new Result(null, $"Token has expired {SecondsSinceExpiry(token)} seconds ago", 0),
+                JwtFailure.InvalidSignature => new Result(null, "Signature error", 0),
+                JwtFailure.NotYetValid => new Result(null, "Token is not valid yet", 0),
+                _ => new Result(null, "The token provided is not a valid JWT", 0),
+            };
+        }
+        var claims = validation.Claims;
+        if (!claims.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String ||
+            !claims.TryGetProperty("exp", out var exp) || exp.ValueKind != JsonValueKind.Number)
+            return new Result(null, "Fields `role` and `exp` are required in JWT", 0);
+        var identity = new RequestIdentity(role.GetString()!, validation.ClaimsJson!, claims, token);
+        return new Result(identity, null, (long)exp.GetDouble());
+    }
+
+    private static long SecondsSinceExpiry(string token)
+    {
+        try
+        {
+            var parts = token.Split('.');
+            using var doc = JsonDocument.Parse(Encoding.UTF8.GetString(Base64UrlEncoder.DecodeBytes(parts[1])));
+            var exp = (long)doc.RootElement.GetProperty("exp").GetDouble();
+            return Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - exp);
+        }
+        catch (Exception e) when (e is FormatException or JsonException or KeyNotFoundException or IndexOutOfRangeException or ArgumentException)
+        {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Supacs.Core.Projects;
+using Supacs.Realtime.Channels;
+using Supacs.Realtime.Protocol;
+using Supacs.Realtime.Sockets;
+
+namespace Supacs.Realtime.Endpoints;
+
+/// <summary><c>GET /realtime/v1/websocket</c>: the Phoenix socket (vsn 1.0.0 or 2.0.0), authorised by the apikey JWT.</summary>
+internal static class WebSocketEndpoint
+{
+    public static void Map(IEndpointRouteBuilder group) => group.Map("/websocket", HandleAsync);
+
+    private static async Task HandleAsync(HttpContext context)
+    {
+        var project = context.GetSupacsProject();
+        var loggers = context.RequestServices.GetRequiredService<ILoggerFactory>();
+        var hub = RealtimeHub.For(project, loggers);
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, "Expected a websocket upgrade").ConfigureAwait(false);
+            return;
+        }
+        var vsn = context.Request.Query["vsn"].ToString();
+        PhoenixVersion version;
+        switch (vsn)
+        {
+            case "" or "1.0.0": version = PhoenixVersion.V1; break;
+            case "2.0.0": version = PhoenixVersion.V2; break;
+            default:
+                await ErrorAsync(context, StatusCodes.Status403Forbidden, $"Unsupported vsn: {vsn}").ConfigureAwait(false);
+                return;
+        }
+        var token = context.Request.Headers["x-api-key"].ToString();
+        if (token.Length == 0) token = context.Request.Query["apikey"].ToString();
+        if (token.Length == 0) token = context.Request.Headers["apikey"].ToString();
+        var auth = await RealtimeToken.ValidateAsync(project.Keys, token).ConfigureAwait(false);
+        if (!auth.IsValid)
+        {
+            await ErrorAsync(context, StatusCodes.Status401Unauthorized, auth.Error!).ConfigureAwait(false);
+            return;
+        }
+        if (!hub.TryAddSocket())
+        {
+            await ErrorAsync(context, StatusCodes.Status429TooManyRequests, "Too many connected users").ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            using var ws = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            using var socket = new RealtimeSocket(ws, version, hub, auth.Identity!, token, loggers.CreateLogger<RealtimeSocket>());
+            // Sockets end when the host stops, so shutdown never waits on open websockets.
+            var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+            await socket.RunAsync(linked.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            hub.RemoveSocket();
+        }
+    }
+
+    private static async Task ErrorAsync(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["error"] = message })).ConfigureAwait(false);
+    }
+}

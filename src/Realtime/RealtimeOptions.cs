@@ -1,0 +1,46 @@
+using Supacs.Core.Config;
+
+namespace Supacs.Realtime;
+
+/// <summary>
+/// Realtime limits and settings, read from <c>[realtime]</c> in config.toml (this is the one place that maps
+/// them; to add a setting, add a property with its default and read it in <see cref="From"/>).
+/// Defaults are the upstream tenant defaults.
+/// </summary>
+internal sealed class RealtimeOptions
+{
+    /// <summary>Sockets per project (upstream <c>max_concurrent_users</c>, 200).</summary>
+    public int MaxConcurrentUsers { get; init; } = 200;
+
+    /// <summary>Channels one socket may join (upstream <c>max_channels_per_client</c>, 100).</summary>
+    public int MaxChannelsPerClient { get; init; } = 100;
+
+    /// <summary>Joins per second per project (upstream <c>max_joins_per_second</c>, 100).</summary>
+    public int MaxJoinsPerSecond { get; init; } = 100;
+
+    /// <summary>Messages per second per project, averaged (upstream <c>max_events_per_second</c>, 100).</summary>
+    public int MaxEventsPerSecond { get; init; } = 100;
+
+    /// <summary>Largest broadcast/presence payload in KB (upstream <c>max_payload_size_in_kb</c>, 3000).</summary>
+    public int MaxPayloadSizeInKb { get; init; } = 3000;
+
+    /// <summary>Largest websocket frame (Phoenix's 5 MB).</summary>
+    public int MaxFrameBytes { get; init; } = 5 * 1024 * 1024;
+
+    /// <summary>A socket with no frame for this long is closed (Phoenix's 60 s).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public static RealtimeOptions From(ProjectConfig config)
+    {
+        var s = config.Section("realtime");
+        var d = new RealtimeOptions();
+        return new RealtimeOptions
+        {
+            MaxConcurrentUsers = (int)(s.GetLong("max_concurrent_users") ?? d.MaxConcurrentUsers),
+            MaxChannelsPerClient = (int)(s.GetLong("max_channels_per_client") ?? d.MaxChannelsPerClient),
+            MaxJoinsPerSecond = (int)(s.GetLong("max_joins_per_second") ?? d.MaxJoinsPerSecond),
+            MaxEventsPerSecond = (int)(s.GetLong("max_events_per_second") ?? d.MaxEventsPerSecond),
+            MaxPayloadSizeInKb = (int)(s.GetLong("max_payload_size_in_kb") ?? d.MaxPayloadSizeInKb),
+        };
+    }
+}

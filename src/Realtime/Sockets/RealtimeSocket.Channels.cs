@@ -1,0 +1,180 @@
+using System.Text.Json;
+using Supacs.Realtime.Channels;
+using Supacs.Realtime.Protocol;
+
+namespace Supacs.Realtime.Sockets;
+
+/// <summary>The channel events: join, broadcast, presence and access_token.</summary>
+internal sealed partial class RealtimeSocket
+{
+    private async Task JoinAsync(PhoenixMessage m)
+    {
+        var joinRef = m.JoinRef ?? m.Ref ?? "";
+        var reply = new PhoenixMessage(joinRef, m.Ref, m.Topic, m.Event, default);
+        if (!JoinedChannel.IsRealtimeTopic(m.Topic))
+        {
+            ReplyError(reply, "unmatched topic");
+            return;
+        }
+        if (m.Topic.Length == "realtime:".Length)
+        {
+            ReplyError(reply, "TopicNameRequired: You must provide a topic name");
+            return;
+        }
+        // A second join of the same topic replaces the first, which is closed.
+        if (_channels.TryGetValue(m.Topic, out var existing)) CloseFromServer(existing);
+        if (_channels.Count >= hub.Options.MaxChannelsPerClient)
+        {
+            ReplyError(reply, "ChannelRateLimitReached: Too many channels");
+            return;
+        }
+
+        var payload = m.Payload;
+        var config = ChannelConfig.Parse(payload);
+        var accessToken = payload.ValueKind == JsonValueKind.Object
+            ? (payload.TryGetProperty("access_token", out var at) && at.ValueKind == JsonValueKind.String ? at.GetString()
+               : payload.TryGetProperty("user_token", out var ut) && ut.ValueKind == JsonValueKind.String ? ut.GetString() : null)
+            : null;
+        var token = accessToken is { Length: > 0 } && !accessToken.StartsWith("sb_", StringComparison.Ordinal) ? accessToken : Token;
+        var auth = await RealtimeToken.ValidateAsync(hub.Project.Keys, token).ConfigureAwait(false);
+        if (!auth.IsValid)
+        {
+            ReplyError(reply, "InvalidJWTToken: " + auth.Error);
+            return;
+        }
+
+        var channel = new JoinedChannel(this, m.Topic, joinRef, config, auth.Identity!, auth.ExpiresAt);
+        var subscription = await hub.Changes.PrepareAsync(channel).ConfigureAwait(false);
+        if (subscription.Error is not null && subscription.FailJoin)
+        {
+            ReplyError(reply, subscription.Error);
+            return;
+        }
+        TryAdd(channel);
+        var group = hub.Join(channel);
+        Reply(reply, ok: true, Json.Object(w =>
+        {
+            w.WritePropertyName("postgres_changes");
+            w.WriteStartArray();
+            foreach (var pc in config.PostgresChanges)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("id", pc.Id);
+                w.WriteString("event", pc.Event);
+                if (pc.Schema is not null) w.WriteString("schema", pc.Schema);
+                if (pc.Table is not null) w.WriteString("table", pc.Table);
+                if (pc.Filter is not null) w.WriteString("filter", pc.Filter);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }));
+        if (channel.PresenceEnabled) Push(channel, "presence_state", group.PresenceState());
+        ScheduleExpiry(channel);
+        if (config.PostgresChanges.Count > 0)
+        {
+            if (subscription.Error is not null) PushSystem(channel, "postgres_changes", ok: false, subscription.Error);
+            else _ = hub.Changes.ActivateAsync(channel, subscription);
+        }
+    }
+
+    private Task BroadcastAsync(JoinedChannel channel, PhoenixMessage m)
+    {
+        BroadcastMessage? message;
+        if (m.Binary is { } push)
+            message = new BroadcastMessage(channel.Topic, push.UserEvent, push.Encoding, push.Payload);
+        else
+            message = BroadcastMessage.FromJsonPush(channel.Topic, m.Payload);
+        if (message is null)
+        {
+            if (channel.Config.BroadcastAck) ReplyError(m, "Broadcast payload must have an event");
+            return Task.CompletedTask;
+        }
+        if (message.Payload.Length > hub.Options.MaxPayloadSizeInKb * 1024L)
+        {
+            if (channel.Config.BroadcastAck) ReplyError(m, "payload_size_exceeded");
+            return Task.CompletedTask;
+        }
+        hub.Group(channel.GroupKey)?.Broadcast(message, channel);
+        if (channel.Config.BroadcastAck) Reply(m, ok: true, Json.EmptyObject);
+        return Task.CompletedTask;
+    }
+
+    private Task PresenceAsync(JoinedChannel channel, PhoenixMessage m)
+    {
+        var p = m.Payload;
+        var ev = p.ValueKind == JsonValueKind.Object && p.TryGetProperty("event", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+        var group = hub.Group(channel.GroupKey);
+        if (group is null) return Task.CompletedTask;
+        switch (ev)
+        {
+            case "track":
+            {
+                var meta = p.TryGetProperty("payload", out var pl) ? pl : default;
+                if (meta.ValueKind != JsonValueKind.Object)
+                {
+                    ReplyError(m, "Presence track payload must be a map");
+                    return Task.CompletedTask;
+                }
+                if (meta.GetRawText().Length > hub.Options.MaxPayloadSizeInKb * 1024L)
+                {
+                    ReplyError(m, "Track message size exceeded");
+                    return Task.CompletedTask;
+                }
+                if (!channel.PresenceEnabled)
+                {
+                    channel.PresenceEnabled = true;
+                    Push(channel, "presence_state", group.PresenceState());
+                }
+                var diff = group.Track(channel, meta);
+                Reply(m, ok: true, Json.EmptyObject);
+                if (diff is not null) group.SendPresenceDiff(diff);
+                return Task.CompletedTask;
+            }
+            case "untrack":
+            {
+                var diff = group.Untrack(channel);
+                Reply(m, ok: true, Json.EmptyObject);
+                if (diff is not null) group.SendPresenceDiff(diff);
+                return Task.CompletedTask;
+            }
+            default:
+                ReplyError(m, "Unknown presence event");
+                return Task.CompletedTask;
+        }
+    }
+
+    private async Task AccessTokenAsync(JoinedChannel channel, PhoenixMessage m)
+    {
+        var p = m.Payload;
+        var token = p.ValueKind == JsonValueKind.Object && p.TryGetProperty("access_token", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        // Upstream ignores API keys, nulls and an unchanged token.
+        if (string.IsNullOrEmpty(token) || token.StartsWith("sb_", StringComparison.Ordinal) || token == channel.Identity.Token) return;
+        var auth = await RealtimeToken.ValidateAsync(hub.Project.Keys, token).ConfigureAwait(false);
+        if (!auth.IsValid)
+        {
+            PushSystem(channel, "system", ok: false, auth.Error!);
+            CloseFromServer(channel);
+            return;
+        }
+        channel.Identity = auth.Identity!;
+        channel.ExpiresAt = auth.ExpiresAt;
+        hub.Changes.UpdateIdentity(channel);
+        ScheduleExpiry(channel);
+    }
+
+    /// <summary>Closes the channel with a system error when its token expires (re-armed by access_token).</summary>
+    private void ScheduleExpiry(JoinedChannel channel)
+    {
+        var expiresAt = channel.ExpiresAt;
+        var delay = DateTimeOffset.FromUnixTimeSeconds(expiresAt) - DateTimeOffset.UtcNow;
+        if (delay > TimeSpan.FromDays(1)) return;
+        if (delay < TimeSpan.Zero) delay = TimeSpan.Zero;
+        _ = Task.Delay(delay, _closing.Token).ContinueWith(t =>
+        {
+            if (t.IsCanceled || channel.Closed || channel.ExpiresAt != expiresAt) return;
+            var ago = Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - expiresAt);
+            PushSystem(channel, "system", ok: false, $"Token has expired {ago} seconds ago");
+            CloseFromServer(channel);
+        }, TaskScheduler.Default);
+    }
+}

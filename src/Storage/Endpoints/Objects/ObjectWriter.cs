@@ -1,0 +1,99 @@
+using Npgsql;
+using NpgsqlTypes;
+using Supacs.Storage.Data;
+using Supacs.Storage.Http;
+
+namespace Supacs.Storage.Endpoints.Objects;
+
+/// <summary>
+/// The upload flow shared by upload, update and signed uploads, as upstream runs it: bucket settings read
+/// as service_role; the caller's right to write probed as the caller in a rolled-back savepoint; the
+/// body streamed to a temp file (size limit enforced while streaming) and renamed into place; then the
+/// row upserted as service_role under an advisory lock, and the replaced version's blob removed.
+/// </summary>
+internal static class ObjectWriter
+{
+    private const string InsertSql =
+        "INSERT INTO storage.objects (bucket_id, name, owner, owner_id, metadata, user_metadata, version) " +
+        "VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)";
+
+    private const string UpsertSuffix =
+        " ON CONFLICT (bucket_id, name) DO UPDATE SET owner = excluded.owner, owner_id = excluded.owner_id, " +
+        "metadata = excluded.metadata, user_metadata = excluded.user_metadata, version = excluded.version, last_accessed_at = now()";
+
+    /// <summary>Writes the object and returns its row id.</summary>
+    /// <param name="probeAsCaller">False for signed-upload tokens, which were authorised when the token was issued.</param>
+    public static async Task<Guid> UploadAsync(StorageRequest req, string bucketId, string key, bool upsert, UploadBody body,
+        string? ownerSub, bool probeAsCaller, string operation)
+    {
+        Names.Key(key);
+        var ct = req.Aborted;
+        long limit;
+        Guid? owner = Guid.TryParse(ownerSub, out var o) ? o : null;
+        await using (var scope = await req.BeginAsync(operation))
+        {
+            var bucket = await Bucket.RequireAsServiceAsync(scope, bucketId);
+            limit = bucket.FileSizeLimit is { } bl ? Math.Min(bl, req.State.Options.FileSizeLimit) : req.State.Options.FileSizeLimit;
+            if (!key.EndsWith(".emptyFolderPlaceholder", StringComparison.Ordinal) && !Names.MimeAllowed(body.ContentType, bucket.AllowedMimeTypes))
+                throw StorageError.MimeNotSupported(body.ContentType);
+            if (body.Length > limit) throw StorageError.TooLarge();
+            var probe = new ObjectMetadata(body.Length ?? 0, body.ContentType, body.CacheControl, "", DateTime.UtcNow).ToJson();
+            if (!probeAsCaller) await scope.AsServiceAsync();
+            try
+            {
+                await scope.ProbeAsync(InsertSql + (upsert ? UpsertSuffix : ""), Params(bucketId, key, owner, ownerSub, probe, body.UserMetadataJson, null));
+            }
+            catch (PostgresException e) when (e.SqlState == "23505")
+            {
+                throw StorageError.Duplicate();
+            }
+        }
+
+        using var pending = await req.State.Blobs.WriteTempAsync(body.Content, limit, ct);
+        await body.FinishAsync(ct);
+        var version = Guid.NewGuid().ToString();
+        var metadata = new ObjectMetadata(pending.Size, body.ContentType, body.CacheControl, pending.ETag, DateTime.UtcNow);
+        pending.Commit(bucketId, key, version);
+        Guid id;
+        string? replaced = null;
+        try
+        {
+            await using var scope = await req.BeginAsync(operation);
+            await scope.AsServiceAsync();
+            await scope.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext($1 || '/' || $2))", bucketId, key);
+            if (upsert)
+            {
+                var existing = await StoredObject.FindAsync(scope, bucketId, key, forUpdate: true);
+                replaced = existing?.Version;
+            }
+            await using var cmd = await scope.CommandAsync(InsertSql + (upsert ? UpsertSuffix : "") + " RETURNING id",
+                Params(bucketId, key, owner, ownerSub, metadata.ToJson(), body.UserMetadataJson, version));
+            try
+            {
+                id = (Guid)(await cmd.ExecuteScalarAsync(ct))!;
+            }
+            catch (PostgresException e) when (e.SqlState == "23505")
+            {
+                throw StorageError.Duplicate();
+            }
+            await scope.CommitAsync();
+        }
+        catch
+        {
+            req.State.Blobs.Delete(bucketId, key, version);
+            throw;
+        }
+        if (replaced is not null && replaced != version) req.State.Blobs.Delete(bucketId, key, replaced);
+        return id;
+    }
+
+    internal static object?[] Params(string bucket, string key, Guid? owner, string? ownerId, string metadata, string? userMetadata, string? version) =>
+    [
+        bucket, key,
+        new NpgsqlParameter { Value = (object?)owner ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+        new NpgsqlParameter { Value = (object?)ownerId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+        metadata,
+        new NpgsqlParameter { Value = (object?)userMetadata ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+        new NpgsqlParameter { Value = (object?)version ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+    ];
+}

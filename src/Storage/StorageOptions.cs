@@ -1,0 +1,84 @@
+using System.Globalization;
+using Supacs.Core.Config;
+
+namespace Supacs.Storage;
+
+/// <summary>
+/// Storage settings of one project, read from <c>[storage]</c> in config.toml and Supabase Storage's
+/// environment names. To add a setting: add a property with its default here and read it in <see cref="From"/>.
+/// </summary>
+public sealed class StorageOptions
+{
+    /// <summary>Global upload limit in bytes (<c>[storage] file_size_limit</c>, env UPLOAD_FILE_SIZE_LIMIT); default 50 MiB as the CLI.</summary>
+    public long FileSizeLimit { get; set; } = 50L * 1024 * 1024;
+
+    /// <summary>Lifetime of signed upload URLs in seconds (env UPLOAD_SIGNED_URL_EXPIRATION_TIME); default two hours as hosted.</summary>
+    public int UploadSignedUrlExpirationSeconds { get; set; } = 7200;
+
+    /// <summary>Buckets declared with <c>[storage.buckets.NAME]</c>, created at start when missing.</summary>
+    public IReadOnlyList<ConfiguredBucket> Buckets { get; set; } = [];
+
+    public static StorageOptions From(ProjectConfig config)
+    {
+        var options = new StorageOptions();
+        var section = config.Section("storage");
+        if (SizeParser.TryParse(section.GetRaw("file_size_limit"), binaryUnits: true, out var limit)) options.FileSizeLimit = limit;
+        if (SizeParser.TryParse(Environment.GetEnvironmentVariable("UPLOAD_FILE_SIZE_LIMIT") ?? Environment.GetEnvironmentVariable("FILE_SIZE_LIMIT"),
+                binaryUnits: false, out var envLimit)) options.FileSizeLimit = envLimit;
+        if (int.TryParse(Environment.GetEnvironmentVariable("UPLOAD_SIGNED_URL_EXPIRATION_TIME"), CultureInfo.InvariantCulture, out var exp) && exp > 0)
+            options.UploadSignedUrlExpirationSeconds = exp;
+        var buckets = new List<ConfiguredBucket>();
+        foreach (var (name, b) in section.Section("buckets").Children())
+        {
+            long? size = SizeParser.TryParse(b.GetRaw("file_size_limit"), binaryUnits: true, out var s) ? s : null;
+            var mimes = b.GetStringArray("allowed_mime_types");
+            buckets.Add(new ConfiguredBucket(name, b.GetBool("public") ?? false, size, mimes.Count == 0 ? null : mimes));
+        }
+        options.Buckets = buckets;
+        return options;
+    }
+}
+
+/// <summary>A bucket declared in config.toml.</summary>
+public sealed record ConfiguredBucket(string Name, bool Public, long? FileSizeLimit, IReadOnlyList<string>? AllowedMimeTypes);
+
+/// <summary>Sizes as numbers of bytes or strings like "20mb" / "50MiB".</summary>
+internal static class SizeParser
+{
+    /// <summary>
+    /// Bucket API strings are decimal (20mb = 20 000 000, as Supabase Storage); the CLI's config.toml
+    /// sizes are binary (50MiB, and its MB too, as go-units reads them) when <paramref name="binaryUnits"/>.
+    /// </summary>
+    public static bool TryParse(object? value, bool binaryUnits, out long bytes)
+    {
+        bytes = 0;
+        switch (value)
+        {
+            case null: return false;
+            case long l: bytes = l; return l >= 0;
+            case int i: bytes = i; return i >= 0;
+            case double d: bytes = (long)d; return d >= 0;
+        }
+        var s = Convert.ToString(value, CultureInfo.InvariantCulture)?.Trim().ToLowerInvariant();
+        if (string.IsNullOrEmpty(s)) return false;
+        var split = 0;
+        while (split < s.Length && (char.IsAsciiDigit(s[split]) || s[split] == '.')) split++;
+        if (split == 0 || !double.TryParse(s[..split], NumberStyles.Float, CultureInfo.InvariantCulture, out var number)) return false;
+        var unit = s[split..].Trim();
+        double k = binaryUnits ? 1024 : 1000;
+        double factor = unit switch
+        {
+            "" or "b" => 1,
+            "k" or "kb" => k,
+            "kib" => 1024,
+            "m" or "mb" => k * k,
+            "mib" => 1024d * 1024,
+            "g" or "gb" => k * k * k,
+            "gib" => 1024d * 1024 * 1024,
+            _ => -1,
+        };
+        if (factor < 0) return false;
+        bytes = (long)(number * factor);
+        return true;
+    }
+}

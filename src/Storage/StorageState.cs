@@ -1,0 +1,60 @@
+using Npgsql;
+using Supacs.Core.Projects;
+using Supacs.Storage.Blobs;
+
+namespace Supacs.Storage;
+
+/// <summary>Per-project Storage state (<c>project.Feature</c>): options, the blob store, config buckets applied once.</summary>
+internal sealed class StorageState : IDisposable
+{
+    private readonly SemaphoreSlim _bucketsLock = new(1, 1);
+    private volatile bool _bucketsApplied;
+
+    public StorageState(SupacsProject project)
+    {
+        Project = project;
+        Options = StorageOptions.From(project.Config);
+        Blobs = new FileBlobStore(project.DataDir);
+    }
+
+    public SupacsProject Project { get; }
+    public StorageOptions Options { get; }
+    public FileBlobStore Blobs { get; }
+
+    public static StorageState Of(SupacsProject project) => project.Feature(p => new StorageState(p));
+
+    /// <summary>Creates the <c>[storage.buckets.*]</c> buckets that do not exist yet, once per process.</summary>
+    public async ValueTask EnsureConfiguredBucketsAsync(CancellationToken ct)
+    {
+        if (_bucketsApplied || Options.Buckets.Count == 0) return;
+        await _bucketsLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_bucketsApplied) return;
+            await using var conn = await Project.Database.Admin.OpenConnectionAsync(ct).ConfigureAwait(false);
+            foreach (var b in Options.Buckets)
+            {
+                await using var cmd = new NpgsqlCommand(
+                    "INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_types) VALUES ($1, $1, $2, $3, $4) " +
+                    "ON CONFLICT (id) DO UPDATE SET public = excluded.public, file_size_limit = excluded.file_size_limit, " +
+                    "allowed_mime_types = excluded.allowed_mime_types", conn);
+                cmd.Parameters.Add(new NpgsqlParameter { Value = b.Name });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = b.Public });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)b.FileSizeLimit ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+                cmd.Parameters.Add(new NpgsqlParameter
+                {
+                    Value = (object?)b.AllowedMimeTypes?.ToArray() ?? DBNull.Value,
+                    NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text,
+                });
+                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            _bucketsApplied = true;
+        }
+        finally
+        {
+            _bucketsLock.Release();
+        }
+    }
+
+    public void Dispose() => _bucketsLock.Dispose();
+}

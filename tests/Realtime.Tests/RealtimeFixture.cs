@@ -1,0 +1,46 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Supacs.Realtime;
+using Supacs.Testing;
+
+namespace Supacs.Realtime.Tests;
+
+/// <summary>A database with the realtime schema (cloned from a per-process template) and a Supacs host serving Realtime.</summary>
+public class RealtimeFixture : DatabaseFixture, IAsyncLifetime
+{
+    private const string TemplateName = "realtime_template";
+    private SupacsTestHost? _host;
+
+    protected override string Template => TemplateName;
+
+    public SupacsTestHost Host => _host ?? throw new InvalidOperationException("Host not started.");
+
+    protected virtual string? ConfigToml => null;
+
+    protected override Task PrepareTemplateAsync(TestPostgres server) =>
+        server.EnsureTemplateAsync(TemplateName, conn => new RealtimeSchema().MigrateAsync(conn, CancellationToken.None));
+
+    protected override async Task InitializeDatabaseAsync(TestDatabase database)
+    {
+        await SetUpAsync(database);
+        _host = await SupacsTestHost.StartAsync(database, s =>
+        {
+            s.AddSupacsRealtime();
+            // REALTIME_TEST_LOG=1 shows the module's logs when debugging a test.
+            if (Environment.GetEnvironmentVariable("REALTIME_TEST_LOG") == "1")
+                s.AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug));
+        }, app => app.MapSupacsRealtime(), ConfigToml);
+    }
+
+    protected virtual Task SetUpAsync(TestDatabase database) => Task.CompletedTask;
+
+    /// <summary>A connected Phoenix client speaking <paramref name="vsn"/>, authorised with the anon key.</summary>
+    public Task<PhoenixTestClient> ConnectAsync(string vsn = "2.0.0", string? apikey = null) =>
+        PhoenixTestClient.ConnectAsync(Host.BaseAddress, apikey ?? Host.Project.Keys.AnonKey, vsn);
+
+    public new async Task DisposeAsync()
+    {
+        if (_host is not null) await _host.DisposeAsync();
+        await base.DisposeAsync();
+    }
+}
