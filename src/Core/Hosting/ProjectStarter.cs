@@ -166,6 +166,8 @@ public sealed class ProjectStarter(IEnumerable<ISchemaContributor> contributors,
             MaxAutoPrepare = 128,
             AutoPrepareMinUsages = 2,
             NoResetOnClose = true,
+            // PostgREST passes DETAIL through in error bodies; Npgsql redacts it unless asked.
+            IncludeErrorDetail = true,
         };
         return NpgsqlDataSource.Create(b.ConnectionString);
     }

@@ -1,0 +1,72 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Supacs.Rest.Http;
+using Supacs.Rest.Sql;
+
+namespace Supacs.Rest.Endpoints;
+
+/// <summary>POST /rest/v1/{relation}: insert an object or array (JSON, CSV, form), upsert with Prefer resolution.</summary>
+internal static class RelationInsert
+{
+    public static Task HandleAsync(HttpContext http, string relation) => RestResponses.HandleAsync(http, async () =>
+    {
+        var req = await RestRequest.CreateAsync(http).ConfigureAwait(false);
+        var media = MediaType.Negotiate(http.Request);
+        var query = req.ParseQuery();
+        var payload = WriteStatement.ParseBody(await WriteResponses.ReadBodyAsync(http).ConfigureAwait(false), query.Columns, allowArray: true);
+        var headersOnly = req.Prefer.Return == ReturnPreference.HeadersOnly;
+        Schema.Relation? target = null;
+        var plan = await req.WithCacheRetryAsync(cache =>
+        {
+            var rel = target = req.FindRelation(cache, relation);
+            WriteStatement.CheckColumns(rel, payload.Columns);
+            var p = new SqlParams();
+            var body = p.AddJson(payload.ArrayJson);
+            var table = Sql.Sql.Qualified(rel.Schema, rel.Name);
+            var cols = string.Join(", ", payload.Columns.Select(Sql.Sql.Ident));
+            var dml = new StringBuilder($"INSERT INTO {table} AS {Sql.Sql.Ident(rel.Name)}");
+            if (payload.Columns.Count > 0) dml.Append(" (").Append(cols).Append(')');
+            dml.Append(" SELECT ").Append(payload.Columns.Count > 0 ? cols : "")
+               .Append($" FROM json_populate_recordset(NULL::{table}, {body}) AS pgrst_body");
+            if (req.Prefer.Resolution is { } resolution)
+            {
+                var conflict = query.OnConflict ?? rel.PrimaryKey;
+                WriteStatement.CheckColumns(rel, conflict);
+                req.Prefer.Applied.Add("resolution=" + resolution);
+                if (resolution == "ignore-duplicates")
+                {
+                    dml.Append(conflict.Count > 0 ? $" ON CONFLICT ({string.Join(", ", conflict.Select(Sql.Sql.Ident))}) DO NOTHING" : " ON CONFLICT DO NOTHING");
+                }
+                else
+                {
+                    if (conflict.Count == 0)
+                        throw new RestException(400, "PGRST103", "Upsert needs a primary key or on_conflict columns", (string?)null);
+                    var updates = payload.Columns.Select(c => $"{Sql.Sql.Ident(c)} = EXCLUDED.{Sql.Sql.Ident(c)}").ToList();
+                    dml.Append($" ON CONFLICT ({string.Join(", ", conflict.Select(Sql.Sql.Ident))}) ");
+                    dml.Append(updates.Count > 0 ? "DO UPDATE SET " + string.Join(", ", updates) : "DO NOTHING");
+                }
+            }
+            dml.Append($" RETURNING {Sql.Sql.Ident(rel.Name)}.*");
+            if (headersOnly && rel.PrimaryKey.Count > 0)
+            {
+                query.Select = rel.PrimaryKey.Select(k => (Query.SelectItem)new Query.FieldItem(Query.Field.Of(k), null, null)).ToList();
+            }
+            var wantBody = req.Prefer.Return == ReturnPreference.Representation || headersOnly;
+            return WriteStatement.Finish(req, cache, rel, dml.ToString(), query, headersOnly ? new MediaType(MediaKind.Json, false) : media, p, wantBody);
+        }).ConfigureAwait(false);
+        var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: false,
+            req.Prefer.Return == ReturnPreference.Representation ? media.CheckSingular : null).ConfigureAwait(false);
+        string? location = null;
+        if (headersOnly && target is { PrimaryKey.Count: > 0 } && result.Body is { } b)
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(b);
+            if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array && doc.RootElement.GetArrayLength() > 0)
+            {
+                var row = doc.RootElement[0];
+                location = "/" + relation + "?" + string.Join("&", target.PrimaryKey.Select(k =>
+                    Uri.EscapeDataString(k) + "=eq." + Uri.EscapeDataString(row.TryGetProperty(k, out var v) ? (v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString()! : v.GetRawText()) : "")));
+            }
+        }
+        await WriteResponses.WriteAsync(req, media, result, 201, 201, location).ConfigureAwait(false);
+    });
+}

@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Http;
+using Supacs.Rest.Http;
+using Supacs.Rest.Sql;
+
+namespace Supacs.Rest.Endpoints;
+
+/// <summary>GET/HEAD /rest/v1/{relation}: filtered, ordered, paged rows of a table or view, with embeds and counts.</summary>
+internal static class RelationRead
+{
+    public static Task HandleAsync(HttpContext http, string relation) => RestResponses.HandleAsync(http, async () =>
+    {
+        var req = await RestRequest.CreateAsync(http).ConfigureAwait(false);
+        var media = MediaType.Negotiate(http.Request);
+        var query = req.ParseQuery();
+        var (rangeOffset, rangeLimit) = RangeHeader.Parse(http.Request);
+        var isHead = HttpMethods.IsHead(http.Request.Method);
+        var plan = await req.WithCacheRetryAsync(cache =>
+        {
+            var rel = req.FindRelation(cache, relation);
+            var from = Sql.Sql.Qualified(rel.Schema, rel.Name) + " AS " + Sql.Sql.Ident(rel.Name);
+            return ReadStatement.Build(req, cache, rel, rel.Name, from, query, media, new SqlParams(), !isHead, rangeOffset, rangeLimit);
+        }).ConfigureAwait(false);
+        var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: true, media.CheckSingular).ConfigureAwait(false);
+        await WriteReadResultAsync(req, media, plan.Offset, result).ConfigureAwait(false);
+    });
+
+    /// <summary>Status (200/206/416), Content-Range and body of a read.</summary>
+    public static async Task WriteReadResultAsync(RestRequest req, MediaType media, long offset, StatementResult result)
+    {
+        var http = req.Http;
+        var status = 200;
+        if (result.Total is { } total)
+        {
+            if (offset > 0 && offset >= total && result.PageTotal == 0 && !(total == 0 && offset == 0))
+            {
+                var e = new RestException(416, "PGRST103", "Requested range not satisfiable",
+                    $"An offset of {offset} was requested, but there are only {total} rows.");
+                e.Headers["Content-Range"] = $"*/{total}";
+                throw e;
+            }
+            if (result.PageTotal < total) status = 206;
+        }
+        http.Response.Headers["Content-Range"] = RestResponses.ContentRange(offset, result.PageTotal, result.Total);
+        http.Response.Headers["Range-Unit"] = "items";
+        RestResponses.SetPreferenceApplied(http, req.Prefer);
+        if (req.Settings.Schemas.Count > 1) http.Response.Headers["Content-Profile"] = req.Schema;
+        status = RestResponses.ApplyGucs(http, result, status);
+        await RestResponses.WriteBodyAsync(http, status, media.Render(result.Body) ?? (HttpMethods.IsHead(http.Request.Method) ? "" : null), media.ContentType).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Supacs.Rest.Http;
+
+internal enum MediaKind { Json, Object, Csv }
+
+/// <summary>The response media type chosen from <c>Accept</c> (PGRST107 when none can be produced).</summary>
+internal sealed record MediaType(MediaKind Kind, bool StripNulls)
+{
+    public static MediaType Negotiate(HttpRequest request)
+    {
+        var accept = request.Headers.Accept.ToString();
+        if (string.IsNullOrWhiteSpace(accept)) return new MediaType(MediaKind.Json, false);
+        foreach (var raw in accept.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = raw.Split(';', StringSplitOptions.TrimEntries);
+            var mime = parts[0].ToLowerInvariant();
+            var strip = parts.Skip(1).Any(p => p.Replace(" ", "", StringComparison.Ordinal).Equals("nulls=stripped", StringComparison.OrdinalIgnoreCase));
+            switch (mime)
+            {
+                case "application/json" or "*/*" or "application/*":
+                    return new MediaType(MediaKind.Json, false);
+                case "application/vnd.pgrst.array+json" or "application/vnd.pgrst.array":
+                    return new MediaType(MediaKind.Json, strip);
+                case "application/vnd.pgrst.object+json" or "application/vnd.pgrst.object":
+                    return new MediaType(MediaKind.Object, strip);
+                case "text/csv":
+                    return new MediaType(MediaKind.Csv, false);
+            }
+        }
+        throw new RestException(406, "PGRST107", "None of these media types are available: " + accept, (string?)null);
+    }
+
+    public string ContentType => Kind switch
+    {
+        MediaKind.Csv => "text/csv; charset=utf-8",
+        MediaKind.Object => StripNulls ? "application/vnd.pgrst.object+json; nulls=stripped; charset=utf-8" : "application/vnd.pgrst.object+json; charset=utf-8",
+        _ => StripNulls ? "application/vnd.pgrst.array+json; nulls=stripped; charset=utf-8" : RestResponses.Json,
+    };
+
+    /// <summary>The SQL building the body from <c>_postgrest_t</c> rows (<paramref name="column"/> for scalar results).</summary>
+    public string BodySql(string column = "_postgrest_t") => Kind switch
+    {
+        MediaKind.Object => StripNulls
+            ? $"coalesce(json_strip_nulls(json_agg({column})->0)::text, 'null')"
+            : $"coalesce((json_agg({column})->0)::text, 'null')",
+        _ => StripNulls
+            ? $"coalesce(json_strip_nulls(json_agg({column})), '[]')::text"
+            : $"coalesce(json_agg({column}), '[]')::text",
+    };
+
+    /// <summary>PGRST116 unless exactly one row came back for a singular request.</summary>
+    public RestException? CheckSingular(StatementResult r) =>
+        Kind == MediaKind.Object && r.PageTotal != 1
+            ? new RestException(406, "PGRST116", "Cannot coerce the result to a single JSON object", $"The result contains {r.PageTotal} rows")
+            : null;
+
+    /// <summary>The body as sent: JSON as built by PostgreSQL, or CSV converted from it.</summary>
+    public string? Render(string? body)
+    {
+        if (body is null || Kind != MediaKind.Csv) return body;
+        using var doc = JsonDocument.Parse(body);
+        var rows = doc.RootElement.EnumerateArray().ToList();
+        var sb = new StringBuilder();
+        if (rows.Count == 0) return "";
+        var keys = rows[0].EnumerateObject().Select(p => p.Name).ToList();
+        sb.Append(string.Join(',', keys.Select(Csv)));
+        foreach (var row in rows)
+        {
+            sb.Append('\n');
+            sb.Append(string.Join(',', keys.Select(k => row.TryGetProperty(k, out var v) ? CsvValue(v) : "")));
+        }
+        return sb.ToString();
+    }
+
+    private static string CsvValue(JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.Null => "",
+        JsonValueKind.String => Csv(v.GetString()!),
+        _ => Csv(v.GetRawText()),
+    };
+
+    private static string Csv(string s) =>
+        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+}

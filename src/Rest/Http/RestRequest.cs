@@ -1,0 +1,165 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Supacs.Core.Keys;
+using Supacs.Core.Projects;
+using Supacs.Core.Requests;
+using Supacs.Rest.Query;
+using Supacs.Rest.Schema;
+
+namespace Supacs.Rest.Http;
+
+/// <summary>
+/// What every REST endpoint needs about its request: project, settings, the schema (from
+/// Accept-Profile/Content-Profile), the caller's identity (PGRST301 on a bad JWT), Prefer, and the schema cache.
+/// </summary>
+internal sealed class RestRequest
+{
+    private RestRequest(HttpContext http, SupacsProject project, RestSettings settings, SchemaCacheState state, SchemaCache cache,
+        string schema, RequestIdentity identity, Preferences prefer)
+    {
+        Http = http;
+        Project = project;
+        Settings = settings;
+        CacheState = state;
+        Cache = cache;
+        Schema = schema;
+        Identity = identity;
+        Prefer = prefer;
+    }
+
+    public HttpContext Http { get; }
+    public SupacsProject Project { get; }
+    public RestSettings Settings { get; }
+    public SchemaCacheState CacheState { get; }
+    public SchemaCache Cache { get; private set; }
+    public string Schema { get; }
+    public RequestIdentity Identity { get; }
+    public Preferences Prefer { get; }
+
+    public bool IsRead => HttpMethods.IsGet(Http.Request.Method) || HttpMethods.IsHead(Http.Request.Method);
+
+    public static async Task<RestRequest> CreateAsync(HttpContext http)
+    {
+        var project = http.GetSupacsProject();
+        var settings = RestSettings.For(project);
+        var request = http.Request;
+        var isRead = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
+
+        var profile = (isRead ? request.Headers["Accept-Profile"] : request.Headers["Content-Profile"]).ToString();
+        var schema = settings.DefaultSchema;
+        if (profile.Length > 0)
+        {
+            if (!settings.Schemas.Contains(profile))
+                throw new RestException(406, "PGRST106", "The schema must be one of the following: " + string.Join(", ", settings.Schemas), (string?)null);
+            schema = profile;
+        }
+
+        var identity = await ResolveIdentityAsync(request, project.Keys, settings).ConfigureAwait(false);
+        var prefer = Preferences.Parse(request);
+        if (prefer.Handling == "strict" && prefer.Invalid.Count > 0)
+            throw new RestException(400, "PGRST122", "Invalid preferences given with handling=strict",
+                "Invalid preferences: " + string.Join(", ", prefer.Invalid), (string?)null);
+
+        var lifetime = http.RequestServices.GetService<IHostApplicationLifetime>();
+        var loggers = http.RequestServices.GetRequiredService<ILoggerFactory>();
+        var state = SchemaCacheState.For(project, loggers, lifetime?.ApplicationStopping ?? CancellationToken.None);
+        var cache = await state.GetAsync(http.RequestAborted).ConfigureAwait(false);
+        return new RestRequest(http, project, settings, state, cache, schema, identity, prefer);
+    }
+
+    private static async Task<RequestIdentity> ResolveIdentityAsync(HttpRequest request, JwtKeys keys, RestSettings settings)
+    {
+        var result = await RequestIdentityResolver.ResolveAsync(request, keys, settings.AnonRole).ConfigureAwait(false);
+        if (!result.IsValid)
+        {
+            var message = result.Failure switch
+            {
+                JwtFailure.Expired => "JWT expired",
+                JwtFailure.NotYetValid => "JWT not yet valid",
+                JwtFailure.InvalidSignature => "JWSError JWSInvalidSignature",
+                _ => "JWSError (CompactDecodeError Invalid number of parts: Expected 3 parts; got " +
+                     ((RequestIdentityResolver.BearerToken(request) ?? "").Count(c => c == '.') + 1) + ")",
+            };
+            throw Unauthorized(message);
+        }
+        var identity = result.Identity!;
+        if (settings.JwtAudience is { } aud && identity.Claims.ValueKind == JsonValueKind.Object && identity.Claims.TryGetProperty("aud", out var a))
+        {
+            var ok = a.ValueKind == JsonValueKind.String ? a.GetString() == aud
+                : a.ValueKind == JsonValueKind.Array && a.EnumerateArray().Any(x => x.ValueKind == JsonValueKind.String && x.GetString() == aud);
+            if (!ok) throw Unauthorized("JWT not in audience");
+        }
+        return identity;
+    }
+
+    private static RestException Unauthorized(string message)
+    {
+        var e = new RestException(401, "PGRST301", message, (string?)null);
+        e.Headers["WWW-Authenticate"] = $"Bearer error=\"invalid_token\", error_description=\"{message}\"";
+        return e;
+    }
+
+    /// <summary>Parses the query string (PGRST100 on bad syntax).</summary>
+    public ApiQuery ParseQuery(bool isRpcRead = false) =>
+        QueryParser.Parse(Http.Request.Query.SelectMany(kv => kv.Value.Select(v => new KeyValuePair<string, string>(kv.Key, v ?? ""))), isRpcRead);
+
+    /// <summary>Runs <paramref name="plan"/>; on a schema-cache miss, reloads a stale cache once and retries.</summary>
+    public async Task<T> WithCacheRetryAsync<T>(Func<SchemaCache, T> plan)
+    {
+        try
+        {
+            return plan(Cache);
+        }
+        catch (RestException e) when (e.Code is "PGRST200" or "PGRST202" or "PGRST204" or "PGRST205" or "42703" or "42P01")
+        {
+            if (!await CacheState.RefreshIfStaleAsync(Http.RequestAborted).ConfigureAwait(false)) throw;
+            Cache = await CacheState.GetAsync(Http.RequestAborted).ConfigureAwait(false);
+            return plan(Cache);
+        }
+    }
+
+    /// <summary>The relation named in the path, or PGRST205 (404).</summary>
+    public Relation FindRelation(SchemaCache cache, string name)
+    {
+        if (cache.FindRelation(Schema, name) is { } rel) return rel;
+        var suggestion = cache.Relations.Keys.Where(k => k.Schema == Schema).Select(k => k.Name)
+            .FirstOrDefault(n => n.Equals(name, StringComparison.OrdinalIgnoreCase) || n.Equals(name + "s", StringComparison.Ordinal) || (n + "s") == name);
+        throw new RestException(404, "PGRST205", $"Could not find the table '{Schema}.{name}' in the schema cache", (string?)null,
+            suggestion is null ? null : $"Perhaps you meant the table '{Schema}.{suggestion}'");
+    }
+
+    public string HeadersJson()
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            foreach (var (k, v) in Http.Request.Headers)
+            {
+                if (k.Equals("cookie", StringComparison.OrdinalIgnoreCase)) continue;
+                w.WriteString(k.ToLowerInvariant(), v.ToString());
+            }
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    public string CookiesJson()
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            foreach (var (k, v) in Http.Request.Cookies) w.WriteString(k, v);
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    /// <summary>The search_path for this request: the schema, then db-extra-search-path.</summary>
+    public string SearchPath() =>
+        string.Join(", ", new[] { Schema }.Concat(Settings.ExtraSearchPath).Distinct().Select(Sql.Sql.Ident));
+}

@@ -1,0 +1,107 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Supacs.Rest.Http;
+
+/// <summary>Writing REST responses: errors in PostgREST's shape, the response GUCs, bodies, Content-Range.</summary>
+internal static partial class RestResponses
+{
+    public const string Json = "application/json; charset=utf-8";
+
+    /// <summary>Runs an endpoint body and turns any RestException into PostgREST's error response.</summary>
+    public static async Task HandleAsync(HttpContext http, Func<Task> body)
+    {
+        try
+        {
+            await body().ConfigureAwait(false);
+        }
+        catch (RestException e)
+        {
+            await WriteErrorAsync(http, e).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is InvalidOperationException or Npgsql.NpgsqlException or TimeoutException or IOException)
+        {
+            var log = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Supacs.Rest");
+            LogUnexpected(log, e);
+            var status = e is Npgsql.NpgsqlException or TimeoutException ? 503 : 500;
+            await WriteErrorAsync(http, new RestException(status, status == 503 ? "PGRST000" : "PGRSTX00",
+                status == 503 ? "Database client error. Retrying the connection." : "Internal server error", e.Message)).ConfigureAwait(false);
+        }
+    }
+
+    public static async Task WriteErrorAsync(HttpContext http, RestException e)
+    {
+        if (http.Response.HasStarted) return;
+        http.Response.Clear();
+        http.Response.StatusCode = e.Status;
+        foreach (var (k, v) in e.Headers) http.Response.Headers[k] = v;
+        http.Response.ContentType = Json;
+        var bytes = Encoding.UTF8.GetBytes(e.ToJson());
+        http.Response.ContentLength = bytes.Length;
+        if (!HttpMethods.IsHead(http.Request.Method)) await http.Response.Body.WriteAsync(bytes, http.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Applies <c>response.headers</c> and <c>response.status</c> set by SQL; returns the status to use.</summary>
+    public static int ApplyGucs(HttpContext http, StatementResult result, int status)
+    {
+        if (result.ResponseHeaders is { } headers)
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(headers);
+                if (doc.RootElement.ValueKind != JsonValueKind.Array) throw new JsonException();
+                foreach (var item in doc.RootElement.EnumerateArray())
+                {
+                    if (item.ValueKind != JsonValueKind.Object) throw new JsonException();
+                    foreach (var p in item.EnumerateObject()) http.Response.Headers[p.Name] = p.Value.ToString();
+                }
+            }
+            catch (JsonException)
+            {
+                throw new RestException(500, "PGRST111", "response.headers guc must be a JSON array composed of objects with a single key and a string value", (string?)null);
+            }
+        }
+        if (result.ResponseStatus is { } s)
+        {
+            if (!int.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, out var code) || code < 100 || code > 599)
+                throw new RestException(500, "PGRST112", "response.status guc must be a valid status code", (string?)null);
+            status = code;
+        }
+        return status;
+    }
+
+    public static async Task WriteBodyAsync(HttpContext http, int status, string? body, string contentType = Json)
+    {
+        http.Response.StatusCode = status;
+        if (body is null || status == 204)
+        {
+            http.Response.ContentLength = 0;
+            return;
+        }
+        http.Response.ContentType = contentType;
+        var bytes = Encoding.UTF8.GetBytes(body);
+        http.Response.ContentLength = bytes.Length;
+        if (!HttpMethods.IsHead(http.Request.Method)) await http.Response.Body.WriteAsync(bytes, http.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary><c>first-last/total</c>; <c>*</c> for an empty page or an unknown total.</summary>
+    public static string ContentRange(long offset, long pageTotal, long? total)
+    {
+        var range = pageTotal <= 0 ? "*" : $"{offset}-{offset + pageTotal - 1}";
+        return $"{range}/{(total is { } t ? t.ToString(System.Globalization.CultureInfo.InvariantCulture) : "*")}";
+    }
+
+    public static void SetPreferenceApplied(HttpContext http, Preferences prefer)
+    {
+        if (prefer.Applied.Count > 0) http.Response.Headers["Preference-Applied"] = string.Join(", ", prefer.Applied);
+    }
+
+    [LoggerMessage(EventId = 9010, Level = LogLevel.Error, Message = "REST request failed unexpectedly")]
+    private static partial void LogUnexpected(ILogger log, Exception e);
+}

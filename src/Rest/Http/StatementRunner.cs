@@ -1,0 +1,101 @@
+using Npgsql;
+using Supacs.Core.Postgres;
+using Supacs.Rest.Sql;
+
+namespace Supacs.Rest.Http;
+
+/// <summary>The one row every generated statement returns.</summary>
+internal sealed record StatementResult(long? Total, long PageTotal, string? Body, string? ResponseHeaders, string? ResponseStatus);
+
+/// <summary>
+/// Runs a generated statement in a <see cref="DbScope"/> (role and claims set, search_path, optional READ ONLY
+/// and db-pre-request in the same round trip), commits or rolls back, and maps PostgreSQL errors.
+/// </summary>
+internal static class StatementRunner
+{
+    /// <summary>Wraps a source query in PostgREST's final SELECT: total, page total, body, response GUCs.</summary>
+    public static string Wrap(string ctes, string totalSql, string bodySql, string from = "(SELECT * FROM pgrst_source) _postgrest_t") =>
+        $"WITH {ctes} SELECT {totalSql} AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, {bodySql} AS body, " +
+        "nullif(current_setting('response.headers', true), '') AS response_headers, " +
+        "nullif(current_setting('response.status', true), '') AS response_status " +
+        $"FROM {from}";
+
+    /// <param name="check">Inspects the result before commit; an error it returns rolls the transaction back.</param>
+    public static async Task<StatementResult> RunAsync(RestRequest req, string sql, SqlParams parameters, bool readOnly,
+        Func<StatementResult, RestException?>? check = null, Func<NpgsqlBatch, int>? addBefore = null)
+    {
+        var ct = req.Http.RequestAborted;
+        var settings = new DbScopeSettings(req.Identity, req.Http.Request.Method, req.Http.Request.Path.Value,
+            req.HeadersJson(), req.CookiesJson());
+        try
+        {
+            await using var scope = await DbScope.BeginAsync(req.Project.Database.Api, settings, ct: ct).ConfigureAwait(false);
+            await using var batch = scope.CreateBatch();
+            var prelude = new NpgsqlBatchCommand(readOnly
+                ? "SELECT set_config('search_path', $1, true), set_config('transaction_read_only', 'on', true)"
+                : "SELECT set_config('search_path', $1, true)");
+            prelude.Parameters.Add(new NpgsqlParameter { Value = req.SearchPath() });
+            batch.BatchCommands.Add(prelude);
+            var skip = 1;
+            if (req.Prefer.Timezone is { } tz)
+            {
+                var tzCmd = new NpgsqlBatchCommand(
+                    "SELECT set_config('timezone', name, true) FROM pg_catalog.pg_timezone_names WHERE name = $1 UNION ALL SELECT NULL LIMIT 1");
+                tzCmd.Parameters.Add(new NpgsqlParameter { Value = tz });
+                batch.BatchCommands.Add(tzCmd);
+                skip++;
+            }
+            if (req.Settings.PreRequest is { } pre)
+            {
+                var parts = pre.Split('.', 2);
+                var name = parts.Length == 2 ? Sql.Sql.Qualified(parts[0], parts[1]) : Sql.Sql.Ident(pre);
+                batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT {name}()"));
+                skip++;
+            }
+            if (addBefore is not null) skip += addBefore(batch);
+            var main = new NpgsqlBatchCommand(sql);
+            foreach (var p in parameters.List) main.Parameters.Add(p);
+            batch.BatchCommands.Add(main);
+
+            StatementResult result;
+            await using (var reader = await scope.ExecuteReaderAsync(batch, ct).ConfigureAwait(false))
+            {
+                for (var i = 0; i < skip; i++) await reader.NextResultAsync(ct).ConfigureAwait(false);
+                if (!await reader.ReadAsync(ct).ConfigureAwait(false))
+                    throw new InvalidOperationException("The generated statement returned no row.");
+                result = new StatementResult(
+                    reader.IsDBNull(0) ? null : Convert.ToInt64(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture),
+                    reader.GetInt64(1),
+                    reader.IsDBNull(2) ? null : reader.GetString(2),
+                    reader.IsDBNull(3) ? null : reader.GetString(3),
+                    reader.IsDBNull(4) ? null : reader.GetString(4));
+                while (await reader.NextResultAsync(ct).ConfigureAwait(false)) { }
+            }
+            if (check?.Invoke(result) is { } error)
+            {
+                await scope.RollbackAsync(ct).ConfigureAwait(false);
+                throw error;
+            }
+            if (ShouldRollback(req)) await scope.RollbackAsync(ct).ConfigureAwait(false);
+            else await scope.CommitAsync(ct).ConfigureAwait(false);
+            return result;
+        }
+        catch (PostgresException e)
+        {
+            throw PgErrors.From(e, req.Identity.Role != req.Settings.AnonRole);
+        }
+    }
+
+    private static bool ShouldRollback(RestRequest req)
+    {
+        var txEnd = req.Settings.TxEnd;
+        var allowOverride = txEnd.EndsWith("-allow-override", StringComparison.Ordinal);
+        var rollback = txEnd.StartsWith("rollback", StringComparison.Ordinal);
+        if (allowOverride && req.Prefer.Tx is { } tx)
+        {
+            req.Prefer.Applied.Add("tx=" + tx);
+            return tx == "rollback";
+        }
+        return rollback;
+    }
+}

@@ -1,0 +1,64 @@
+using System.Globalization;
+using Supacs.Core.Projects;
+
+namespace Supacs.Rest;
+
+/// <summary>
+/// The REST module's settings for one project, PostgREST's names in brackets. Read from <c>[api]</c> of
+/// config.toml, then overridden by the <c>PGRST_*</c> environment variables. To add a setting: add a
+/// property with its default here and read it in <see cref="For"/> (the one place settings are mapped).
+/// </summary>
+internal sealed record RestSettings
+{
+    /// <summary>Exposed schemas, first is the default (db-schemas; [api] schemas). Default public, graphql_public.</summary>
+    public IReadOnlyList<string> Schemas { get; init; } = ["public", "graphql_public"];
+
+    /// <summary>Appended to the search_path after the request's schema (db-extra-search-path). Default public, extensions.</summary>
+    public IReadOnlyList<string> ExtraSearchPath { get; init; } = ["public", "extensions"];
+
+    /// <summary>Row cap of every read (db-max-rows; [api] max_rows). Default 1000 like the Supabase CLI; null = none.</summary>
+    public long? MaxRows { get; init; } = 1000;
+
+    /// <summary>Role for requests without a JWT role (db-anon-role). Default anon.</summary>
+    public string AnonRole { get; init; } = "anon";
+
+    /// <summary>Function called before each request's query (db-pre-request), schema-qualified. Default none.</summary>
+    public string? PreRequest { get; init; }
+
+    /// <summary>Aggregates in select= (db-aggregates-enabled). Default false.</summary>
+    public bool AggregatesEnabled { get; init; }
+
+    /// <summary>Required JWT audience when set (jwt-aud). Default none.</summary>
+    public string? JwtAudience { get; init; }
+
+    /// <summary>db-tx-end: commit, commit-allow-override, rollback, rollback-allow-override. Default commit.</summary>
+    public string TxEnd { get; init; } = "commit";
+
+    public string DefaultSchema => Schemas.Count > 0 ? Schemas[0] : "public";
+
+    public static RestSettings For(SupacsProject project) => project.Feature(static p => Read(p, Environment.GetEnvironmentVariable));
+
+    public static RestSettings Read(SupacsProject project, Func<string, string?> env)
+    {
+        var api = project.Config.Section("api");
+        var schemas = api.GetStringArray("schemas");
+        var extra = api.GetStringArray("extra_search_path");
+        var maxRows = api.GetLong("max_rows");
+        var defaults = new RestSettings();
+        return new RestSettings
+        {
+            Schemas = List(env("PGRST_DB_SCHEMAS")) ?? (schemas.Count > 0 ? schemas : defaults.Schemas),
+            ExtraSearchPath = List(env("PGRST_DB_EXTRA_SEARCH_PATH")) ?? (extra.Count > 0 ? extra : defaults.ExtraSearchPath),
+            MaxRows = long.TryParse(env("PGRST_DB_MAX_ROWS"), CultureInfo.InvariantCulture, out var m) ? m
+                : maxRows is { } mr ? (mr > 0 ? mr : null) : defaults.MaxRows,
+            AnonRole = env("PGRST_DB_ANON_ROLE") is { Length: > 0 } anon ? anon : defaults.AnonRole,
+            PreRequest = env("PGRST_DB_PRE_REQUEST") is { Length: > 0 } pre ? pre : null,
+            AggregatesEnabled = bool.TryParse(env("PGRST_DB_AGGREGATES_ENABLED"), out var agg) && agg,
+            JwtAudience = env("PGRST_JWT_AUD") is { Length: > 0 } aud ? aud : null,
+            TxEnd = env("PGRST_DB_TX_END") is { Length: > 0 } tx ? tx : defaults.TxEnd,
+        };
+    }
+
+    private static List<string>? List(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? null : value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+}

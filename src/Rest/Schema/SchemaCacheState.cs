@@ -1,0 +1,168 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Supacs.Core.Projects;
+
+namespace Supacs.Rest.Schema;
+
+/// <summary>
+/// A project's schema cache: loaded on first use, reloaded on <c>NOTIFY pgrst, 'reload schema'</c> (sent by
+/// the DDL event triggers and by users), and on a miss when the DDL version sequence moved. Requests
+/// await the load in progress, so they wait while a reload runs; with no cache yet they get PGRST002.
+/// </summary>
+internal sealed partial class SchemaCacheState
+{
+    private readonly SupacsProject _project;
+    private readonly IReadOnlyList<string> _schemas;
+    private readonly ILogger _log;
+    private readonly CancellationToken _stopping;
+    private readonly Lock _gate = new();
+    private Task<(SchemaCache Cache, long Version)>? _load;
+    private SchemaCache? _last;
+    private long _version = -1;
+    private int _listening;
+
+    public SchemaCacheState(SupacsProject project, RestSettings settings, ILogger log, CancellationToken stopping)
+    {
+        _project = project;
+        _schemas = settings.Schemas;
+        _log = log;
+        _stopping = stopping;
+    }
+
+    public static SchemaCacheState For(SupacsProject project, ILoggerFactory loggers, CancellationToken stopping) =>
+        project.Feature(p => new SchemaCacheState(p, RestSettings.For(p), loggers.CreateLogger("Supacs.Rest.Schema"), stopping));
+
+    /// <summary>The current cache, loading it if needed; throws PGRST002 when it cannot be loaded.</summary>
+    public async Task<SchemaCache> GetAsync(CancellationToken ct)
+    {
+        StartListening();
+        Task<(SchemaCache, long)> load;
+        lock (_gate)
+        {
+            if (_load is null || _load.IsFaulted || _load.IsCanceled) _load = LoadAsync();
+            load = _load;
+        }
+        try
+        {
+            var (cache, _) = await load.WaitAsync(ct).ConfigureAwait(false);
+            return cache;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            if (_last is not null) return _last;
+            var error = new RestException(503, "PGRST002", "Could not query the database for the schema cache. Retrying.", (string?)null);
+            error.Headers["Retry-After"] = "0";
+            throw error;
+        }
+    }
+
+    /// <summary>Starts a reload now; requests arriving meanwhile wait for it.</summary>
+    public Task ReloadAsync()
+    {
+        Task load;
+        lock (_gate) load = _load = LoadAsync();
+        return load;
+    }
+
+    /// <summary>After a miss: reloads when DDL happened since the cache was loaded. True if it reloaded.</summary>
+    public async Task<bool> RefreshIfStaleAsync(CancellationToken ct)
+    {
+        long current;
+        try
+        {
+            await using var cmd = _project.Database.Admin.CreateCommand("SELECT last_value + (CASE WHEN is_called THEN 1 ELSE 0 END) FROM supacs_rest.schema_version");
+            current = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (PostgresException)
+        {
+            return false;
+        }
+        if (current == Volatile.Read(ref _version)) return false;
+        await ReloadAsync().WaitAsync(ct).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task<(SchemaCache, long)> LoadAsync()
+    {
+        await using var conn = await _project.Database.Admin.OpenConnectionAsync(_stopping).ConfigureAwait(false);
+        long version = -1;
+        try
+        {
+            await using var cmd = new NpgsqlCommand("SELECT last_value + (CASE WHEN is_called THEN 1 ELSE 0 END) FROM supacs_rest.schema_version", conn);
+            version = Convert.ToInt64(await cmd.ExecuteScalarAsync(_stopping).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (PostgresException)
+        {
+            // Without the module's migration the cache still works; it just cannot detect staleness.
+        }
+        var cache = await SchemaLoader.LoadAsync(conn, _schemas, _stopping).ConfigureAwait(false);
+        _last = cache;
+        Volatile.Write(ref _version, version);
+        LogLoaded(_log, cache.Relations.Count, cache.Functions.Count);
+        return (cache, version);
+    }
+
+    private void ReloadInBackground() =>
+        ReloadAsync().ContinueWith(static t => t.Exception?.Handle(_ => true), CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+
+    private void StartListening()
+    {
+        if (Interlocked.Exchange(ref _listening, 1) == 1) return;
+        _ = Task.Run(ListenAsync);
+    }
+
+    /// <summary>LISTEN pgrst on a dedicated admin connection; reconnects (and reloads) after failures.</summary>
+    private async Task ListenAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var builder = new NpgsqlConnectionStringBuilder(_project.Database.AdminConnectionString)
+                {
+                    Pooling = false, KeepAlive = 30, ApplicationName = "supacs-rest-listener",
+                };
+                await using var conn = new NpgsqlConnection(builder.ConnectionString);
+                await conn.OpenAsync(_stopping).ConfigureAwait(false);
+                conn.Notification += (_, e) =>
+                {
+                    if (e.Payload is "" or "reload schema")
+                    {
+                        LogReload(_log);
+                        ReloadInBackground();
+                    }
+                };
+                await using (var cmd = new NpgsqlCommand("LISTEN pgrst", conn))
+                    await cmd.ExecuteNonQueryAsync(_stopping).ConfigureAwait(false);
+                while (!_stopping.IsCancellationRequested) await conn.WaitAsync(_stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException or TimeoutException)
+            {
+                LogListenFailed(_log, e.Message);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), _stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                ReloadInBackground();
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Debug, Message = "REST schema cache loaded: {Relations} relations, {Functions} function names")]
+    private static partial void LogLoaded(ILogger log, int relations, int functions);
+
+    [LoggerMessage(EventId = 9002, Level = LogLevel.Debug, Message = "REST schema cache reload requested by NOTIFY pgrst")]
+    private static partial void LogReload(ILogger log);
+
+    [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "REST schema listener lost its connection: {Reason}")]
+    private static partial void LogListenFailed(ILogger log, string reason);
+}

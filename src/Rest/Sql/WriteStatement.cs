@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Supacs.Rest.Http;
+using Supacs.Rest.Query;
+using Supacs.Rest.Schema;
+
+namespace Supacs.Rest.Sql;
+
+/// <summary>
+/// INSERT / UPDATE / DELETE as one statement: the DML in <c>pgrst_source</c> (RETURNING the rows), then the
+/// representation built from it with select= (embeds too). The body is one JSON parameter.
+/// </summary>
+internal static class WriteStatement
+{
+    internal sealed record Payload(string ArrayJson, IReadOnlyList<string> Columns, int Rows);
+
+    /// <summary>Validates a JSON body for insert (object or array) or update (object); PGRST102 on bad input.</summary>
+    public static Payload ParseBody(string body, IReadOnlyList<string>? columns, bool allowArray)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(body.Length == 0 ? "{}" : body);
+        }
+        catch (JsonException)
+        {
+            throw new RestException(400, "PGRST102", "Empty or invalid json", (string?)null);
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                var keys = columns ?? root.EnumerateObject().Select(p => p.Name).Distinct().ToList();
+                return new Payload("[" + root.GetRawText() + "]", keys, 1);
+            }
+            if (root.ValueKind != JsonValueKind.Array || !allowArray)
+                throw new RestException(400, "PGRST102", "Empty or invalid json", (string?)null);
+            var items = root.EnumerateArray().ToList();
+            if (items.Any(i => i.ValueKind != JsonValueKind.Object))
+                throw new RestException(400, "PGRST102", "Empty or invalid json", (string?)null);
+            if (columns is not null) return new Payload(root.GetRawText(), columns, items.Count);
+            var first = items.Count == 0 ? [] : items[0].EnumerateObject().Select(p => p.Name).Distinct().ToList();
+            var set = new HashSet<string>(first, StringComparer.Ordinal);
+            foreach (var item in items.Skip(1))
+            {
+                var k = item.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+                if (!k.SetEquals(set)) throw new RestException(400, "PGRST102", "All object keys must match", (string?)null);
+            }
+            return new Payload(root.GetRawText(), first, items.Count);
+        }
+    }
+
+    public static void CheckColumns(Relation rel, IEnumerable<string> columns)
+    {
+        foreach (var c in columns)
+            if (!rel.ColumnsByName.ContainsKey(c))
+                throw new RestException(400, "PGRST204", $"Could not find the '{c}' column of '{rel.Name}' in the schema cache", (string?)null);
+    }
+
+    /// <summary>Builds the final statement around a DML that RETURNs the rows of <paramref name="rel"/> as <c>alias.*</c>.</summary>
+    public static PlannedStatement Finish(RestRequest req, SchemaCache cache, Relation rel, string dml, ApiQuery query,
+        MediaType media, SqlParams parameters, bool withBody)
+    {
+        var alias = rel.Name;
+        // Filters went into the DML; the representation reads every returned row.
+        query.Top.Conditions.Clear();
+        query.Top.Limit = null;
+        query.Top.Offset = null;
+        var builder = new ReadBuilder(req.Schema, parameters, req.Settings with { MaxRows = null }, query);
+        var level = builder.BuildTop(rel, alias, null, null);
+        level.Offset = null;
+        var read = ReadBuilder.Compose(level, "pgrst_source AS " + Sql.Ident(alias));
+        var total = req.Prefer.Count == CountPreference.None ? "NULL::bigint" : "(SELECT pg_catalog.count(*) FROM pgrst_source)";
+        if (req.Prefer.Count != CountPreference.None) req.Prefer.Applied.Add("count=" + req.Prefer.Count.ToString().ToLowerInvariant());
+        var body = withBody ? media.BodySql() : "NULL::text";
+        var sql = StatementRunner.Wrap($"pgrst_source AS ({dml}), pgrst_read AS ({read})", total, body, "(SELECT * FROM pgrst_read) _postgrest_t");
+        return new PlannedStatement(sql, parameters, 0);
+    }
+
+    /// <summary>WHERE clause of an UPDATE/DELETE from the top-level filters (no embeds in writes).</summary>
+    public static string Where(RestRequest req, SchemaCache cache, Relation rel, ApiQuery query, SqlParams parameters)
+    {
+        var builder = new ReadBuilder(req.Schema, parameters, req.Settings, query);
+        var level = new ReadBuilder.Level();
+        var parts = query.Top.Conditions.Select(c => builder.ConditionSql(level, rel, rel.Name, c)).ToList();
+        return parts.Count == 0 ? "" : " WHERE " + string.Join(" AND ", parts);
+    }
+}
