@@ -40,6 +40,7 @@ public static class SupacsStorageExtensions
         DownloadObject.Map(g);
         ObjectInfo.Map(g);
         ListObjects.Map(g);
+        ListObjectsV2.Map(g);
         MoveObject.Map(g);
         CopyObject.Map(g);
         DeleteObject.Map(g);

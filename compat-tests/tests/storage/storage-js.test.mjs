@@ -206,3 +206,20 @@ test('bucket limits: size (string and number) and MIME wildcards', async () => {
   const { rows } = await sb.sql("select count(*)::int as n from storage.objects where bucket_id = 'limited'");
   assert.equal(rows[0].n, 1);
 });
+
+test('listV2 pages with a cursor and groups folders with a delimiter', async () => {
+  await admin.storage.createBucket('v2');
+  const v2 = admin.storage.from('v2');
+  for (const p of ['p/a.txt', 'p/b/1.txt', 'p/b/2.txt', 'p/c.txt']) assert.equal((await v2.upload(p, Buffer.from('x'))).error, null);
+  const first = await v2.listV2({ prefix: 'p/', limit: 2, with_delimiter: true });
+  assert.equal(first.error, null);
+  assert.equal(first.data.hasNext, true);
+  assert.deepEqual(first.data.folders.map((f) => f.name), ['b/']);
+  assert.deepEqual(first.data.objects.map((o) => o.name), ['p/a.txt']);
+  const second = await v2.listV2({ prefix: 'p/', limit: 2, with_delimiter: true, cursor: first.data.nextCursor });
+  assert.equal(second.data.hasNext, false);
+  assert.deepEqual(second.data.objects.map((o) => o.name), ['p/c.txt']);
+  const flat = await v2.listV2({ prefix: 'p/b/' });
+  assert.deepEqual(flat.data.objects.map((o) => o.name), ['p/b/1.txt', 'p/b/2.txt']);
+  assert.equal(flat.data.objects[0].metadata.size, 1);
+});

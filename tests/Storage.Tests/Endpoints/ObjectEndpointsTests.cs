@@ -254,6 +254,32 @@ public sealed class ObjectEndpointsTests(StorageHostFixture f) : IClassFixture<S
         Assert.Equal("via token", await get.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task List_v2_pages_with_cursor_and_folds_folders()
+    {
+        foreach (var k in new[] { "v2/a.txt", "v2/b/1.txt", "v2/b/2.txt", "v2/c.txt", "v2/d/3.txt" })
+            using (var up = await f.UploadAsync("files", k, "x"u8.ToArray())) Assert.True(up.IsSuccessStatusCode);
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            using var res = await f.JsonAsync(HttpMethod.Post, "/object/list-v2/files", f.ServiceKey,
+                new Dictionary<string, object?> { ["prefix"] = "v2/", ["limit"] = 2, ["with_delimiter"] = true, ["cursor"] = cursor });
+            var b = await StorageHostFixture.BodyAsync(res);
+            seen.AddRange(b.GetProperty("folders").EnumerateArray().Select(e => "F:" + e.GetProperty("name").GetString()));
+            seen.AddRange(b.GetProperty("objects").EnumerateArray().Select(e => "O:" + e.GetProperty("name").GetString()));
+            cursor = b.GetProperty("hasNext").GetBoolean() ? b.GetProperty("nextCursor").GetString() : null;
+        }
+        while (cursor is not null);
+        // Each page lists its folders, then its objects: pages are [a.txt, b/] and [c.txt, d/].
+        Assert.Equal(["F:b/", "O:v2/a.txt", "F:d/", "O:v2/c.txt"], seen);
+
+        using var flat = await f.JsonAsync(HttpMethod.Post, "/object/list-v2/files", f.ServiceKey, new { prefix = "v2/b", sortBy = new { column = "name", order = "desc" } });
+        var fb = await StorageHostFixture.BodyAsync(flat);
+        Assert.False(fb.GetProperty("hasNext").GetBoolean());
+        Assert.Equal(["v2/b/2.txt", "v2/b/1.txt"], fb.GetProperty("objects").EnumerateArray().Select(e => e.GetProperty("name").GetString()));
+    }
+
     private static ByteArrayContent Content(byte[] data, string type)
     {
         var c = new ByteArrayContent(data);
