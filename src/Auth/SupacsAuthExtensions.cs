@@ -33,6 +33,11 @@ public static class SupacsAuthExtensions
         GetUser.Map(group);
         UpdateUser.Map(group);
         Logout.Map(group);
+        Verify.Map(group);
+        Otp.Map(group);
+        Recover.Map(group);
+        Resend.Map(group);
+        Reauthenticate.Map(group);
         AdminUsers.Map(group);
         return group;
     }

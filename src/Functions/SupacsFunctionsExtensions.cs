@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Supacs.Core.Hosting;
+using Supacs.Functions.Endpoints;
+using Supacs.Functions.Hosting;
 
 namespace Supacs.Functions;
 
@@ -10,11 +12,19 @@ public static class SupacsFunctionsExtensions
 {
     public const string DefaultPrefix = "/functions/v1";
 
-    /// <summary>Registers the Functions module's services (its ISchemaContributor, options, per-project state).</summary>
-    public static IServiceCollection AddSupacsFunctions(this IServiceCollection services) =>
+    /// <summary>Registers the Functions module's services (its per-project runtime lives in <c>project.Feature</c>).</summary>
+    public static IServiceCollection AddSupacsFunctions(this IServiceCollection services)
+    {
         services.AddSingleton(new SupacsModule("functions", DefaultPrefix));
+        services.AddHostedService<FunctionsWarmup>();
+        return services;
+    }
 
     /// <summary>Maps the Functions endpoints under <paramref name="prefix"/>.</summary>
-    public static RouteGroupBuilder MapSupacsFunctions(this IEndpointRouteBuilder endpoints, string prefix = DefaultPrefix) =>
-        endpoints.MapGroup(prefix);
+    public static RouteGroupBuilder MapSupacsFunctions(this IEndpointRouteBuilder endpoints, string prefix = DefaultPrefix)
+    {
+        var group = endpoints.MapGroup(prefix);
+        InvokeFunction.Map(group);
+        return group;
+    }
 }

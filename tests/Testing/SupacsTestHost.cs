@@ -38,16 +38,18 @@ public sealed class SupacsTestHost : IAsyncDisposable
         Action<IServiceCollection> addServices,
         Action<WebApplication> map,
         string? configToml = null,
-        string? dataDir = null)
+        string? dataDir = null,
+        string? projectDir = null)
     {
         var port = FreePort();
         var options = new SupacsOptions
         {
             Port = port,
             DataDir = dataDir ?? Path.Combine(Path.GetTempPath(), "supacs-host-" + Guid.NewGuid().ToString("N")[..12]),
+            ProjectDir = projectDir,
         };
         Directory.CreateDirectory(options.DataDir);
-        var config = configToml is null ? ProjectConfig.Empty : ProjectConfig.Parse(configToml);
+        var config = configToml is null ? ProjectConfig.Load(projectDir) : ProjectConfig.Parse(configToml);
         var project = new SupacsProject("test", options, config, TestTokens.Keys, options.DataDir);
         project.MarkReady(database.ToProjectDatabase());
 

@@ -8,7 +8,7 @@ using Supacs.Testing;
 namespace Supacs.Auth.Tests.Infrastructure;
 
 /// <summary>A database cloned from a per-process template with the auth schema, and a real Auth host over it.</summary>
-public class AuthHostFixture : DatabaseFixture
+public class AuthHostFixture : DatabaseFixture, IAsyncLifetime
 {
     public const string TemplateName = "supacs_auth_template";
 
@@ -28,11 +28,16 @@ public class AuthHostFixture : DatabaseFixture
         Host = await SupacsTestHost.StartAsync(database, s => s.AddSupacsAuth(), app => app.MapSupacsAuth(), ConfigToml);
     }
 
-    public new async Task DisposeAsync()
+    // DatabaseFixture.DisposeAsync is not virtual: re-implement the interface so the host stops first.
+    async Task IAsyncLifetime.DisposeAsync()
     {
-        await Host.DisposeAsync();
-        await base.DisposeAsync();
+        if (Host is not null) await Host.DisposeAsync();
+        await DisposeExtrasAsync();
+        await DisposeAsync();
     }
+
+    /// <summary>Stops what a derived fixture started (SMTP sinks…), after the host.</summary>
+    protected virtual Task DisposeExtrasAsync() => Task.CompletedTask;
 
     public static string ServiceRole => TestTokens.For(null, "service_role");
 

@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Routing;
+using Supacs.Auth.Http;
+using Supacs.Auth.Mail;
+using Supacs.Auth.Users;
+
+namespace Supacs.Auth.Endpoints;
+
+/// <summary>POST /resend {type: signup|email_change, email} → {}; resends the pending confirmation.</summary>
+internal static class Resend
+{
+    public static void Map(IEndpointRouteBuilder group) => group.MapAuth("POST", "/resend", async req =>
+    {
+        var body = await req.BodyAsync().ConfigureAwait(false);
+        var type = AuthRequest.Str(body, "type") ?? "";
+        if (type is not ("signup" or "email_change" or "sms" or "phone_change"))
+            throw AuthException.Validation("Missing one of these types: signup, email_change, sms, phone_change");
+        if (type is "sms" or "phone_change") throw AuthException.BadRequest("phone_provider_disabled", "Unsupported phone provider");
+        var raw = AuthRequest.Str(body, "email");
+        if (string.IsNullOrEmpty(raw)) throw AuthException.Validation("Type provided requires an email address");
+        var email = UserFactory.ValidateEmail(raw);
+        var redirectTo = Redirects.Resolve(req, req.Query("redirect_to"));
+        await using var conn = await req.Db.OpenConnectionAsync(req.Aborted).ConfigureAwait(false);
+        await using var tx = await conn.BeginTransactionAsync(req.Aborted).ConfigureAwait(false);
+        var user = await UserStore.FindByEmailAsync(conn, email, req.Options.JwtAud, req.Aborted, tx).ConfigureAwait(false);
+        if (user is not null)
+        {
+            if (type == "signup" && user.EmailConfirmedAt is null)
+                await EmailFlows.PrepareAsync(req, conn, tx, user, EmailAction.Signup, redirectTo, send: true).ConfigureAwait(false);
+            else if (type == "email_change" && !string.IsNullOrEmpty(user.EmailChange))
+            {
+                await EmailChange.StartAsync(req, conn, tx, user, user.EmailChange).ConfigureAwait(false);
+                await UserStore.UpdateAsync(conn, tx, user, req.Aborted).ConfigureAwait(false);
+            }
+            await tx.CommitAsync(req.Aborted).ConfigureAwait(false);
+        }
+        await JsonResponse.EmptyObjectAsync(req.Http).ConfigureAwait(false);
+    });
+}

@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Jint;
+using Jint.Runtime.Modules;
+using Module = Jint.Runtime.Modules.Module;
+
+namespace Supacs.Functions.Loading;
+
+/// <summary>A file a worker loaded, with what it looked like then, to notice edits.</summary>
+internal readonly record struct LoadedFile(string Path, long LastWriteTicks, long Length)
+{
+    public static LoadedFile Of(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists ? new LoadedFile(path, info.LastWriteTimeUtc.Ticks, info.Length) : new LoadedFile(path, 0, -1);
+    }
+
+    public bool Changed => Of(Path) != this;
+}
+
+/// <summary>Parsed modules shared by every engine of a project, keyed by location and content hash.</summary>
+internal sealed class ModuleCache
+{
+    private readonly ConcurrentDictionary<string, Prepared<Acornima.Ast.Module>> _prepared = new(StringComparer.Ordinal);
+
+    public Prepared<Acornima.Ast.Module> Get(string location, string code)
+    {
+        var key = location + "#" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(code)));
+        if (_prepared.TryGetValue(key, out var p)) return p;
+        if (_prepared.Count > 5000) _prepared.Clear();
+        // Compiling every regex literal to IL costs more at load than it saves on the few a request runs.
+        p = Engine.PrepareModule(code, location, new ModulePreparationOptions { ParsingOptions = new ModuleParsingOptions { CompileRegex = false } });
+        _prepared[key] = p;
+        return p;
+    }
+}
+
+/// <summary>
+/// Resolves a function's imports without the network: relative and <c>file:</c> paths inside the project,
+/// deno.land std <c>http/server.ts</c> to a shim over <c>Deno.serve</c>, type-only modules to empty ones.
+/// TypeScript/JSX files are stripped on load. Records every file it read so edits are picked up.
+/// </summary>
+internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache, string? stripCacheDir) : IModuleLoader
+{
+    public const string StdServe = "supacs:std/http/server";
+    public const string Empty = "supacs:empty";
+
+    private const string StdServeSource = """
+        export function serve(handler, options) { return __supacsStdServe(handler, options); }
+        export function serveTls(handler, options) { return __supacsStdServe(handler, options); }
+        export async function listenAndServe(addr, handler, options) { return __supacsStdServe(handler, options); }
+        export class Server {
+          constructor(options) { this.options = options || {}; }
+          listenAndServe() { return __supacsStdServe(this.options.handler, this.options); }
+          serve() { return this.listenAndServe(); }
+          close() {}
+        }
+        """;
+
+    private readonly string _root = Path.GetFullPath(projectDir);
+
+    public List<LoadedFile> Files { get; } = [];
+
+    public ResolvedSpecifier Resolve(string? referencingModuleLocation, ModuleRequest moduleRequest)
+    {
+        var key = Map(moduleRequest.Specifier, referencingModuleLocation);
+        var uri = key.StartsWith("file:", StringComparison.Ordinal) ? new Uri(key) : null;
+        return new ResolvedSpecifier(moduleRequest, key, uri, SpecifierType.RelativeOrAbsolute);
+    }
+
+    public Module LoadModule(Engine engine, ResolvedSpecifier resolved)
+    {
+        switch (resolved.Key)
+        {
+            case StdServe:
+                return ModuleFactory.BuildSourceTextModule(engine, resolved, StdServeSource);
+            case Empty:
+                return ModuleFactory.BuildSourceTextModule(engine, resolved, "export {};");
+        }
+        var path = resolved.Uri!.LocalPath;
+        Files.Add(LoadedFile.Of(path));
+        var text = File.ReadAllText(path);
+        if (IsJson(resolved)) return ModuleFactory.BuildJsonModule(engine, resolved, text);
+        var code = TypeStripper.NeedsStripping(path) ? TypeStripper.Strip(text, path, stripCacheDir) : text;
+        var prepared = cache.Get(resolved.Key, code);
+        return ModuleFactory.BuildSourceTextModule(engine, prepared);
+    }
+
+    private static bool IsJson(ResolvedSpecifier resolved) =>
+        resolved.ModuleRequest.Attributes.Any(a => a.Key == "type" && a.Value == "json")
+        || resolved.Key.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+
+    private string Map(string specifier, string? referencing)
+    {
+        if (IsStdHttpServer(specifier)) return StdServe;
+        if (IsTypeOnly(specifier)) return Empty;
+        string path;
+        if (specifier.StartsWith("file://", StringComparison.Ordinal)) path = new Uri(specifier).LocalPath;
+        else if (specifier.StartsWith("./", StringComparison.Ordinal) || specifier.StartsWith("../", StringComparison.Ordinal) || specifier.StartsWith('/'))
+        {
+            if (specifier.StartsWith('/')) path = specifier;
+            else
+            {
+                if (referencing is null || !referencing.StartsWith("file:", StringComparison.Ordinal))
+                    throw new ModuleNotFoundException($"Relative import \"{specifier}\" has no referencing file");
+                var dir = Path.GetDirectoryName(new Uri(referencing).LocalPath)!;
+                path = Path.Combine(dir, Uri.UnescapeDataString(specifier));
+            }
+        }
+        else
+        {
+            throw new ModuleNotFoundException(
+                $"Module not found \"{specifier}\": Supacs resolves remote (npm:, jsr:, https:) imports only from its local package cache, and this one is not in it");
+        }
+        path = Path.GetFullPath(path);
+        if (!path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ModuleNotFoundException($"Import \"{specifier}\" is outside the project folder");
+        if (!File.Exists(path)) throw new ModuleNotFoundException($"Module not found \"{new Uri(path).AbsoluteUri}\"");
+        return new Uri(path).AbsoluteUri;
+    }
+
+    private static bool IsStdHttpServer(string s) =>
+        s.StartsWith("https://deno.land/std", StringComparison.Ordinal) && s.EndsWith("/http/server.ts", StringComparison.Ordinal);
+
+    private static bool IsTypeOnly(string s) =>
+        s.EndsWith(".d.ts", StringComparison.Ordinal)
+        || s.StartsWith("jsr:@supabase/functions-js/edge-runtime", StringComparison.Ordinal)
+        || s.StartsWith("https://deno.land/x/xhr", StringComparison.Ordinal)
+        || s.StartsWith("https://esm.sh/@supabase/functions-js/src/edge-runtime.d.ts", StringComparison.Ordinal);
+}
+
+internal sealed class ModuleNotFoundException(string message) : Exception(message);

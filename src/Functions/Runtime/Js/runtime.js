@@ -1,0 +1,1189 @@
+// The Web/Deno API surface edge functions use, written on top of a few host functions (`__host`, see HostBindings.cs).
+// Runs once per engine before the function's module is loaded. Jint 4.x ships no Web APIs, so they live here.
+(function (host) {
+  "use strict";
+  const g = globalThis;
+  const define = (name, value) =>
+    Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
+
+  // ---------- DOMException, Event, EventTarget, AbortController ----------
+  const DOM_CODES = { IndexSizeError: 1, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11, SyntaxError: 12, InvalidAccessError: 15, TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20, TimeoutError: 23, DataCloneError: 25, InvalidCharacterError: 5, OperationError: 0, DataError: 0 };
+  class DOMException extends Error {
+    constructor(message = "", name = "Error") {
+      super(message);
+      Object.defineProperty(this, "name", { value: String(name), configurable: true, writable: true });
+    }
+    get code() { return DOM_CODES[this.name] || 0; }
+  }
+  define("DOMException", DOMException);
+
+  class Event {
+    constructor(type, init = {}) {
+      this.type = String(type);
+      this.bubbles = !!init.bubbles;
+      this.cancelable = !!init.cancelable;
+      this.composed = !!init.composed;
+      this.defaultPrevented = false;
+      this.timeStamp = Date.now();
+      this.target = null;
+      this.currentTarget = null;
+      this.isTrusted = false;
+    }
+    preventDefault() { if (this.cancelable) this.defaultPrevented = true; }
+    stopPropagation() {}
+    stopImmediatePropagation() { this._stop = true; }
+  }
+  class CustomEvent extends Event {
+    constructor(type, init = {}) { super(type, init); this.detail = init.detail ?? null; }
+  }
+  class ErrorEvent extends Event {
+    constructor(type, init = {}) { super(type, init); this.message = init.message ?? ""; this.error = init.error; }
+  }
+  class EventTarget {
+    constructor() { Object.defineProperty(this, "_listeners", { value: new Map(), writable: true }); }
+    addEventListener(type, listener, options) {
+      if (!listener) return;
+      if (!this._listeners) Object.defineProperty(this, "_listeners", { value: new Map(), writable: true });
+      const once = typeof options === "object" && options !== null && !!options.once;
+      let list = this._listeners.get(type);
+      if (!list) this._listeners.set(type, (list = []));
+      if (!list.some((l) => l.listener === listener)) list.push({ listener, once });
+      if (typeof options === "object" && options?.signal) options.signal.addEventListener("abort", () => this.removeEventListener(type, listener));
+    }
+    removeEventListener(type, listener) {
+      const list = this._listeners?.get(type);
+      if (!list) return;
+      const i = list.findIndex((l) => l.listener === listener);
+      if (i >= 0) list.splice(i, 1);
+    }
+    dispatchEvent(event) {
+      const list = this._listeners?.get(event.type);
+      event.target = event.currentTarget = this;
+      const handler = this["on" + event.type];
+      if (typeof handler === "function") handler.call(this, event);
+      if (list) {
+        for (const l of [...list]) {
+          if (l.once) this.removeEventListener(event.type, l.listener);
+          if (typeof l.listener === "function") l.listener.call(this, event);
+          else if (l.listener && typeof l.listener.handleEvent === "function") l.listener.handleEvent(event);
+          if (event._stop) break;
+        }
+      }
+      return !event.defaultPrevented;
+    }
+  }
+  define("Event", Event);
+  define("CustomEvent", CustomEvent);
+  define("ErrorEvent", ErrorEvent);
+  define("EventTarget", EventTarget);
+
+  class AbortSignal extends EventTarget {
+    constructor() { super(); this.aborted = false; this.reason = undefined; this.onabort = null; }
+    throwIfAborted() { if (this.aborted) throw this.reason; }
+    _abort(reason) {
+      if (this.aborted) return;
+      this.aborted = true;
+      this.reason = reason === undefined ? new DOMException("This operation was aborted", "AbortError") : reason;
+      this.dispatchEvent(new Event("abort"));
+    }
+    static abort(reason) { const s = new AbortSignal(); s._abort(reason); return s; }
+    static timeout(ms) {
+      const s = new AbortSignal();
+      setTimeout(() => s._abort(new DOMException("Signal timed out.", "TimeoutError")), ms);
+      return s;
+    }
+    static any(signals) {
+      const s = new AbortSignal();
+      for (const x of signals) {
+        if (x.aborted) { s._abort(x.reason); break; }
+        x.addEventListener("abort", () => s._abort(x.reason));
+      }
+      return s;
+    }
+  }
+  class AbortController {
+    constructor() { this.signal = new AbortSignal(); }
+    abort(reason) { this.signal._abort(reason); }
+  }
+  define("AbortSignal", AbortSignal);
+  define("AbortController", AbortController);
+
+  // ---------- console ----------
+  function inspect(v, depth, seen) {
+    if (typeof v === "string") return depth === 0 ? v : JSON.stringify(v);
+    if (v === null || v === undefined || typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
+    if (typeof v === "symbol") return v.toString();
+    if (typeof v === "function") return `[Function: ${v.name || "(anonymous)"}]`;
+    if (v instanceof Error) return v.stack ? String(v.stack) : `${v.name}: ${v.message}`;
+    if (seen.includes(v)) return "[Circular]";
+    if (depth > 4) return Array.isArray(v) ? "[Array]" : "[Object]";
+    const next = [...seen, v];
+    if (Array.isArray(v)) return "[ " + v.map((x) => inspect(x, depth + 1, next)).join(", ") + " ]";
+    if (v instanceof Date) return isNaN(v) ? "Invalid Date" : v.toISOString();
+    if (v instanceof Map) return `Map(${v.size}) { ` + [...v].map(([k, x]) => `${inspect(k, depth + 1, next)} => ${inspect(x, depth + 1, next)}`).join(", ") + " }";
+    if (v instanceof Set) return `Set(${v.size}) { ` + [...v].map((x) => inspect(x, depth + 1, next)).join(", ") + " }";
+    if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${v.length}) [ ${Array.prototype.slice.call(v, 0, 50).join(", ")} ]`;
+    if (v instanceof URL || v instanceof URLSearchParams || v instanceof Headers) return `${v.constructor.name} ${v.toString()}`;
+    const keys = Object.keys(v);
+    const name = v.constructor && v.constructor !== Object ? v.constructor.name + " " : "";
+    if (keys.length === 0) return name + "{}";
+    return name + "{ " + keys.map((k) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${inspect(v[k], depth + 1, next)}`).join(", ") + " }";
+  }
+  function format(args) {
+    if (args.length === 0) return "";
+    let first = args[0];
+    let rest = args.slice(1);
+    if (typeof first === "string" && /%[sdifoOjc%]/.test(first) && rest.length) {
+      first = first.replace(/%([sdifoOjc%])/g, (m, c) => {
+        if (c === "%") return "%";
+        if (rest.length === 0) return m;
+        const a = rest.shift();
+        switch (c) {
+          case "s": return typeof a === "string" ? a : inspect(a, 1, []);
+          case "d": case "i": return String(parseInt(a, 10));
+          case "f": return String(parseFloat(a));
+          case "c": return "";
+          default: return inspect(a, 1, []);
+        }
+      });
+    }
+    return [first, ...rest].map((a) => inspect(a, 0, [])).join(" ");
+  }
+  const counters = new Map();
+  const timersByLabel = new Map();
+  let groupIndent = "";
+  const out = (level) => (...args) => host.log(level, groupIndent + format(args));
+  const console = {
+    log: out(1), info: out(1), debug: out(0), trace: out(0), warn: out(2), error: out(3),
+    dir: (o) => host.log(1, groupIndent + inspect(o, 1, [])),
+    table: (o) => host.log(1, groupIndent + inspect(o, 1, [])),
+    assert: (cond, ...args) => { if (!cond) host.log(3, "Assertion failed" + (args.length ? ": " + format(args) : "")); },
+    count: (label = "default") => { const n = (counters.get(label) || 0) + 1; counters.set(label, n); host.log(1, `${label}: ${n}`); },
+    countReset: (label = "default") => counters.delete(label),
+    time: (label = "default") => timersByLabel.set(label, Date.now()),
+    timeLog: (label = "default", ...a) => host.log(1, `${label}: ${Date.now() - (timersByLabel.get(label) ?? Date.now())}ms ${format(a)}`.trimEnd()),
+    timeEnd: (label = "default") => { host.log(1, `${label}: ${Date.now() - (timersByLabel.get(label) ?? Date.now())}ms`); timersByLabel.delete(label); },
+    group: (...a) => { if (a.length) host.log(1, groupIndent + format(a)); groupIndent += "  "; },
+    groupCollapsed: (...a) => console.group(...a),
+    groupEnd: () => { groupIndent = groupIndent.slice(2); },
+  };
+  define("console", console);
+
+  // ---------- timers ----------
+  const timers = new Map();
+  let nextTimerId = 1;
+  function addTimer(fn, ms, args, repeat) {
+    const id = nextTimerId++;
+    const delay = Math.max(0, Number(ms) || 0);
+    timers.set(id, { fn, args, repeat, delay });
+    host.setTimer(id, delay);
+    return id;
+  }
+  define("setTimeout", (fn, ms, ...args) => addTimer(fn, ms, args, false));
+  define("setInterval", (fn, ms, ...args) => addTimer(fn, ms, args, true));
+  const clear = (id) => { if (timers.delete(Number(id))) host.clearTimer(Number(id)); };
+  define("clearTimeout", clear);
+  define("clearInterval", clear);
+  define("queueMicrotask", (fn) => { Promise.resolve().then(() => fn()); });
+  define("__supacsRunTimer", (id) => {
+    const t = timers.get(id);
+    if (!t) return;
+    if (t.repeat) host.setTimer(id, Math.max(1, t.delay));
+    else timers.delete(id);
+    if (typeof t.fn === "function") t.fn(...t.args);
+    else if (typeof t.fn === "string") (0, eval)(t.fn);
+  });
+
+  // ---------- bytes, text, base64 ----------
+  function toU8(x) {
+    if (x instanceof Uint8Array) return x;
+    if (x instanceof ArrayBuffer) return new Uint8Array(x);
+    if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+    if (typeof SharedArrayBuffer !== "undefined" && x instanceof SharedArrayBuffer) return new Uint8Array(x);
+    throw new TypeError("Expected an ArrayBuffer or ArrayBufferView");
+  }
+  const copyBuffer = (u8) => u8.buffer.slice(u8.byteOffset, u8.byteOffset + u8.byteLength);
+  // The length of the longest prefix of u8 that does not end inside a UTF-8 sequence.
+  function completeUtf8Length(u8) {
+    const n = u8.length;
+    for (let back = 1; back <= 3 && back <= n; back++) {
+      const b = u8[n - back];
+      if ((b & 0xc0) === 0x80) continue; // continuation byte
+      const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+      return need > back ? n - back : n;
+    }
+    return n;
+  }
+  class TextEncoder {
+    get encoding() { return "utf-8"; }
+    encode(s = "") { return host.utf8Encode(String(s)); }
+    encodeInto(s, dest) {
+      const bytes = host.utf8Encode(String(s));
+      const n = Math.min(bytes.length, dest.length);
+      let cut = n;
+      if (n < bytes.length) cut = completeUtf8Length(bytes.subarray(0, n + 1)) > n ? n : completeUtf8Length(bytes.subarray(0, n));
+      dest.set(bytes.subarray(0, cut));
+      return { read: host.utf8Decode(bytes.subarray(0, cut), false, true).length, written: cut };
+    }
+  }
+  class TextDecoder {
+    constructor(label = "utf-8", options = {}) {
+      const l = String(label).toLowerCase().trim();
+      if (l !== "utf-8" && l !== "utf8" && l !== "unicode-1-1-utf-8") throw new RangeError(`The encoding label provided ('${label}') is invalid.`);
+      this.encoding = "utf-8";
+      this.fatal = !!options.fatal;
+      this.ignoreBOM = !!options.ignoreBOM;
+      this._pending = null;
+    }
+    decode(input, options = {}) {
+      let u8 = input === undefined || input === null ? new Uint8Array(0) : toU8(input);
+      if (this._pending) {
+        const joined = new Uint8Array(this._pending.length + u8.length);
+        joined.set(this._pending);
+        joined.set(u8, this._pending.length);
+        u8 = joined;
+        this._pending = null;
+      }
+      if (options.stream) {
+        const cut = completeUtf8Length(u8);
+        if (cut < u8.length) { this._pending = u8.slice(cut); u8 = u8.subarray(0, cut); }
+      }
+      try {
+        return host.utf8Decode(u8, this.fatal, this.ignoreBOM);
+      } catch (e) {
+        throw new TypeError("The encoded data was not valid for encoding utf-8");
+      }
+    }
+  }
+  define("TextEncoder", TextEncoder);
+  define("TextDecoder", TextDecoder);
+  define("btoa", (s) => {
+    const r = host.btoa(String(s));
+    if (r === null) throw new DOMException("Invalid character", "InvalidCharacterError");
+    return r;
+  });
+  define("atob", (s) => {
+    const r = host.atob(String(s));
+    if (r === null) throw new DOMException("Failed to decode base64", "InvalidCharacterError");
+    return r;
+  });
+
+  // ---------- structuredClone ----------
+  function clone(v, seen) {
+    if (typeof v !== "object" || v === null) {
+      if (typeof v === "function" || typeof v === "symbol") throw new DOMException(`${String(v)} could not be cloned.`, "DataCloneError");
+      return v;
+    }
+    if (seen.has(v)) return seen.get(v);
+    let r;
+    if (v instanceof Date) r = new Date(v.getTime());
+    else if (v instanceof RegExp) r = new RegExp(v.source, v.flags);
+    else if (v instanceof ArrayBuffer) r = v.slice(0);
+    else if (ArrayBuffer.isView(v)) r = new v.constructor(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+    else if (v instanceof Map) { r = new Map(); seen.set(v, r); for (const [k, x] of v) r.set(clone(k, seen), clone(x, seen)); return r; }
+    else if (v instanceof Set) { r = new Set(); seen.set(v, r); for (const x of v) r.add(clone(x, seen)); return r; }
+    else if (v instanceof Error) { r = new (g[v.name] && g[v.name].prototype instanceof Error ? g[v.name] : Error)(v.message); if (v.stack) r.stack = v.stack; }
+    else if (v instanceof Blob) r = v.slice(0, v.size, v.type);
+    else if (Array.isArray(v)) { r = []; seen.set(v, r); for (let i = 0; i < v.length; i++) r[i] = clone(v[i], seen); return r; }
+    else {
+      if (typeof v.then === "function" && v instanceof Promise) throw new DOMException("#<Promise> could not be cloned.", "DataCloneError");
+      r = {};
+      seen.set(v, r);
+      for (const k of Object.keys(v)) r[k] = clone(v[k], seen);
+      return r;
+    }
+    seen.set(v, r);
+    return r;
+  }
+  define("structuredClone", (v) => clone(v, new Map()));
+
+  // ---------- URL, URLSearchParams ----------
+  const formEncode = (s) => encodeURIComponent(s).replace(/%20/g, "+").replace(/[!'()~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+  const formDecode = (s) => { try { return decodeURIComponent(s.replace(/\+/g, " ")); } catch { return s.replace(/\+/g, " "); } };
+  class URLSearchParams {
+    constructor(init = "") {
+      this._list = [];
+      this._url = null;
+      if (init instanceof URLSearchParams) this._list = init._list.map((p) => [p[0], p[1]]);
+      else if (typeof init === "object" && init !== null) {
+        if (typeof init[Symbol.iterator] === "function") {
+          for (const pair of init) {
+            const p = [...pair];
+            if (p.length !== 2) throw new TypeError("Each query pair must be an iterable [name, value] tuple");
+            this._list.push([String(p[0]), String(p[1])]);
+          }
+        } else for (const k of Object.keys(init)) this._list.push([k, String(init[k])]);
+      } else this._parse(String(init));
+    }
+    _parse(s) {
+      this._list = [];
+      if (s.startsWith("?")) s = s.slice(1);
+      for (const part of s.split("&")) {
+        if (!part) continue;
+        const i = part.indexOf("=");
+        this._list.push(i < 0 ? [formDecode(part), ""] : [formDecode(part.slice(0, i)), formDecode(part.slice(i + 1))]);
+      }
+    }
+    _update() { if (this._url) { const s = this.toString(); this._url._search = s ? "?" + s : ""; } }
+    get size() { return this._list.length; }
+    append(k, v) { this._list.push([String(k), String(v)]); this._update(); }
+    delete(k, v) { k = String(k); this._list = this._list.filter((p) => !(p[0] === k && (v === undefined || p[1] === String(v)))); this._update(); }
+    get(k) { k = String(k); const p = this._list.find((x) => x[0] === k); return p ? p[1] : null; }
+    getAll(k) { k = String(k); return this._list.filter((x) => x[0] === k).map((x) => x[1]); }
+    has(k, v) { k = String(k); return this._list.some((x) => x[0] === k && (v === undefined || x[1] === String(v))); }
+    set(k, v) {
+      k = String(k); v = String(v);
+      const i = this._list.findIndex((x) => x[0] === k);
+      if (i < 0) this._list.push([k, v]);
+      else { this._list[i][1] = v; this._list = this._list.filter((x, j) => j <= i || x[0] !== k); }
+      this._update();
+    }
+    sort() { this._list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); this._update(); }
+    forEach(cb, thisArg) { for (const [k, v] of this._list) cb.call(thisArg, v, k, this); }
+    keys() { return this._list.map((p) => p[0])[Symbol.iterator](); }
+    values() { return this._list.map((p) => p[1])[Symbol.iterator](); }
+    entries() { return this._list.map((p) => [p[0], p[1]])[Symbol.iterator](); }
+    [Symbol.iterator]() { return this.entries(); }
+    toString() { return this._list.map(([k, v]) => formEncode(k) + "=" + formEncode(v)).join("&"); }
+  }
+  define("URLSearchParams", URLSearchParams);
+
+  const SPECIAL = { "http:": "80", "https:": "443", "ws:": "80", "wss:": "443", "ftp:": "21", "file:": "" };
+  class URL {
+    constructor(input, base) {
+      const p = host.parseUrl(String(input), base === undefined || base === null ? null : String(base));
+      if (!p) throw new TypeError(`Invalid URL: '${input}'` + (base !== undefined ? ` with base '${base}'` : ""));
+      this._apply(p);
+    }
+    _apply(p) {
+      [this._protocol, this._username, this._password, this._hostname, this._port, this._pathname, this._search, this._hash, this._opaque] = p;
+      if (this._sp) this._sp._parse(this._search);
+    }
+    static canParse(input, base) { return host.parseUrl(String(input), base === undefined ? null : String(base)) !== null; }
+    static parse(input, base) { try { return new URL(input, base); } catch { return null; } }
+    get protocol() { return this._protocol; }
+    set protocol(v) { v = String(v).replace(/:.*$/, "").toLowerCase() + ":"; if (/^[a-z][a-z0-9+.-]*:$/.test(v)) this._protocol = v; }
+    get username() { return this._username; }
+    set username(v) { this._username = encodeURIComponent(String(v)); }
+    get password() { return this._password; }
+    set password(v) { this._password = encodeURIComponent(String(v)); }
+    get hostname() { return this._hostname; }
+    set hostname(v) { this._hostname = String(v).toLowerCase(); }
+    get port() { return this._port; }
+    set port(v) { v = String(v); if (v === "" ) { this._port = ""; return; } const n = parseInt(v, 10); if (!isNaN(n) && n >= 0 && n <= 65535) this._port = SPECIAL[this._protocol] === String(n) ? "" : String(n); }
+    get host() { return this._hostname + (this._port ? ":" + this._port : ""); }
+    set host(v) { const m = /^([^:/?#]*)(?::(\d*))?/.exec(String(v)); if (m) { this.hostname = m[1]; if (m[2] !== undefined) this.port = m[2]; } }
+    get origin() { return this._protocol in SPECIAL && this._protocol !== "file:" ? `${this._protocol}//${this.host}` : "null"; }
+    get pathname() { return this._pathname; }
+    set pathname(v) {
+      if (this._opaque) return;
+      v = String(v);
+      if (!v.startsWith("/")) v = "/" + v;
+      this._pathname = v.replace(/[ "<>`#?{}]/g, (c) => encodeURIComponent(c));
+    }
+    get search() { return this._search.length > 1 ? this._search : ""; }
+    set search(v) {
+      v = String(v);
+      if (v.startsWith("?")) v = v.slice(1);
+      this._search = v ? "?" + v.replace(/[ "#<>]/g, (c) => encodeURIComponent(c)) : "";
+      if (this._sp) this._sp._parse(this._search);
+    }
+    get searchParams() {
+      if (!this._sp) { this._sp = new URLSearchParams(this._search); this._sp._url = this; }
+      return this._sp;
+    }
+    get hash() { return this._hash.length > 1 ? this._hash : ""; }
+    set hash(v) { v = String(v); if (v.startsWith("#")) v = v.slice(1); this._hash = v ? "#" + v.replace(/[ "<>`]/g, (c) => encodeURIComponent(c)) : ""; }
+    get href() {
+      if (this._opaque) return this._protocol + this._pathname + this._search + this._hash;
+      const auth = this._username || this._password ? this._username + (this._password ? ":" + this._password : "") + "@" : "";
+      return `${this._protocol}//${auth}${this.host}${this._pathname}${this._search}${this._hash}`;
+    }
+    set href(v) { const p = host.parseUrl(String(v), null); if (!p) throw new TypeError(`Invalid URL: '${v}'`); this._apply(p); }
+    toString() { return this.href; }
+    toJSON() { return this.href; }
+  }
+  define("URL", URL);
+
+  // ---------- Headers ----------
+  const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  const normValue = (v) => String(v).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+  class Headers {
+    constructor(init) {
+      this._map = new Map(); // lower-case name -> array of values
+      if (init === undefined || init === null) return;
+      if (init instanceof Headers) { for (const [k, v] of init._map) this._map.set(k, [...v]); return; }
+      if (typeof init !== "object") throw new TypeError("Headers init must be an object");
+      if (typeof init[Symbol.iterator] === "function") {
+        for (const pair of init) {
+          const p = typeof pair === "string" ? null : [...pair];
+          if (!p || p.length !== 2) throw new TypeError("Header pairs must contain exactly a name and a value");
+          this.append(p[0], p[1]);
+        }
+      } else for (const k of Object.keys(init)) this.append(k, init[k]);
+    }
+    _key(name) {
+      name = String(name);
+      if (!TOKEN.test(name)) throw new TypeError(`Header name is not valid: "${name}"`);
+      return name.toLowerCase();
+    }
+    append(name, value) {
+      const k = this._key(name);
+      const list = this._map.get(k);
+      if (list) list.push(normValue(value)); else this._map.set(k, [normValue(value)]);
+    }
+    set(name, value) { this._map.set(this._key(name), [normValue(value)]); }
+    get(name) {
+      const list = this._map.get(String(name).toLowerCase());
+      return list === undefined ? null : list.join(", ");
+    }
+    getSetCookie() { return [...(this._map.get("set-cookie") || [])]; }
+    has(name) { return this._map.has(String(name).toLowerCase()); }
+    delete(name) { this._map.delete(String(name).toLowerCase()); }
+    forEach(cb, thisArg) { for (const [k, v] of this.entries()) cb.call(thisArg, v, k, this); }
+    *entries() {
+      const keys = [...this._map.keys()].sort();
+      for (const k of keys) {
+        if (k === "set-cookie") for (const v of this._map.get(k)) yield [k, v];
+        else yield [k, this._map.get(k).join(", ")];
+      }
+    }
+    *keys() { for (const [k] of this.entries()) yield k; }
+    *values() { for (const [, v] of this.entries()) yield v; }
+    [Symbol.iterator]() { return this.entries(); }
+    // name, value, name, value… with every value separately, for the host.
+    _flat() {
+      const out = [];
+      for (const [k, list] of this._map) for (const v of list) out.push(k, v);
+      return out;
+    }
+    toString() { return JSON.stringify(Object.fromEntries(this.entries())); }
+  }
+  define("Headers", Headers);
+
+  // ---------- Blob, File, FormData ----------
+  class Blob {
+    constructor(parts = [], options = {}) {
+      const chunks = [];
+      let size = 0;
+      for (const p of parts) {
+        let u8;
+        if (p instanceof Blob) u8 = p._bytes;
+        else if (typeof p === "string") u8 = host.utf8Encode(p);
+        else if (p instanceof ArrayBuffer || ArrayBuffer.isView(p)) u8 = toU8(p);
+        else u8 = host.utf8Encode(String(p));
+        chunks.push(u8);
+        size += u8.length;
+      }
+      const all = new Uint8Array(size);
+      let o = 0;
+      for (const c of chunks) { all.set(c, o); o += c.length; }
+      this._bytes = all;
+      this.type = options.type ? String(options.type).toLowerCase() : "";
+    }
+    get size() { return this._bytes.length; }
+    slice(start = 0, end = this.size, type = "") {
+      const b = new Blob([], { type });
+      b._bytes = this._bytes.slice(start, end);
+      return b;
+    }
+    async text() { return host.utf8Decode(this._bytes, false, false); }
+    async arrayBuffer() { return copyBuffer(this._bytes); }
+    async bytes() { return this._bytes.slice(); }
+    stream() { return streamOfBytes(this._bytes.slice()); }
+  }
+  class File extends Blob {
+    constructor(parts, name, options = {}) {
+      super(parts, options);
+      this.name = String(name);
+      this.lastModified = options.lastModified ?? Date.now();
+    }
+  }
+  define("Blob", Blob);
+  define("File", File);
+
+  class FormData {
+    constructor() { this._list = []; }
+    _entry(name, value, filename) {
+      if (value instanceof Blob) {
+        if (!(value instanceof File) || filename !== undefined) {
+          const f = new File([], filename !== undefined ? filename : value instanceof File ? value.name : "blob", { type: value.type });
+          f._bytes = value._bytes;
+          value = f;
+        }
+      } else value = String(value);
+      return [String(name), value];
+    }
+    append(name, value, filename) { this._list.push(this._entry(name, value, filename)); }
+    set(name, value, filename) {
+      const e = this._entry(name, value, filename);
+      const i = this._list.findIndex((x) => x[0] === e[0]);
+      if (i < 0) this._list.push(e);
+      else { this._list[i] = e; this._list = this._list.filter((x, j) => j <= i || x[0] !== e[0]); }
+    }
+    get(name) { const e = this._list.find((x) => x[0] === String(name)); return e ? e[1] : null; }
+    getAll(name) { return this._list.filter((x) => x[0] === String(name)).map((x) => x[1]); }
+    has(name) { return this._list.some((x) => x[0] === String(name)); }
+    delete(name) { this._list = this._list.filter((x) => x[0] !== String(name)); }
+    forEach(cb, thisArg) { for (const [k, v] of this._list) cb.call(thisArg, v, k, this); }
+    entries() { return this._list.map((x) => [x[0], x[1]])[Symbol.iterator](); }
+    keys() { return this._list.map((x) => x[0])[Symbol.iterator](); }
+    values() { return this._list.map((x) => x[1])[Symbol.iterator](); }
+    [Symbol.iterator]() { return this.entries(); }
+    _encode() {
+      const boundary = "----supacs" + host.randomUUID().replace(/-/g, "");
+      const parts = [];
+      const esc = (s) => s.replace(/\r/g, "%0D").replace(/\n/g, "%0A").replace(/"/g, "%22");
+      for (const [k, v] of this._list) {
+        if (typeof v === "string") {
+          parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="${esc(k)}"\r\n\r\n${v.replace(/\r?\n|\r/g, "\r\n")}\r\n`);
+        } else {
+          parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="${esc(k)}"; filename="${esc(v.name)}"\r\nContent-Type: ${v.type || "application/octet-stream"}\r\n\r\n`);
+          parts.push(v);
+          parts.push("\r\n");
+        }
+      }
+      parts.push(`--${boundary}--\r\n`);
+      return { bytes: new Blob(parts)._bytes, type: `multipart/form-data; boundary=${boundary}` };
+    }
+  }
+  define("FormData", FormData);
+
+  function parseMultipart(u8, contentType) {
+    const m = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
+    if (!m) throw new TypeError("Missing boundary in multipart/form-data");
+    const parts = host.parseMultipart(u8, (m[1] || m[2]).trim());
+    if (parts === null) throw new TypeError("Body can not be decoded as form data");
+    const fd = new FormData();
+    for (const p of parts) {
+      // p: [name, filename|null, contentType|null, bytes]
+      if (p[1] === null) fd.append(p[0], host.utf8Decode(p[3], false, false));
+      else {
+        const f = new File([], p[1], { type: p[2] || "" });
+        f._bytes = p[3];
+        fd.append(p[0], f);
+      }
+    }
+    return fd;
+  }
+
+  // ---------- Streams ----------
+  class ReadableStream {
+    constructor(source = {}, strategy = {}) {
+      this._queue = [];
+      this._state = "readable";
+      this._error = undefined;
+      this._waiters = [];
+      this._locked = false;
+      this._source = source;
+      this._hwm = strategy && strategy.highWaterMark !== undefined ? strategy.highWaterMark : 1;
+      const self = this;
+      this._controller = {
+        enqueue(chunk) { self._enqueue(chunk); },
+        close() { self._close(); },
+        error(e) { self._fail(e); },
+        get desiredSize() { return self._hwm - self._queue.length; },
+        byobRequest: null,
+      };
+      this._starting = Promise.resolve().then(() => (source.start ? source.start(this._controller) : undefined)).catch((e) => this._fail(e));
+      this._closedPromise = new Promise((res, rej) => { this._closedResolve = res; this._closedReject = rej; });
+      this._closedPromise.catch(() => {});
+    }
+    _enqueue(chunk) {
+      if (this._state !== "readable") throw new TypeError("The stream is not in a state that permits enqueue");
+      const w = this._waiters.shift();
+      if (w) w.resolve({ value: chunk, done: false }); else this._queue.push(chunk);
+    }
+    _close() {
+      if (this._state !== "readable") return;
+      this._state = "closed";
+      if (this._queue.length === 0) for (const w of this._waiters.splice(0)) w.resolve({ value: undefined, done: true });
+      this._closedResolve();
+    }
+    _fail(e) {
+      if (this._state !== "readable") return;
+      this._state = "errored";
+      this._error = e;
+      this._queue = [];
+      for (const w of this._waiters.splice(0)) w.reject(e);
+      this._closedReject(e);
+    }
+    async _read() {
+      await this._starting;
+      for (;;) {
+        if (this._queue.length) {
+          const value = this._queue.shift();
+          if (this._state === "closed" && this._queue.length === 0) for (const w of this._waiters.splice(0)) w.resolve({ value: undefined, done: true });
+          return { value, done: false };
+        }
+        if (this._state === "errored") throw this._error;
+        if (this._state === "closed") return { value: undefined, done: true };
+        if (this._source.pull && !this._pulling) {
+          this._pulling = true;
+          try { await this._source.pull(this._controller); } catch (e) { this._fail(e); } finally { this._pulling = false; }
+          if (this._queue.length || this._state !== "readable") continue;
+        }
+        return new Promise((resolve, reject) => this._waiters.push({ resolve, reject }));
+      }
+    }
+    get locked() { return this._locked; }
+    getReader() {
+      if (this._locked) throw new TypeError("ReadableStream is locked");
+      this._locked = true;
+      const stream = this;
+      return {
+        read: () => stream._read(),
+        releaseLock() { stream._locked = false; },
+        cancel: (reason) => stream.cancel(reason),
+        get closed() { return stream._closedPromise; },
+      };
+    }
+    async cancel(reason) {
+      if (this._state === "readable") {
+        this._queue = [];
+        this._close();
+        if (this._source.cancel) await this._source.cancel(reason);
+      }
+    }
+    async *[Symbol.asyncIterator]() {
+      const reader = this.getReader();
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          yield value;
+        }
+      } finally { reader.releaseLock(); }
+    }
+    values() { return this[Symbol.asyncIterator](); }
+    pipeThrough(transform) { this.pipeTo(transform.writable).catch(() => {}); return transform.readable; }
+    async pipeTo(dest) {
+      const reader = this.getReader();
+      const writer = dest.getWriter();
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          await writer.write(value);
+        }
+        await writer.close();
+      } catch (e) {
+        await writer.abort(e);
+        throw e;
+      } finally { reader.releaseLock(); writer.releaseLock(); }
+    }
+    tee() {
+      const reader = this.getReader();
+      const a = [], b = [];
+      let ca, cb;
+      const pump = async () => {
+        const { value, done } = await reader.read();
+        if (done) { ca.close(); cb.close(); return; }
+        ca.enqueue(value); cb.enqueue(value);
+      };
+      return [new ReadableStream({ start(c) { ca = c; }, pull: pump }), new ReadableStream({ start(c) { cb = c; }, pull: pump })];
+    }
+    static from(iterable) {
+      const it = iterable[Symbol.asyncIterator] ? iterable[Symbol.asyncIterator]() : iterable[Symbol.iterator]();
+      return new ReadableStream({
+        async pull(c) {
+          const { value, done } = await it.next();
+          if (done) c.close(); else c.enqueue(value);
+        },
+      });
+    }
+  }
+  class WritableStream {
+    constructor(sink = {}) {
+      this._sink = sink;
+      this._locked = false;
+      this._controller = { error: (e) => { this._errored = e; }, signal: new AbortController().signal };
+      this._ready = Promise.resolve(sink.start ? sink.start(this._controller) : undefined);
+    }
+    get locked() { return this._locked; }
+    getWriter() {
+      if (this._locked) throw new TypeError("WritableStream is locked");
+      this._locked = true;
+      const s = this;
+      let chain = this._ready;
+      const enqueue = (fn) => (chain = chain.then(fn));
+      return {
+        write: (chunk) => enqueue(() => (s._sink.write ? s._sink.write(chunk, s._controller) : undefined)),
+        close: () => enqueue(() => (s._sink.close ? s._sink.close() : undefined)),
+        abort: (reason) => enqueue(() => (s._sink.abort ? s._sink.abort(reason) : undefined)),
+        releaseLock() { s._locked = false; },
+        get ready() { return chain; },
+        get closed() { return chain; },
+        get desiredSize() { return 1; },
+      };
+    }
+    async close() { const w = this.getWriter(); await w.close(); w.releaseLock(); }
+    async abort(reason) { if (this._sink.abort) await this._sink.abort(reason); }
+  }
+  class TransformStream {
+    constructor(transformer = {}) {
+      let rc;
+      this.readable = new ReadableStream({ start(c) { rc = c; } });
+      const controller = {
+        enqueue: (chunk) => rc.enqueue(chunk),
+        error: (e) => rc.error(e),
+        terminate: () => rc.close(),
+        get desiredSize() { return 1; },
+      };
+      const started = Promise.resolve(transformer.start ? transformer.start(controller) : undefined);
+      this.writable = new WritableStream({
+        async write(chunk) { await started; if (transformer.transform) await transformer.transform(chunk, controller); else controller.enqueue(chunk); },
+        async close() { await started; if (transformer.flush) await transformer.flush(controller); rc.close(); },
+        abort(reason) { rc.error(reason); },
+      });
+    }
+  }
+  class TextDecoderStream extends TransformStream {
+    constructor(label = "utf-8", options = {}) {
+      const dec = new TextDecoder(label, options);
+      super({
+        transform(chunk, c) { const s = dec.decode(chunk, { stream: true }); if (s) c.enqueue(s); },
+        flush(c) { const s = dec.decode(); if (s) c.enqueue(s); },
+      });
+    }
+  }
+  class TextEncoderStream extends TransformStream {
+    constructor() {
+      const enc = new TextEncoder();
+      super({ transform(chunk, c) { c.enqueue(enc.encode(String(chunk))); } });
+    }
+  }
+  define("ReadableStream", ReadableStream);
+  define("WritableStream", WritableStream);
+  define("TransformStream", TransformStream);
+  define("TextDecoderStream", TextDecoderStream);
+  define("TextEncoderStream", TextEncoderStream);
+  define("ByteLengthQueuingStrategy", class { constructor(o) { this.highWaterMark = o.highWaterMark; } size(c) { return c.byteLength; } });
+  define("CountQueuingStrategy", class { constructor(o) { this.highWaterMark = o.highWaterMark; } size() { return 1; } });
+
+  function streamOfBytes(u8) {
+    return new ReadableStream({ start(c) { if (u8.length) c.enqueue(u8); c.close(); } });
+  }
+  // A body read from the host chunk by chunk (an outbound fetch's response).
+  function hostStream(id) {
+    const s = new ReadableStream({
+      async pull(c) {
+        const chunk = await host.readChunk(id);
+        if (chunk === null) c.close(); else c.enqueue(chunk);
+      },
+      cancel() { host.closeStream(id); },
+    });
+    s._hostId = id;
+    return s;
+  }
+
+  // ---------- Body, Request, Response ----------
+  // A body is one of: null, {text}, {bytes}, {stream}.
+  function extractBody(init) {
+    if (init === undefined || init === null) return { body: null, type: null };
+    if (typeof init === "string") return { body: { text: init }, type: "text/plain;charset=UTF-8" };
+    if (init instanceof URLSearchParams) return { body: { text: init.toString() }, type: "application/x-www-form-urlencoded;charset=UTF-8" };
+    if (init instanceof ArrayBuffer || ArrayBuffer.isView(init)) return { body: { bytes: toU8(init).slice() }, type: null };
+    if (init instanceof Blob) return { body: { bytes: init._bytes }, type: init.type || null };
+    if (init instanceof FormData) { const e = init._encode(); return { body: { bytes: e.bytes }, type: e.type }; }
+    if (init instanceof ReadableStream) return { body: { stream: init }, type: null };
+    if (typeof init[Symbol.asyncIterator] === "function") return { body: { stream: ReadableStream.from(init) }, type: null };
+    return { body: { text: String(init) }, type: "text/plain;charset=UTF-8" };
+  }
+  async function readStreamBytes(stream) {
+    if (stream._hostId !== undefined && !stream._locked && stream._queue.length === 0) {
+      stream._locked = true;
+      return await host.readAll(stream._hostId);
+    }
+    const reader = stream.getReader();
+    const chunks = [];
+    let size = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      const u8 = typeof value === "string" ? host.utf8Encode(value) : toU8(value);
+      chunks.push(u8);
+      size += u8.length;
+    }
+    if (chunks.length === 1) return chunks[0];
+    const all = new Uint8Array(size);
+    let o = 0;
+    for (const c of chunks) { all.set(c, o); o += c.length; }
+    return all;
+  }
+  const BodyMixin = {
+    _take() {
+      if (this._bodyUsed) throw new TypeError("Body already consumed.");
+      this._bodyUsed = true;
+      return this._body;
+    },
+    get body() {
+      const b = this._body;
+      if (b === null) return null;
+      if (!b.stream) {
+        b.stream = b.text !== undefined ? streamOfBytes(host.utf8Encode(b.text)) : streamOfBytes(b.bytes);
+        delete b.text;
+        delete b.bytes;
+      }
+      return b.stream;
+    },
+    get bodyUsed() { return this._bodyUsed || (this._body !== null && !!this._body.stream && this._body.stream._locked); },
+    async text() {
+      const b = this._take();
+      if (b === null) return "";
+      if (b.text !== undefined) return b.text;
+      const u8 = b.bytes !== undefined ? b.bytes : await readStreamBytes(b.stream);
+      return host.utf8Decode(u8, false, false);
+    },
+    async bytes() {
+      const b = this._take();
+      if (b === null) return new Uint8Array(0);
+      if (b.text !== undefined) return host.utf8Encode(b.text);
+      return b.bytes !== undefined ? b.bytes.slice() : await readStreamBytes(b.stream);
+    },
+    async arrayBuffer() { return copyBuffer(await this.bytes()); },
+    async json() { return JSON.parse(await this.text()); },
+    async blob() { const u8 = await this.bytes(); const b = new Blob([], { type: this.headers.get("content-type") || "" }); b._bytes = u8; return b; },
+    async formData() {
+      const type = this.headers.get("content-type") || "";
+      if (/^multipart\/form-data/i.test(type)) return parseMultipart(await this.bytes(), type);
+      if (/^application\/x-www-form-urlencoded/i.test(type)) {
+        const fd = new FormData();
+        for (const [k, v] of new URLSearchParams(await this.text())) fd.append(k, v);
+        return fd;
+      }
+      throw new TypeError("Body can not be decoded as form data");
+    },
+  };
+  function mixBody(cls) {
+    for (const k of Object.getOwnPropertyNames(BodyMixin)) Object.defineProperty(cls.prototype, k, Object.getOwnPropertyDescriptor(BodyMixin, k));
+  }
+  function cloneBody(b) {
+    if (b === null) return null;
+    if (b.text !== undefined) return { text: b.text };
+    if (b.bytes !== undefined) return { bytes: b.bytes };
+    const [x, y] = b.stream.tee();
+    b.stream = x;
+    return { stream: y };
+  }
+
+  const METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
+  class Request {
+    constructor(input, init = {}) {
+      init = init || {};
+      let src = null;
+      if (input instanceof Request) { src = input; this._url = input._url; }
+      else this._url = new URL(input instanceof URL ? input.href : String(input)).href;
+      let method = init.method !== undefined ? String(init.method) : src ? src.method : "GET";
+      if (METHODS.includes(method.toUpperCase())) method = method.toUpperCase();
+      this.method = method;
+      this.headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
+      this.redirect = init.redirect || (src ? src.redirect : "follow");
+      this.signal = init.signal || (src ? src.signal : new AbortController().signal);
+      this.credentials = init.credentials || "same-origin";
+      this.mode = init.mode || "cors";
+      this.cache = init.cache || "default";
+      this.referrer = init.referrer || "about:client";
+      this.integrity = init.integrity || "";
+      this.keepalive = !!init.keepalive;
+      this._bodyUsed = false;
+      if (init.body !== undefined && init.body !== null) {
+        if (method === "GET" || method === "HEAD") throw new TypeError("Request with GET/HEAD method cannot have body.");
+        const { body, type } = extractBody(init.body);
+        this._body = body;
+        if (type && !this.headers.has("content-type")) this.headers.set("content-type", type);
+      } else if (src && init.body === undefined) {
+        this._body = src._body;
+        if (src._body) src._bodyUsed = true;
+      } else this._body = null;
+    }
+    get url() { return this._url; }
+    get destination() { return ""; }
+    clone() {
+      if (this.bodyUsed) throw new TypeError("Body already consumed.");
+      const r = new Request(this._url, { method: this.method, headers: this.headers, redirect: this.redirect, signal: this.signal });
+      r._body = cloneBody(this._body);
+      return r;
+    }
+  }
+  mixBody(Request);
+  define("Request", Request);
+
+  const NULL_BODY = [101, 103, 204, 205, 304];
+  class Response {
+    constructor(body = null, init = {}) {
+      init = init || {};
+      const status = init.status === undefined ? 200 : Number(init.status);
+      if (!Number.isInteger(status) || status < 200 || status > 599)
+        throw new RangeError(`The status provided (${init.status}) is outside the range [200, 599].`);
+      this._status = status;
+      this._statusText = init.statusText === undefined ? "" : String(init.statusText);
+      this._headers = new Headers(init.headers);
+      this._bodyUsed = false;
+      this._type = "default";
+      this._url = "";
+      this._redirected = false;
+      const { body: b, type } = extractBody(body);
+      if (b !== null && NULL_BODY.includes(status)) throw new TypeError("Response with null body status cannot have body");
+      this._body = b;
+      if (type && !this._headers.has("content-type")) this._headers.set("content-type", type);
+    }
+    get status() { return this._status; }
+    get statusText() { return this._statusText; }
+    get ok() { return this._status >= 200 && this._status <= 299; }
+    get headers() { return this._headers; }
+    get url() { return this._url; }
+    get redirected() { return this._redirected; }
+    get type() { return this._type; }
+    clone() {
+      if (this.bodyUsed) throw new TypeError("Body already consumed.");
+      const r = new Response(null, { status: this._status === 101 ? 200 : this._status, statusText: this._statusText, headers: this._headers });
+      r._status = this._status;
+      r._body = cloneBody(this._body);
+      r._url = this._url;
+      return r;
+    }
+    static json(data, init = {}) {
+      const text = JSON.stringify(data);
+      if (text === undefined) throw new TypeError("Value is not JSON serializable");
+      const headers = new Headers(init.headers);
+      if (!headers.has("content-type")) headers.set("content-type", "application/json");
+      return new Response(text, { ...init, headers });
+    }
+    static redirect(url, status = 302) {
+      if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError("Invalid redirect status code");
+      return new Response(null, { status, headers: { location: new URL(String(url)).href } });
+    }
+    static error() {
+      const r = new Response(null, { status: 200 });
+      r._status = 0;
+      r._type = "error";
+      return r;
+    }
+  }
+  mixBody(Response);
+  define("Response", Response);
+
+  // ---------- fetch ----------
+  let nextFetchId = 1;
+  async function fetch(input, init) {
+    const req = new Request(input, init);
+    if (req.signal.aborted) throw req.signal.reason;
+    const protocol = new URL(req.url).protocol;
+    if (protocol === "data:") {
+      const m = /^data:([^,]*?)(;base64)?,(.*)$/s.exec(req.url);
+      if (!m) throw new TypeError("Invalid data URL");
+      const body = m[2] ? Uint8Array.from(atob(decodeURIComponent(m[3])), (c) => c.charCodeAt(0)) : host.utf8Encode(decodeURIComponent(m[3]));
+      return new Response(body, { headers: { "content-type": m[1] || "text/plain;charset=US-ASCII" } });
+    }
+    if (protocol !== "http:" && protocol !== "https:") throw new TypeError(`scheme '${protocol.slice(0, -1)}' not supported`);
+    let payload = null;
+    const b = req._body;
+    if (b !== null) payload = b.text !== undefined ? b.text : b.bytes !== undefined ? b.bytes : await readStreamBytes(b.stream);
+    const id = nextFetchId++;
+    const onAbort = () => host.fetchAbort(id);
+    req.signal.addEventListener("abort", onAbort);
+    let r;
+    try {
+      r = await host.fetch(id, req.method, req.url, req.headers._flat(), payload, req.redirect);
+    } catch (e) {
+      if (req.signal.aborted) throw req.signal.reason;
+      throw new TypeError(`error sending request for url (${req.url}): ${e && e.message ? e.message : e}`);
+    } finally {
+      req.signal.removeEventListener("abort", onAbort);
+    }
+    // r: [status, statusText, flatHeaders, finalUrl, streamId|-1]
+    const resp = new Response(null, { headers: pairs(r[2]) });
+    resp._status = r[0];
+    resp._statusText = r[1];
+    resp._url = r[3];
+    resp._redirected = r[3] !== req.url;
+    resp._body = r[4] >= 0 ? { stream: hostStream(r[4]) } : null;
+    if (resp._body && req.signal) req.signal.addEventListener("abort", () => resp._body.stream._fail(req.signal.reason));
+    return resp;
+  }
+  function pairs(flat) {
+    const out = [];
+    for (let i = 0; i < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
+    return out;
+  }
+  define("fetch", fetch);
+
+  // ---------- crypto ----------
+  class CryptoKey {
+    constructor(type, extractable, algorithm, usages, material) {
+      this.type = type;
+      this.extractable = extractable;
+      this.algorithm = algorithm;
+      this.usages = usages;
+      Object.defineProperty(this, "_material", { value: material });
+    }
+  }
+  const hashName = (h) => {
+    const n = (typeof h === "string" ? h : h && h.name) || "";
+    const u = n.toUpperCase().replace(/^SHA(\d)/, "SHA-$1");
+    if (!["SHA-1", "SHA-256", "SHA-384", "SHA-512"].includes(u)) throw new DOMException(`Unrecognized hash: ${n}`, "NotSupportedError");
+    return u;
+  };
+  const algName = (a) => String(typeof a === "string" ? a : a.name).toUpperCase();
+  const subtle = {
+    async digest(alg, data) { return copyBuffer(host.digest(hashName(alg), toU8(data))); },
+    async importKey(format, keyData, alg, extractable, usages) {
+      const name = algName(alg);
+      if (name !== "HMAC") throw new DOMException(`${name} keys are not supported yet`, "NotSupportedError");
+      let raw;
+      if (format === "raw") raw = toU8(keyData).slice();
+      else if (format === "jwk") raw = host.base64UrlDecode(keyData.k);
+      else throw new DOMException(`Unsupported key format ${format}`, "NotSupportedError");
+      const hash = hashName(alg.hash);
+      return new CryptoKey("secret", !!extractable, { name: "HMAC", hash: { name: hash }, length: raw.length * 8 }, usages, raw);
+    },
+    async exportKey(format, key) {
+      if (!key.extractable) throw new DOMException("key is not extractable", "InvalidAccessError");
+      if (format === "raw") return copyBuffer(key._material);
+      if (format === "jwk") return { kty: "oct", k: host.base64UrlEncode(key._material), alg: "HS" + key.algorithm.hash.name.slice(4), ext: true, key_ops: key.usages };
+      throw new DOMException(`Unsupported key format ${format}`, "NotSupportedError");
+    },
+    async generateKey(alg, extractable, usages) {
+      if (algName(alg) !== "HMAC") throw new DOMException(`${algName(alg)} keys are not supported yet`, "NotSupportedError");
+      const hash = hashName(alg.hash);
+      const len = alg.length ? alg.length / 8 : hash === "SHA-384" || hash === "SHA-512" ? 128 : 64;
+      return new CryptoKey("secret", !!extractable, { name: "HMAC", hash: { name: hash }, length: len * 8 }, usages, host.randomBytes(len));
+    },
+    async sign(alg, key, data) {
+      if (algName(alg) !== "HMAC" || key.algorithm.name !== "HMAC") throw new DOMException(`${algName(alg)} is not supported yet`, "NotSupportedError");
+      return copyBuffer(host.hmac(key.algorithm.hash.name, key._material, toU8(data)));
+    },
+    async verify(alg, key, signature, data) {
+      const mac = new Uint8Array(await subtle.sign(alg, key, data));
+      return host.fixedEquals(mac, toU8(signature));
+    },
+  };
+  const crypto = {
+    randomUUID: () => host.randomUUID(),
+    getRandomValues(arr) {
+      if (!ArrayBuffer.isView(arr) || arr instanceof Float32Array || arr instanceof Float64Array) throw new DOMException("The data is not an integer TypedArray", "TypeMismatchError");
+      if (arr.byteLength > 65536) throw new DOMException(`The ArrayBufferView's byte length (${arr.byteLength}) exceeds 65536`, "QuotaExceededError");
+      new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength).set(host.randomBytes(arr.byteLength));
+      return arr;
+    },
+    subtle,
+  };
+  define("crypto", crypto);
+  define("CryptoKey", CryptoKey);
+
+  // ---------- performance ----------
+  const t0 = Date.now();
+  define("performance", { now: () => host.now(), timeOrigin: t0, mark() {}, measure() {}, toJSON: () => ({ timeOrigin: t0 }) });
+
+  // ---------- Deno, EdgeRuntime, serve ----------
+  let handler = null;
+  const register = (fn) => {
+    if (typeof fn !== "function") throw new TypeError("A handler function must be provided.");
+    handler = fn;
+  };
+  class NotFound extends Error { constructor(m) { super(m); this.name = "NotFound"; } }
+  class PermissionDenied extends Error { constructor(m) { super(m); this.name = "PermissionDenied"; } }
+  class NotSupported extends Error { constructor(m) { super(m); this.name = "NotSupported"; } }
+  const notSupported = (name) => () => { throw new NotSupported(`Deno.${name} is not supported by Supacs edge functions`); };
+  const env = {
+    get: (k) => { const v = host.envGet(String(k)); return v === null ? undefined : v; },
+    set: (k, v) => host.envSet(String(k), String(v)),
+    delete: (k) => host.envDelete(String(k)),
+    has: (k) => host.envGet(String(k)) !== null,
+    toObject: () => { const flat = host.envAll(); const o = {}; for (let i = 0; i < flat.length; i += 2) o[flat[i]] = flat[i + 1]; return o; },
+  };
+  const Deno = {
+    env,
+    serve(a, b) {
+      let opts = {};
+      let fn;
+      if (typeof a === "function") { fn = a; opts = b || {}; }
+      else { opts = a || {}; fn = typeof b === "function" ? b : opts.handler || opts.fetch; }
+      register(fn);
+      const addr = { transport: "tcp", hostname: "0.0.0.0", port: opts.port || 8000 };
+      if (typeof opts.onListen === "function") opts.onListen(addr);
+      return { finished: new Promise(() => {}), addr, shutdown: async () => {}, ref() {}, unref() {}, [Symbol.asyncDispose]: async () => {} };
+    },
+    version: { deno: "2.1.4", v8: "13.0", typescript: "5.6.2" },
+    build: { os: "linux", arch: "x86_64", target: "x86_64-unknown-linux-gnu", vendor: "unknown" },
+    pid: 1,
+    noColor: true,
+    errors: { NotFound, PermissionDenied, NotSupported },
+    cwd: () => "/",
+    memoryUsage: () => ({ rss: 0, heapTotal: 0, heapUsed: 0, external: 0 }),
+    exit: () => { throw new Error("Deno.exit() is not allowed in edge functions"); },
+    readTextFile: notSupported("readTextFile"),
+    readFile: notSupported("readFile"),
+    writeTextFile: notSupported("writeTextFile"),
+    writeFile: notSupported("writeFile"),
+    openKv: notSupported("openKv"),
+    inspect: (v) => inspect(v, 1, []),
+  };
+  define("Deno", Deno);
+
+  const waits = new Set();
+  define("EdgeRuntime", {
+    waitUntil(p) {
+      const pr = Promise.resolve(p);
+      waits.add(pr);
+      pr.catch((e) => console.error(e)).finally(() => waits.delete(pr));
+      return pr;
+    },
+  });
+  // globalThis is an event target too (addEventListener('beforeunload', …) is used by some functions).
+  const globalEvents = new EventTarget();
+  define("addEventListener", (t, l, o) => globalEvents.addEventListener(t, l, o));
+  define("removeEventListener", (t, l) => globalEvents.removeEventListener(t, l));
+  define("dispatchEvent", (e) => globalEvents.dispatchEvent(e));
+  define("self", g);
+
+  // ---------- the host's entry points ----------
+  define("__supacsStdServe", (fn, opts) => { Deno.serve(opts || {}, fn); return Promise.resolve(); });
+  define("__supacsHasHandler", () => handler !== null);
+  define("__supacsUseDefaultExport", (ns) => {
+    const d = ns && ns.default;
+    if (handler === null && d && typeof d.fetch === "function") register((req, info) => d.fetch(req, info));
+    return handler !== null;
+  });
+  define("__supacsHasWaits", () => waits.size > 0);
+
+  // Runs the handler for one request; calls done(parts) or fail(error). parts = [status, statusText, flatHeaders, kind, payload]
+  // with kind 0 = no body, 1 = text, 2 = bytes, 3 = host stream id, 4 = JS stream reader.
+  define("__supacsDispatch", (method, url, flat, body, remoteIp, remotePort, done, fail) => {
+    let req;
+    try {
+      req = new Request(url, { method, headers: pairs(flat) });
+      if (body !== null) req._body = { bytes: body };
+    } catch (e) { fail(e); return; }
+    const info = { remoteAddr: { transport: "tcp", hostname: remoteIp, port: remotePort }, completed: Promise.resolve() };
+    let result;
+    try { result = handler(req, info); } catch (e) { fail(e); return; }
+    Promise.resolve(result).then((res) => {
+      if (!(res instanceof Response)) {
+        fail(new TypeError("Return value from serve handler must be a response or a promise resolving to a response"));
+        return;
+      }
+      if (res._type === "error") { fail(new TypeError("The handler returned Response.error()")); return; }
+      const b = res._bodyUsed ? null : res._body;
+      let kind = 0, payload = null;
+      if (b !== null) {
+        if (b.text !== undefined) { kind = 1; payload = b.text; }
+        else if (b.bytes !== undefined) { kind = 2; payload = b.bytes; }
+        else if (b.stream._hostId !== undefined && !b.stream._locked && b.stream._queue.length === 0) { kind = 3; payload = b.stream._hostId; b.stream._locked = true; }
+        else { kind = 4; payload = b.stream.getReader(); }
+      }
+      done([res._status, res._statusText, res._headers._flat(), kind, payload]);
+    }, fail);
+  });
+  // Reads the next chunk of a JS stream body: done(Uint8Array | string | null) or fail(error).
+  define("__supacsReadChunk", (reader, done, fail) => {
+    reader.read().then(({ value, done: end }) => {
+      if (end) { done(null); return; }
+      if (typeof value === "string") done(value);
+      else if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) done(toU8(value));
+      else fail(new TypeError("Response body stream chunks must be Uint8Array or string"));
+    }, fail);
+  });
+  define("__supacsCancelReader", (reader) => { try { reader.cancel(); } catch { /* ignore */ } });
+})(__host);
