@@ -15,11 +15,13 @@ internal sealed class StorageState : IDisposable
         Project = project;
         Options = StorageOptions.From(project.Config);
         Blobs = new FileBlobStore(project.DataDir);
+        Tus = new Tus.TusStore(project.DataDir);
     }
 
     public SupacsProject Project { get; }
     public StorageOptions Options { get; }
     public FileBlobStore Blobs { get; }
+    public Tus.TusStore Tus { get; }
 
     public static StorageState Of(SupacsProject project) => project.Feature(p => new StorageState(p));
 

@@ -5,6 +5,7 @@ using Supacs.Core.Hosting;
 using Supacs.Core.Postgres;
 using Supacs.Storage.Endpoints.Buckets;
 using Supacs.Storage.Endpoints.Objects;
+using Supacs.Storage.Endpoints.Resumable;
 using Supacs.Storage.Schema;
 
 namespace Supacs.Storage;
@@ -50,6 +51,11 @@ public static class SupacsStorageExtensions
         DownloadSigned.Map(g);
         SignUploadUrl.Map(g);
         UploadToSignedUrl.Map(g);
+
+        CreateUpload.Map(g);
+        PatchUpload.Map(g);
+        UploadStatus.Map(g);
+        DeleteUpload.Map(g);
         return g;
     }
 }

@@ -99,7 +99,7 @@ internal sealed class FileBlobStore
     /// <summary>Renames the blob to a new key (object move) within the store.</summary>
     public void Move(string fromPath, string bucket, string key, string version) => Place(fromPath, PathOf(bucket, key, version));
 
-    internal void Place(string tmpPath, string finalPath)
+    public void Place(string tmpPath, string finalPath)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
         File.Move(tmpPath, finalPath, overwrite: true);

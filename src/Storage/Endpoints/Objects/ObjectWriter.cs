@@ -6,10 +6,10 @@ using Supacs.Storage.Http;
 namespace Supacs.Storage.Endpoints.Objects;
 
 /// <summary>
-/// The upload flow shared by upload, update and signed uploads, as upstream runs it: bucket settings read
-/// as service_role; the caller's right to write probed as the caller in a rolled-back savepoint; the
-/// body streamed to a temp file (size limit enforced while streaming) and renamed into place; then the
-/// row upserted as service_role under an advisory lock, and the replaced version's blob removed.
+/// The upload flow shared by upload, update, signed uploads and resumable (TUS) uploads, as upstream runs it:
+/// bucket settings read as service_role; the caller's right to write probed as the caller in a rolled-back
+/// savepoint; the body streamed to a temp file (size limit enforced while streaming) and renamed into place;
+/// then the row upserted as service_role under an advisory lock, and the replaced version's blob removed.
 /// </summary>
 internal static class ObjectWriter
 {
@@ -26,34 +26,50 @@ internal static class ObjectWriter
     public static async Task<Guid> UploadAsync(StorageRequest req, string bucketId, string key, bool upsert, UploadBody body,
         string? ownerSub, bool probeAsCaller, string operation)
     {
-        Names.Key(key);
-        var ct = req.Aborted;
-        long limit;
-        Guid? owner = Guid.TryParse(ownerSub, out var o) ? o : null;
-        await using (var scope = await req.BeginAsync(operation))
-        {
-            var bucket = await Bucket.RequireAsServiceAsync(scope, bucketId);
-            limit = bucket.FileSizeLimit is { } bl ? Math.Min(bl, req.State.Options.FileSizeLimit) : req.State.Options.FileSizeLimit;
-            if (!key.EndsWith(".emptyFolderPlaceholder", StringComparison.Ordinal) && !Names.MimeAllowed(body.ContentType, bucket.AllowedMimeTypes))
-                throw StorageError.MimeNotSupported(body.ContentType);
-            if (body.Length > limit) throw StorageError.TooLarge();
-            var probe = new ObjectMetadata(body.Length ?? 0, body.ContentType, body.CacheControl, "", DateTime.UtcNow).ToJson();
-            if (!probeAsCaller) await scope.AsServiceAsync();
-            try
-            {
-                await scope.ProbeAsync(InsertSql + (upsert ? UpsertSuffix : ""), Params(bucketId, key, owner, ownerSub, probe, body.UserMetadataJson, null));
-            }
-            catch (PostgresException e) when (e.SqlState == "23505")
-            {
-                throw StorageError.Duplicate();
-            }
-        }
-
-        using var pending = await req.State.Blobs.WriteTempAsync(body.Content, limit, ct);
-        await body.FinishAsync(ct);
+        var limit = await CheckAsync(req, bucketId, key, upsert, body.ContentType, body.CacheControl, body.Length, body.UserMetadataJson,
+            ownerSub, probeAsCaller, operation);
+        using var pending = await req.State.Blobs.WriteTempAsync(body.Content, limit, req.Aborted);
+        await body.FinishAsync(req.Aborted);
         var version = Guid.NewGuid().ToString();
         var metadata = new ObjectMetadata(pending.Size, body.ContentType, body.CacheControl, pending.ETag, DateTime.UtcNow);
         pending.Commit(bucketId, key, version);
+        return await CommitRowAsync(req, bucketId, key, upsert, ownerSub, metadata, body.UserMetadataJson, version, operation);
+    }
+
+    /// <summary>
+    /// Validates key, bucket, MIME type and declared size, and probes the caller's INSERT (or upsert) rights
+    /// in a rolled-back savepoint. Returns the size limit that applies to the object.
+    /// </summary>
+    public static async Task<long> CheckAsync(StorageRequest req, string bucketId, string key, bool upsert, string contentType,
+        string cacheControl, long? length, string? userMetadata, string? ownerSub, bool probeAsCaller, string operation)
+    {
+        Names.Key(key);
+        await using var scope = await req.BeginAsync(operation);
+        var bucket = await Bucket.RequireAsServiceAsync(scope, bucketId);
+        var limit = bucket.FileSizeLimit is { } bl ? Math.Min(bl, req.State.Options.FileSizeLimit) : req.State.Options.FileSizeLimit;
+        if (!key.EndsWith(".emptyFolderPlaceholder", StringComparison.Ordinal) && !Names.MimeAllowed(contentType, bucket.AllowedMimeTypes))
+            throw StorageError.MimeNotSupported(contentType);
+        if (length > limit) throw StorageError.TooLarge();
+        var probe = new ObjectMetadata(length ?? 0, contentType, cacheControl, "", DateTime.UtcNow).ToJson();
+        if (!probeAsCaller) await scope.AsServiceAsync();
+        try
+        {
+            await scope.ProbeAsync(InsertSql + (upsert ? UpsertSuffix : ""), Params(bucketId, key, Owner(ownerSub), ownerSub, probe, userMetadata, null));
+        }
+        catch (PostgresException e) when (e.SqlState == "23505")
+        {
+            throw StorageError.Duplicate();
+        }
+        return limit;
+    }
+
+    /// <summary>
+    /// Records a blob already placed at <paramref name="version"/> as the object, as service_role; on failure the
+    /// blob is removed. The version it replaces (upsert) is deleted after commit.
+    /// </summary>
+    public static async Task<Guid> CommitRowAsync(StorageRequest req, string bucketId, string key, bool upsert, string? ownerSub,
+        ObjectMetadata metadata, string? userMetadata, string version, string operation)
+    {
         Guid id;
         string? replaced = null;
         try
@@ -61,16 +77,12 @@ internal static class ObjectWriter
             await using var scope = await req.BeginAsync(operation);
             await scope.AsServiceAsync();
             await scope.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext($1 || '/' || $2))", bucketId, key);
-            if (upsert)
-            {
-                var existing = await StoredObject.FindAsync(scope, bucketId, key, forUpdate: true);
-                replaced = existing?.Version;
-            }
+            if (upsert) replaced = (await StoredObject.FindAsync(scope, bucketId, key, forUpdate: true))?.Version;
             await using var cmd = await scope.CommandAsync(InsertSql + (upsert ? UpsertSuffix : "") + " RETURNING id",
-                Params(bucketId, key, owner, ownerSub, metadata.ToJson(), body.UserMetadataJson, version));
+                Params(bucketId, key, Owner(ownerSub), ownerSub, metadata.ToJson(), userMetadata, version));
             try
             {
-                id = (Guid)(await cmd.ExecuteScalarAsync(ct))!;
+                id = (Guid)(await cmd.ExecuteScalarAsync(req.Aborted))!;
             }
             catch (PostgresException e) when (e.SqlState == "23505")
             {
@@ -86,6 +98,8 @@ internal static class ObjectWriter
         if (replaced is not null && replaced != version) req.State.Blobs.Delete(bucketId, key, replaced);
         return id;
     }
+
+    private static Guid? Owner(string? sub) => Guid.TryParse(sub, out var o) ? o : null;
 
     internal static object?[] Params(string bucket, string key, Guid? owner, string? ownerId, string metadata, string? userMetadata, string? version) =>
     [

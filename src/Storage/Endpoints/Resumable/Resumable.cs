@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
+using Supacs.Storage.Data;
+using Supacs.Storage.Endpoints.Objects;
+using Supacs.Storage.Http;
+using Supacs.Storage.Tus;
+
+namespace Supacs.Storage.Endpoints.Resumable;
+
+/// <summary>Shared steps of the TUS endpoints: auth (JWT or x-signature), appending bytes, completing the object.</summary>
+internal static class Resumable
+{
+    /// <summary>Runs a TUS handler: Tus-Resumable on every reply, and Storage errors with their real HTTP status as upstream's TusError.</summary>
+    public static async Task RunAsync(HttpContext ctx, Func<Task> handler)
+    {
+        ctx.Response.Headers["Tus-Resumable"] = TusHeaders.Version;
+        try
+        {
+            await handler();
+        }
+        catch (StorageError e)
+        {
+            throw WithRealStatus(e);
+        }
+        catch (Npgsql.PostgresException e)
+        {
+            throw WithRealStatus(StorageError.FromPostgres(e));
+        }
+        catch (Blobs.BlobTooLargeException)
+        {
+            throw WithRealStatus(StorageError.TooLarge());
+        }
+    }
+
+    private static StorageError WithRealStatus(StorageError e) => new(e.StatusCode, e.Error, e.Message, e.Code, ParseStatus(e.StatusCode));
+
+    private static int ParseStatus(string s) => int.TryParse(s, CultureInfo.InvariantCulture, out var v) ? v : 400;
+
+    public static bool IsSigned(HttpContext ctx) => ctx.Request.Path.Value?.Contains("/upload/resumable/sign", StringComparison.Ordinal) == true;
+
+    /// <summary>The caller: a JWT, or for the /sign variant the x-signature token issued for bucket/name.</summary>
+    public static async Task<(StorageRequest Req, string? Owner, bool? TokenUpsert)> AuthorizeAsync(HttpContext ctx, string bucket, string name)
+    {
+        if (!IsSigned(ctx))
+        {
+            var req = await StorageRequest.CreateAsync(ctx, AuthMode.Required);
+            return (req, req.Identity.Subject, null);
+        }
+        var signedReq = await StorageRequest.CreateAsync(ctx, AuthMode.None);
+        var claims = await SignedTokens.VerifyAsync(signedReq.Project, ctx.Request.Headers["x-signature"].ToString(), bucket + "/" + name);
+        return (signedReq, Json.String(claims, "owner"), Json.Bool(claims, "upsert") ?? false);
+    }
+
+    public static async Task<TusUpload> LoadAsync(StorageRequest req, string id)
+    {
+        var upload = await req.State.Tus.LoadAsync(id, req.Aborted) ?? throw new StorageError("404", "NoSuchUpload", "Upload not found", "NoSuchUpload");
+        if (upload.ExpiresAt < DateTime.UtcNow)
+        {
+            req.State.Tus.Remove(id);
+            throw new StorageError("410", "Gone", "The upload has expired", "NoSuchUpload");
+        }
+        return upload;
+    }
+
+    /// <summary>
+    /// Appends the request body at <paramref name="expectedOffset"/> (409 on mismatch), keeping what arrived if the
+    /// client goes away, and completes the object when the last byte is in. Returns the new offset.
+    /// </summary>
+    public static async Task<long> AppendAsync(HttpContext ctx, StorageRequest req, TusUpload upload, long expectedOffset)
+    {
+        var store = req.State.Tus;
+        var gate = store.LockOf(upload.Id);
+        await gate.WaitAsync(req.Aborted);
+        long offset;
+        try
+        {
+            offset = store.Offset(upload.Id);
+            if (offset < 0) throw new StorageError("404", "NoSuchUpload", "Upload not found", "NoSuchUpload");
+            if (offset != expectedOffset) throw new StorageError("409", "Conflict", "Upload-Offset conflict", "InvalidUploadOffset");
+            var remaining = upload.Length - offset;
+            await using (var file = new FileStream(store.PartPath(upload.Id), FileMode.Append, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+            {
+                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(128 * 1024);
+                try
+                {
+                    int read;
+                    while ((read = await ReadSafeAsync(ctx.Request.Body, buffer, req.Aborted)) > 0)
+                    {
+                        if (read > remaining) throw StorageError.TooLarge();
+                        await file.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None);
+                        remaining -= read;
+                        offset += read;
+                    }
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                    await file.FlushAsync(CancellationToken.None);
+                    file.Flush(flushToDisk: true);
+                }
+            }
+            if (offset == upload.Length) await CompleteAsync(req, upload);
+        }
+        finally
+        {
+            gate.Release();
+        }
+        return offset;
+    }
+
+    /// <summary>A read that ends the body instead of failing when the client disconnects, so received bytes stay.</summary>
+    private static async Task<int> ReadSafeAsync(Stream body, byte[] buffer, CancellationToken ct)
+    {
+        try
+        {
+            return await body.ReadAsync(buffer, ct);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or BadHttpRequestException)
+        {
+            return 0;
+        }
+    }
+
+    private static async Task CompleteAsync(StorageRequest req, TusUpload u)
+    {
+        var part = req.State.Tus.PartPath(u.Id);
+        string etag;
+        await using (var f = new FileStream(part, FileMode.Open, FileAccess.Read, FileShare.Read, 128 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan))
+#pragma warning disable CA5351 // ETags are MD5 like S3's and upstream's, an identifier, not a security measure.
+            etag = "\"" + Convert.ToHexStringLower(await MD5.HashDataAsync(f, CancellationToken.None)) + "\"";
+#pragma warning restore CA5351
+        try
+        {
+            req.State.Blobs.Place(part, req.State.Blobs.PathOf(u.Bucket, u.Name, u.Version));
+            var metadata = new ObjectMetadata(u.Length, u.ContentType, u.CacheControl, etag, DateTime.UtcNow);
+            await ObjectWriter.CommitRowAsync(req, u.Bucket, u.Name, u.Upsert, u.Owner, metadata, u.UserMetadata, u.Version, "storage.object.upload");
+        }
+        finally
+        {
+            req.State.Tus.Remove(u.Id);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+namespace Supacs.Storage.Tests.Endpoints;
+
+/// <summary>A project whose config.toml sets the global limit and declares buckets.</summary>
+public sealed class ConfiguredFixture : StorageHostFixture
+{
+    protected override string? ConfigToml => """
+        [storage]
+        enabled = true
+        file_size_limit = "1KiB"
+
+        [storage.buckets.images]
+        public = true
+        file_size_limit = "512B"
+        allowed_mime_types = ["image/png"]
+
+        [storage.buckets.private-docs]
+        """;
+}
+
+public sealed class ConfigTests(ConfiguredFixture f) : IClassFixture<ConfiguredFixture>
+{
+    [Fact]
+    public async Task Config_buckets_exist_with_their_settings()
+    {
+        using var res = await f.SendAsync(HttpMethod.Get, "/bucket", f.ServiceKey);
+        var buckets = (await StorageHostFixture.BodyAsync(res)).EnumerateArray().ToDictionary(b => b.GetProperty("id").GetString()!);
+        Assert.True(buckets["images"].GetProperty("public").GetBoolean());
+        Assert.Equal(512, buckets["images"].GetProperty("file_size_limit").GetInt64());
+        Assert.Equal("image/png", buckets["images"].GetProperty("allowed_mime_types")[0].GetString());
+        Assert.False(buckets["private-docs"].GetProperty("public").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Global_and_bucket_limits_apply()
+    {
+        using (var over = await f.UploadAsync("images", "big.png", new byte[513], contentType: "image/png"))
+            Assert.Equal("413", (await StorageHostFixture.BodyAsync(over)).GetProperty("statusCode").GetString());
+        using (var ok = await f.UploadAsync("images", "ok.png", new byte[512], contentType: "image/png"))
+            Assert.True(ok.IsSuccessStatusCode);
+        using (var global = await f.UploadAsync("private-docs", "big.bin", new byte[1025], contentType: "application/pdf"))
+            Assert.Equal("413", (await StorageHostFixture.BodyAsync(global)).GetProperty("statusCode").GetString());
+        using var bucketOverGlobal = await f.JsonAsync(HttpMethod.Post, "/bucket", f.ServiceKey, new { name = "huge", file_size_limit = "2kb" });
+        Assert.Equal("413", (await StorageHostFixture.BodyAsync(bucketOverGlobal)).GetProperty("statusCode").GetString());
+    }
+}
