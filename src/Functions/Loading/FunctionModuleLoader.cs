@@ -29,7 +29,8 @@ internal sealed class ModuleCache
         var key = location + "#" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(code)));
         if (_prepared.TryGetValue(key, out var p)) return p;
         if (_prepared.Count > 5000) _prepared.Clear();
-        p = Engine.PrepareModule(code, location);
+        // Compiling every regex literal to IL costs more at load than it saves on the few a request runs.
+        p = Engine.PrepareModule(code, location, new ModulePreparationOptions { ParsingOptions = new ModuleParsingOptions { CompileRegex = false } });
         _prepared[key] = p;
         return p;
     }
