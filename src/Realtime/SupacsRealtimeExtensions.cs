@@ -27,6 +27,7 @@ public static class SupacsRealtimeExtensions
     {
         var group = endpoints.MapGroup(prefix);
         WebSocketEndpoint.Map(group);
+        BroadcastEndpoint.Map(group);
         return group;
     }
 }

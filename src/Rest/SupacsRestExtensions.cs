@@ -34,6 +34,10 @@ public static class SupacsRestExtensions
         group.MapPost("/{relation}", (HttpContext http, string relation) => RelationInsert.HandleAsync(http, relation));
         group.MapPatch("/{relation}", (HttpContext http, string relation) => RelationUpdate.HandleAsync(http, relation));
         group.MapDelete("/{relation}", (HttpContext http, string relation) => RelationDelete.HandleAsync(http, relation));
+        group.MapPut("/{relation}", (HttpContext http, string relation) => RelationPut.HandleAsync(http, relation));
+        group.MapMethods("/{relation}", [HttpMethods.Options], (HttpContext http, string relation) => RelationOptions.HandleAsync(http, relation));
+        group.MapMethods("/rpc/{function}", [HttpMethods.Options], (HttpContext http, string function) => RelationOptions.HandleRpcAsync(http, function));
+        group.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], (HttpContext http) => OpenApiRoot.HandleAsync(http));
         return group;
     }
 }

@@ -41,6 +41,7 @@ public class RestFixture : DatabaseFixture, IAsyncLifetime
         CREATE POLICY notes_owner ON public.notes FOR ALL TO authenticated USING (owner = auth.uid()) WITH CHECK (owner = auth.uid());
         CREATE POLICY notes_anon_read ON public.notes FOR SELECT TO anon USING (body LIKE 'public:%');
         CREATE VIEW public.published_posts AS SELECT id, title, author_id FROM public.posts WHERE published;
+        CREATE VIEW public.post_counts AS SELECT author_id, count(*) AS n FROM public.posts GROUP BY author_id;
         CREATE TABLE public.docs (id serial PRIMARY KEY, content text, tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', content)) STORED);
         CREATE TABLE public.ranges (id serial PRIMARY KEY, r int4range);
 

@@ -10,6 +10,9 @@ using Supacs.Realtime.Protocol;
 
 namespace Supacs.Realtime.Changes;
 
+/// <summary>A broadcast stored in realtime.messages: topic (no prefix), event, payload JSON, private flag and row id.</summary>
+internal sealed record DatabaseMessage(string Topic, string Event, string PayloadJson, bool Private, string? Id);
+
 /// <summary>Outcome of preparing a channel's postgres_changes entries: the validated bindings, or the system error to send.</summary>
 internal sealed record ChangeSubscription(string? Error, IReadOnlyList<ChangeBinding> Bindings, bool FailJoin = false)
 {
@@ -34,9 +37,11 @@ internal sealed record ChangeBinding(JoinedChannel Channel, PostgresChangeReques
 /// The postgres_changes pipeline of one project: bindings registered in memory, one pgoutput stream, and per
 /// committed transaction an RLS visibility check run once per distinct (role, claims) group and table — not per subscriber.
 /// </summary>
-internal sealed partial class PostgresChanges(SupacsProject project, ILogger logger) : IAsyncDisposable
+internal sealed partial class PostgresChanges(SupacsProject project, Action<DatabaseMessage> onMessage, ILogger logger) : IAsyncDisposable
 {
     private readonly Lock _lock = new();
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _maintenance;
     private ChangeBinding[] _bindings = [];
     private ReplicationStream? _stream;
     private Task? _dispatch;
@@ -52,10 +57,49 @@ internal sealed partial class PostgresChanges(SupacsProject project, ILogger log
                     _stream = new ReplicationStream(project.Database.AdminConnectionString, project.Database.Admin, logger);
                     _stream.Start();
                     _dispatch = Task.Run(DispatchLoopAsync);
+                    _maintenance = Task.Run(MaintainPartitionsAsync);
                 }
                 return _stream;
             }
         }
+    }
+
+    /// <summary>Starts the stream (broadcasts from the database flow as soon as any channel exists).</summary>
+    public void EnsureStarted() => _ = Stream;
+
+    /// <summary>Starts the stream and waits (bounded) until it is live, so a join's reply means database broadcasts flow.</summary>
+    public async Task WaitLiveAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await Stream.Live.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Log.NotLive(logger);
+        }
+    }
+
+    /// <summary>Creates tomorrow's realtime.messages partitions and drops those older than 72 hours, hourly.</summary>
+    private async Task MaintainPartitionsAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    await using var cmd = project.Database.Admin.CreateCommand("SELECT realtime.supacs_maintain_partitions()");
+                    await cmd.ExecuteNonQueryAsync(_stop.Token).ConfigureAwait(false);
+                }
+                catch (NpgsqlException e)
+                {
+                    Log.MaintenanceFailed(logger, e);
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
     }
 
     /// <summary>Validates the entries against the publication's tables and columns.</summary>
@@ -137,6 +181,9 @@ internal sealed partial class PostgresChanges(SupacsProject project, ILogger log
 
     private async Task DispatchAsync(CommittedTransaction tx)
     {
+        foreach (var change in tx.Changes)
+            if (change.Relation.Schema == "realtime" && change.Relation.Table == "messages" && change.Type == "INSERT")
+                DeliverMessage(change);
         var bindings = Volatile.Read(ref _bindings);
         if (bindings.Length == 0) return;
         // Per change: the matching bindings, grouped per channel.
@@ -182,6 +229,22 @@ internal sealed partial class PostgresChanges(SupacsProject project, ILogger log
                 channel.Socket.Push(channel, "postgres_changes", payload);
             }
         }
+    }
+
+    /// <summary>A broadcast row inserted into realtime.messages (e.g. by realtime.send()).</summary>
+    private void DeliverMessage(RowChange change)
+    {
+        var r = change.Relation;
+        string? Value(string column)
+        {
+            var i = r.IndexOf(column);
+            return i < 0 || change.NewMissing![i] ? null : change.New![i];
+        }
+        if (Value("extension") != "broadcast") return;
+        var topic = Value("topic");
+        var ev = Value("event");
+        if (topic is null || ev is null) return;
+        onMessage(new DatabaseMessage(topic, ev, Value("payload") ?? "{}", Value("private") == "t", Value("id")));
     }
 
     /// <summary>Which of the changes' rows the identity may SELECT now (RLS and privileges), one query per table.</summary>
@@ -321,9 +384,14 @@ internal sealed partial class PostgresChanges(SupacsProject project, ILogger log
     {
         ReplicationStream? stream;
         lock (_lock) stream = _stream;
-        if (stream is null) return;
-        await stream.DisposeAsync().ConfigureAwait(false);
-        if (_dispatch is not null) await _dispatch.ConfigureAwait(false);
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (stream is not null)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            if (_dispatch is not null) await _dispatch.ConfigureAwait(false);
+            if (_maintenance is not null) await _maintenance.ConfigureAwait(false);
+        }
+        _stop.Dispose();
     }
 
     private static partial class Log
@@ -333,6 +401,12 @@ internal sealed partial class PostgresChanges(SupacsProject project, ILogger log
 
         [LoggerMessage(EventId = 3112, Level = LogLevel.Error, Message = "Realtime: dispatching a transaction failed")]
         public static partial void DispatchFailed(ILogger logger, Exception error);
+
+        [LoggerMessage(EventId = 3114, Level = LogLevel.Warning, Message = "Realtime: realtime.messages partition maintenance failed")]
+        public static partial void MaintenanceFailed(ILogger logger, Exception error);
+
+        [LoggerMessage(EventId = 3115, Level = LogLevel.Warning, Message = "Realtime: the replication stream is not live yet; joining anyway")]
+        public static partial void NotLive(ILogger logger);
 
         [LoggerMessage(EventId = 3113, Level = LogLevel.Debug, Message = "Realtime: {Table} not visible to role {Role}: {Error}")]
         public static partial void VisibilityDenied(ILogger logger, string table, string role, string error);

@@ -8,13 +8,15 @@ using Npgsql.Replication.PgOutput.Messages;
 namespace Supacs.Realtime.Changes;
 
 /// <summary>
-/// Streams the publication <c>supabase_realtime</c> with pgoutput from one temporary logical slot per database,
+/// Streams the publications <c>supabase_realtime</c> (postgres_changes) and <c>supabase_realtime_messages_publication</c>
+/// (broadcast from the database) with pgoutput from one temporary logical slot per database,
 /// turning each committed transaction into a <see cref="CommittedTransaction"/>. <see cref="Live"/> completes once the
 /// slot exists: from then on every commit is retained for us, so a subscriber registered before it is never missed.
 /// </summary>
 internal sealed partial class ReplicationStream(string adminConnectionString, NpgsqlDataSource admin, ILogger logger) : IAsyncDisposable
 {
     public const string Publication = "supabase_realtime";
+    public const string MessagesPublication = "supabase_realtime_messages_publication";
 
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<uint, RelationInfo> _relations = [];
@@ -67,7 +69,7 @@ internal sealed partial class ReplicationStream(string adminConnectionString, Np
         Volatile.Read(ref _live).TrySetResult();
 
         var changes = new List<RowChange>();
-        var options = new PgOutputReplicationOptions(Publication, PgOutputProtocolVersion.V1);
+        var options = new PgOutputReplicationOptions([Publication, MessagesPublication], PgOutputProtocolVersion.V1);
         await foreach (var message in conn.StartReplication(slot, options, ct).ConfigureAwait(false))
         {
             switch (message)

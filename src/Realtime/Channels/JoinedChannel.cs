@@ -31,6 +31,16 @@ internal sealed class JoinedChannel(RealtimeSocket socket, string topic, string 
     /// <summary>The presence key: the configured one, else a fresh UUID (upstream uses a UUIDv1).</summary>
     public string PresenceKey { get; } = config.PresenceKey.Length > 0 ? config.PresenceKey : Guid.NewGuid().ToString();
 
+    /// <summary>Read permissions (all true for public channels; decided by RLS for private ones).</summary>
+    public ChannelPolicies Policies { get; set; } = ChannelPolicies.Public;
+
+    /// <summary>Cached write permissions for private channels, decided on first send/track.</summary>
+    public bool? CanWriteBroadcast { get; set; }
+    public bool? CanWritePresence { get; set; }
+
+    /// <summary>Whether this member receives presence state and diffs.</summary>
+    public bool ReceivesPresence => PresenceEnabled && Policies.ReadPresence;
+
     private int _closed;
 
     /// <summary>True once the channel is left or its socket closes.</summary>

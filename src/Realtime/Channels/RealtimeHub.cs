@@ -19,7 +19,7 @@ internal sealed class RealtimeHub : IAsyncDisposable
     {
         Project = project;
         Options = RealtimeOptions.From(project.Config);
-        Changes = new PostgresChanges(project, loggers.CreateLogger<PostgresChanges>());
+        Changes = new PostgresChanges(project, DeliverDatabaseMessage, loggers.CreateLogger<PostgresChanges>());
     }
 
     public SupacsProject Project { get; }
@@ -63,6 +63,17 @@ internal sealed class RealtimeHub : IAsyncDisposable
             if (group.Remove(channel, out leaveDiff) == 0) _groups.TryRemove(channel.GroupKey, out _);
         }
         if (leaveDiff is not null) group.SendPresenceDiff(leaveDiff);
+    }
+
+    /// <summary>Sends a broadcast to a topic's members (from the database or the REST API; no sender).</summary>
+    public void Publish(string subTopic, bool isPrivate, BroadcastMessage message) =>
+        Group((isPrivate ? "private:" : "public:") + subTopic)?.Broadcast(message, sender: null);
+
+    private void DeliverDatabaseMessage(DatabaseMessage m)
+    {
+        var meta = m.Id is null ? null : System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["id"] = m.Id });
+        Publish(m.Topic, m.Private, new BroadcastMessage("realtime:" + m.Topic, m.Event, Protocol.BroadcastEncoding.Json,
+            System.Text.Encoding.UTF8.GetBytes(m.PayloadJson), meta));
     }
 
     public ValueTask DisposeAsync() => Changes.DisposeAsync();

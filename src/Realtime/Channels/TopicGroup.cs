@@ -39,6 +39,7 @@ internal sealed class TopicGroup(string key)
         foreach (var member in Members)
         {
             if (member == sender && !member.Config.BroadcastSelf) continue;
+            if (!member.Policies.ReadBroadcast) continue;
             var frame = message.FrameFor(member.Socket.Version);
             if (frame is { } f) member.Socket.Send(f.Data, f.Binary);
         }
@@ -86,7 +87,7 @@ internal sealed class TopicGroup(string key)
         byte[]? v1 = null, v2 = null;
         foreach (var member in Members)
         {
-            if (!member.PresenceEnabled) continue;
+            if (!member.ReceivesPresence) continue;
             var version = member.Socket.Version;
             var frame = version == PhoenixVersion.V2
                 ? v2 ??= PhoenixCodec.EncodeText(version, null, null, member.Topic, "presence_diff", diff)

@@ -44,6 +44,15 @@ internal sealed partial class RealtimeSocket
         }
 
         var channel = new JoinedChannel(this, m.Topic, joinRef, config, auth.Identity!, auth.ExpiresAt);
+        if (config.Private)
+        {
+            channel.Policies = await ChannelAuthorization.ReadAsync(hub.Project.Database.Api, channel.Identity, channel.SubTopic).ConfigureAwait(false);
+            if (!channel.Policies.CanRead)
+            {
+                ReplyError(reply, $"Unauthorized: You do not have permissions to read from this Channel topic: {channel.SubTopic}");
+                return;
+            }
+        }
         var subscription = await hub.Changes.PrepareAsync(channel).ConfigureAwait(false);
         if (subscription.Error is not null && subscription.FailJoin)
         {
@@ -52,6 +61,7 @@ internal sealed partial class RealtimeSocket
         }
         TryAdd(channel);
         var group = hub.Join(channel);
+        await hub.Changes.WaitLiveAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         Reply(reply, ok: true, Json.Object(w =>
         {
             w.WritePropertyName("postgres_changes");
@@ -68,7 +78,7 @@ internal sealed partial class RealtimeSocket
             }
             w.WriteEndArray();
         }));
-        if (channel.PresenceEnabled) Push(channel, "presence_state", group.PresenceState());
+        if (channel.ReceivesPresence) Push(channel, "presence_state", group.PresenceState());
         ScheduleExpiry(channel);
         if (config.PostgresChanges.Count > 0)
         {
@@ -77,8 +87,17 @@ internal sealed partial class RealtimeSocket
         }
     }
 
-    private Task BroadcastAsync(JoinedChannel channel, PhoenixMessage m)
+    private async Task BroadcastAsync(JoinedChannel channel, PhoenixMessage m)
     {
+        if (channel.Config.Private)
+        {
+            channel.CanWriteBroadcast ??= await ChannelAuthorization.WriteAsync(hub.Project.Database.Api, channel.Identity, channel.SubTopic, "broadcast").ConfigureAwait(false);
+            if (channel.CanWriteBroadcast == false)
+            {
+                if (channel.Config.BroadcastAck) ReplyError(m, $"Unauthorized: You do not have permissions to write to this Channel topic: {channel.SubTopic}");
+                return;
+            }
+        }
         BroadcastMessage? message;
         if (m.Binary is { } push)
             message = new BroadcastMessage(channel.Topic, push.UserEvent, push.Encoding, push.Payload);
@@ -87,24 +106,32 @@ internal sealed partial class RealtimeSocket
         if (message is null)
         {
             if (channel.Config.BroadcastAck) ReplyError(m, "Broadcast payload must have an event");
-            return Task.CompletedTask;
+            return;
         }
         if (message.Payload.Length > hub.Options.MaxPayloadSizeInKb * 1024L)
         {
             if (channel.Config.BroadcastAck) ReplyError(m, "payload_size_exceeded");
-            return Task.CompletedTask;
+            return;
         }
         hub.Group(channel.GroupKey)?.Broadcast(message, channel);
         if (channel.Config.BroadcastAck) Reply(m, ok: true, Json.EmptyObject);
-        return Task.CompletedTask;
     }
 
-    private Task PresenceAsync(JoinedChannel channel, PhoenixMessage m)
+    private async Task PresenceAsync(JoinedChannel channel, PhoenixMessage m)
     {
         var p = m.Payload;
         var ev = p.ValueKind == JsonValueKind.Object && p.TryGetProperty("event", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
         var group = hub.Group(channel.GroupKey);
-        if (group is null) return Task.CompletedTask;
+        if (group is null) return;
+        if (channel.Config.Private && ev is "track" or "untrack")
+        {
+            channel.CanWritePresence ??= await ChannelAuthorization.WriteAsync(hub.Project.Database.Api, channel.Identity, channel.SubTopic, "presence").ConfigureAwait(false);
+            if (channel.CanWritePresence == false)
+            {
+                ReplyError(m, $"Unauthorized: You do not have permissions to write to this Channel topic: {channel.SubTopic}");
+                return;
+            }
+        }
         switch (ev)
         {
             case "track":
@@ -113,33 +140,33 @@ internal sealed partial class RealtimeSocket
                 if (meta.ValueKind != JsonValueKind.Object)
                 {
                     ReplyError(m, "Presence track payload must be a map");
-                    return Task.CompletedTask;
+                    return;
                 }
                 if (meta.GetRawText().Length > hub.Options.MaxPayloadSizeInKb * 1024L)
                 {
                     ReplyError(m, "Track message size exceeded");
-                    return Task.CompletedTask;
+                    return;
                 }
                 if (!channel.PresenceEnabled)
                 {
                     channel.PresenceEnabled = true;
-                    Push(channel, "presence_state", group.PresenceState());
+                    if (channel.ReceivesPresence) Push(channel, "presence_state", group.PresenceState());
                 }
                 var diff = group.Track(channel, meta);
                 Reply(m, ok: true, Json.EmptyObject);
                 if (diff is not null) group.SendPresenceDiff(diff);
-                return Task.CompletedTask;
+                return;
             }
             case "untrack":
             {
                 var diff = group.Untrack(channel);
                 Reply(m, ok: true, Json.EmptyObject);
                 if (diff is not null) group.SendPresenceDiff(diff);
-                return Task.CompletedTask;
+                return;
             }
             default:
                 ReplyError(m, "Unknown presence event");
-                return Task.CompletedTask;
+                return;
         }
     }
 
@@ -155,6 +182,18 @@ internal sealed partial class RealtimeSocket
             PushSystem(channel, "system", ok: false, auth.Error!);
             CloseFromServer(channel);
             return;
+        }
+        if (channel.Config.Private)
+        {
+            var policies = await ChannelAuthorization.ReadAsync(hub.Project.Database.Api, auth.Identity!, channel.SubTopic).ConfigureAwait(false);
+            if (!policies.CanRead)
+            {
+                PushSystem(channel, "system", ok: false, $"You no longer have permission to read from this Channel topic: {channel.SubTopic}");
+                CloseFromServer(channel);
+                return;
+            }
+            channel.Policies = policies;
+            channel.CanWriteBroadcast = channel.CanWritePresence = null;
         }
         channel.Identity = auth.Identity!;
         channel.ExpiresAt = auth.ExpiresAt;
