@@ -186,3 +186,19 @@ test('crypto.subtle signs a JWT that jose verifies', async () => {
   assert.equal(protectedHeader.alg, 'HS256');
   assert.equal(payload.sub, 'user-1');
 });
+
+test('supabase-js imported from esm.sh runs inside a function and calls back into Supacs', async () => {
+  await sb.sql(`create table if not exists public.fn_notes (id serial primary key, body text);
+    insert into public.fn_notes (body) values ('one'), ('two');
+    grant select on public.fn_notes to anon, authenticated, service_role;
+    notify pgrst, 'reload schema';`);
+  let result;
+  for (let i = 0; i < 30; i++) {
+    result = await sb.client().functions.invoke('with-supabase-js', { body: {} });
+    if (result.data?.rows?.length === 2) break;
+    await new Promise((r) => setTimeout(r, 200)); // the REST schema cache reloads asynchronously
+  }
+  assert.equal(result.error, null);
+  assert.deepEqual(result.data.echoed, { message: 'Hello from a function!', hasAuth: true, method: 'POST' });
+  assert.deepEqual(result.data.rows, [{ body: 'one' }, { body: 'two' }]);
+});

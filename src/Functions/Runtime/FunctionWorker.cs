@@ -58,7 +58,7 @@ internal sealed class FunctionWorker : IDisposable
     public static FunctionWorker Boot(FunctionServices services, string name, string entry)
     {
         var options = services.Options;
-        var loader = new FunctionModuleLoader(services.ProjectDir, services.Modules, services.StripCacheDir);
+        var loader = new FunctionModuleLoader(services.ProjectDir, services.Modules, services.StripCacheDir, services.PackageCacheDir);
         var engine = new Engine(o =>
         {
             o.EnableModules(loader);
