@@ -38,6 +38,13 @@ public static class SupacsAuthExtensions
         Recover.Map(group);
         Resend.Map(group);
         Reauthenticate.Map(group);
+        Jwks.Map(group);
+        Authorize.Map(group);
+        Callback.Map(group);
+        Endpoints.Mfa.Enroll.Map(group);
+        Endpoints.Mfa.Challenge.Map(group);
+        Endpoints.Mfa.VerifyFactor.Map(group);
+        Endpoints.Mfa.Unenroll.Map(group);
         AdminUsers.Map(group);
         return group;
     }

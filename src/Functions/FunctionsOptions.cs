@@ -30,6 +30,9 @@ public sealed class FunctionsOptions
     /// <summary>Engines running one function at the same time; more requests wait for one.</summary>
     public int MaxWorkersPerFunction { get; set; } = 16;
 
+    /// <summary>Boot one engine per function when the project starts, so first requests are warm.</summary>
+    public bool Prewarm { get; set; } = true;
+
     /// <summary>Largest request body handed to a function (413 above).</summary>
     public long MaxRequestBodyBytes { get; set; } = 20L * 1024 * 1024;
 
@@ -44,6 +47,7 @@ public sealed class FunctionsOptions
         if (s.GetLong("max_recursion") is { } rec and > 0 and < 100_000) o.MaxRecursion = (int)rec;
         if (s.GetLong("pool_size") is { } pool and >= 0 and < 1000) o.PoolSize = (int)pool;
         if (s.GetLong("max_workers") is { } workers and > 0 and < 1000) o.MaxWorkersPerFunction = (int)workers;
+        if (s.GetBool("prewarm") is { } prewarm) o.Prewarm = prewarm;
         if (s.GetLong("max_request_body_mb") is { } body and > 0) o.MaxRequestBodyBytes = body * 1024 * 1024;
         return o;
     }

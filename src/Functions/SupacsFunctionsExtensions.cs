@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Supacs.Core.Hosting;
 using Supacs.Functions.Endpoints;
+using Supacs.Functions.Hosting;
 
 namespace Supacs.Functions;
 
@@ -12,8 +13,12 @@ public static class SupacsFunctionsExtensions
     public const string DefaultPrefix = "/functions/v1";
 
     /// <summary>Registers the Functions module's services (its per-project runtime lives in <c>project.Feature</c>).</summary>
-    public static IServiceCollection AddSupacsFunctions(this IServiceCollection services) =>
+    public static IServiceCollection AddSupacsFunctions(this IServiceCollection services)
+    {
         services.AddSingleton(new SupacsModule("functions", DefaultPrefix));
+        services.AddHostedService<FunctionsWarmup>();
+        return services;
+    }
 
     /// <summary>Maps the Functions endpoints under <paramref name="prefix"/>.</summary>
     public static RouteGroupBuilder MapSupacsFunctions(this IEndpointRouteBuilder endpoints, string prefix = DefaultPrefix)

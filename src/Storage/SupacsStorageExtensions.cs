@@ -6,6 +6,7 @@ using Supacs.Core.Postgres;
 using Supacs.Storage.Endpoints.Buckets;
 using Supacs.Storage.Endpoints.Objects;
 using Supacs.Storage.Endpoints.Resumable;
+using Supacs.Storage.Endpoints.S3;
 using Supacs.Storage.Schema;
 
 namespace Supacs.Storage;
@@ -56,6 +57,8 @@ public static class SupacsStorageExtensions
         PatchUpload.Map(g);
         UploadStatus.Map(g);
         DeleteUpload.Map(g);
+
+        S3Endpoint.Map(g);
         return g;
     }
 }

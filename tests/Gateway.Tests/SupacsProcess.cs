@@ -40,10 +40,27 @@ public sealed class SupacsProcess : IAsyncDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    public static string NewDataDir()
+    private static readonly List<string> TempDirs = [];
+
+    static SupacsProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
     {
-        var dir = Path.Combine(Path.GetTempPath(), "supacs-gw-" + Guid.NewGuid().ToString("N")[..10]);
+        lock (TempDirs)
+            foreach (var dir in TempDirs)
+            {
+                try { Directory.Delete(dir, recursive: true); }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
+            }
+    };
+
+    /// <summary>A data dir for one test, deleted when the test process exits.</summary>
+    public static string NewDataDir() => TrackTempDir("supacs-gw-");
+
+    public static string TrackTempDir(string prefix)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), prefix + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(dir);
+        lock (TempDirs) TempDirs.Add(dir);
         return dir;
     }
 

@@ -17,10 +17,12 @@ namespace Supacs.Testing;
 public sealed class SupacsTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly string? _ownedDataDir;
 
-    private SupacsTestHost(WebApplication app, SupacsProject project, Uri baseAddress)
+    private SupacsTestHost(WebApplication app, SupacsProject project, Uri baseAddress, string? ownedDataDir)
     {
         _app = app;
+        _ownedDataDir = ownedDataDir;
         Project = project;
         BaseAddress = baseAddress;
         Client = new HttpClient { BaseAddress = baseAddress };
@@ -60,7 +62,7 @@ public sealed class SupacsTestHost : IAsyncDisposable
         app.UseWebSockets();
         map(app);
         await app.StartAsync().ConfigureAwait(false);
-        return new SupacsTestHost(app, project, new Uri($"http://127.0.0.1:{port}"));
+        return new SupacsTestHost(app, project, new Uri($"http://127.0.0.1:{port}"), dataDir is null ? options.DataDir : null);
     }
 
     private static int FreePort()
@@ -76,5 +78,11 @@ public sealed class SupacsTestHost : IAsyncDisposable
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         await Project.Database.DisposeAsync().ConfigureAwait(false);
+        if (_ownedDataDir is not null)
+        {
+            try { Directory.Delete(_ownedDataDir, recursive: true); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
     }
 }

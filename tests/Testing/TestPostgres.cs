@@ -84,10 +84,12 @@ public sealed class TestPostgres
         Directory.CreateDirectory(root);
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
-        var cluster = new EmbeddedCluster(binaries, new ClusterSettings(Path.Combine(root, "pg"), root, PreferredPort: 0, NoSync: true, MaxConnections: 300));
+        var cluster = new EmbeddedCluster(binaries, new ClusterSettings(Path.Combine(root, "pg"), root, PreferredPort: 0, NoSync: true, MaxConnections: 300, DeleteOnExit: root));
         await cluster.InitIfNeededAsync().ConfigureAwait(false);
         await cluster.StartAsync().ConfigureAwait(false);
         var instance = new TestPostgres(cluster, root);
+        // The watchdog stops the server and deletes the folder once the test process is gone (however it ends);
+        // a normal exit just gets there sooner.
         AppDomain.CurrentDomain.ProcessExit += (_, _) => instance.Shutdown();
 
         await instance.ExecuteOnMaintenanceAsync($"CREATE DATABASE \"{BaseTemplate}\"").ConfigureAwait(false);

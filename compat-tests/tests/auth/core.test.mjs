@@ -252,3 +252,68 @@ test('handle_new_user trigger fires, and its failure message reaches the client'
     await sb.sql('drop trigger if exists on_auth_user_created on auth.users');
   }
 });
+
+/** RFC 6238 TOTP (SHA1, 6 digits, 30 s) from a base32 secret. */
+async function totp(secret) {
+  const { createHmac } = await import('node:crypto');
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000)));
+  const h = createHmac('sha1', key).update(counter).digest();
+  const o = h[h.length - 1] & 0xf;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+test('MFA TOTP: enroll, challengeAndVerify to aal2, listFactors, assurance level, unenroll', async () => {
+  const supabase = sb.client();
+  const { data: signed } = await supabase.auth.signUp({ email: email(), password: 'password123' });
+  const sessionId = decode(signed.session.access_token).session_id;
+  const { data: enrolled, error } = await supabase.auth.mfa.enroll({ factorType: 'totp', friendlyName: 'authenticator' });
+  assert.equal(error, null);
+  assert.equal(enrolled.type, 'totp');
+  assert.match(enrolled.totp.qr_code, /^data:image\/svg\+xml;utf-8,<svg/);
+  assert.match(enrolled.totp.uri, /^otpauth:\/\/totp\//);
+
+  const before = await supabase.auth.mfa.getAuthenticatorAssuranceLevel();
+  assert.equal(before.data.currentLevel, 'aal1');
+
+  const wrong = await supabase.auth.mfa.challengeAndVerify({ factorId: enrolled.id, code: '000000' === await totp(enrolled.totp.secret) ? '111111' : '000000' });
+  assert.equal(wrong.error.code, 'mfa_verification_failed');
+  const { data: verified, error: e2 } = await supabase.auth.mfa.challengeAndVerify({ factorId: enrolled.id, code: await totp(enrolled.totp.secret) });
+  assert.equal(e2, null);
+  const claims = decode(verified.access_token);
+  assert.equal(claims.aal, 'aal2');
+  assert.equal(claims.session_id, sessionId);
+  assert.deepEqual(claims.amr.map((a) => a.method), ['totp', 'password']);
+
+  const after = await supabase.auth.mfa.getAuthenticatorAssuranceLevel();
+  assert.equal(after.data.currentLevel, 'aal2');
+  assert.equal(after.data.nextLevel, 'aal2');
+  const { data: factors } = await supabase.auth.mfa.listFactors();
+  assert.equal(factors.totp.length, 1);
+  assert.equal(factors.totp[0].status, 'verified');
+
+  const admin = sb.client(sb.serviceRoleKey).auth.admin;
+  const listed = await admin.mfa.listFactors({ userId: signed.user.id });
+  assert.equal(listed.data.factors.length, 1);
+
+  const { error: e3 } = await supabase.auth.mfa.unenroll({ factorId: enrolled.id });
+  assert.equal(e3, null);
+  const { data: none } = await supabase.auth.mfa.listFactors();
+  assert.equal(none.totp.length, 0);
+});
+
+test('raw HTTP: /.well-known/jwks.json is empty for HS256 and GET /user after logout is 403 session_not_found', async () => {
+  const res = await fetch(`${sb.url}/auth/v1/.well-known/jwks.json`, { headers: { apikey: sb.anonKey } });
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { keys: [] });
+  const { data } = await sb.client().auth.signUp({ email: email(), password: 'password123' });
+  const headers = { apikey: sb.anonKey, authorization: `Bearer ${data.session.access_token}`, 'x-supabase-api-version': '2024-01-01' };
+  assert.equal((await fetch(`${sb.url}/auth/v1/logout`, { method: 'POST', headers })).status, 204);
+  const me = await fetch(`${sb.url}/auth/v1/user`, { headers });
+  assert.equal(me.status, 403);
+  assert.equal((await me.json()).code, 'session_not_found');
+});

@@ -1,13 +1,18 @@
 // Helpers for the realtime compat tests: supabase-js clients pinned to a Phoenix vsn, and promise-based waiting.
 import { createClient } from '@supabase/supabase-js';
 
-/** A supabase-js client speaking the given realtime protocol version, optionally as a user. */
+/**
+ * A supabase-js client speaking the given realtime protocol version, optionally as a user: the token comes from
+ * supabase-js's `accessToken` option (as with third-party auth), so realtime-js re-reads it on every heartbeat
+ * like it reads a signed-in session. `client.token` swaps it.
+ */
 export async function realtimeClient(sb, vsn, { key = sb.anonKey, accessToken } = {}) {
+  const state = { token: accessToken };
   const client = createClient(sb.url, key, {
-    auth: { persistSession: false, autoRefreshToken: false },
+    ...(accessToken ? { accessToken: async () => state.token } : { auth: { persistSession: false, autoRefreshToken: false } }),
     realtime: { vsn, heartbeatIntervalMs: 5000 },
   });
-  if (accessToken) await client.realtime.setAuth(accessToken);
+  Object.defineProperty(client, 'token', { get: () => state.token, set: (t) => { state.token = t; } });
   return client;
 }
 

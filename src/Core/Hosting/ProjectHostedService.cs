@@ -53,7 +53,14 @@ public sealed class ProjectHostedService(
                 foreach (var project in registry.Projects)
                 {
                     if (!project.IsReady || project.Database.Cluster is not { IsRunning: true } cluster) continue;
-                    if (await cluster.IsAliveAsync(ct).ConfigureAwait(false)) continue;
+                    try
+                    {
+                        if (await cluster.IsAliveAsync(ct).ConfigureAwait(false)) continue;
+                    }
+                    catch (TimeoutException)
+                    {
+                        continue; // a slow pg_ctl on a loaded machine is not a dead server
+                    }
                     log.LogWarning("Embedded PostgreSQL of project {Project} is not running; restarting it", project.Name);
                     project.SetState(ProjectState.WaitingForDatabase, "restarting embedded PostgreSQL");
                     try
@@ -75,7 +82,19 @@ public sealed class ProjectHostedService(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Whatever the background loop did, the cluster must be stopped with the host.
+            await StopProjectsAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task StopProjectsAsync()
+    {
         foreach (var project in registry.Projects)
         {
             project.SetState(ProjectState.Stopping);

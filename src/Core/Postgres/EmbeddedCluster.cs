@@ -198,14 +198,17 @@ public sealed class EmbeddedCluster : IAsyncDisposable
 
     /// <summary>
     /// A tiny shell loop that stops the server once this process is gone, so a kill -9 of Supacs (or a
-    /// crashed test run) never leaves PostgreSQL running. /proc is checked rather than kill -0 because
-    /// the loop may run as another user.
+    /// crashed test run) never leaves PostgreSQL running; for throwaway clusters it then deletes their folder.
+    /// It runs as the invoking user (only pg_ctl goes through runuser), and checks /proc rather than kill -0.
     /// </summary>
     private void StartWatchdog()
     {
         var pid = Environment.ProcessId;
-        var script = $"while [ -d /proc/{pid} ]; do sleep 1; done; exec '{_binaries.PgCtl}' stop -D '{PgData}' -m fast -w -t 60 >/dev/null 2>&1";
-        var psi = ProcessRunner.StartInfo("sh", ["-c", script], asServiceUser: true);
+        var stop = $"'{_binaries.PgCtl}' stop -D '{PgData}' -m fast -w -t 60";
+        if (ProcessRunner.IsRoot) stop = $"runuser -u {ProcessRunner.ServiceUser} -- {stop}";
+        var script = $"while [ -d /proc/{pid} ]; do sleep 1; done; {stop} >/dev/null 2>&1";
+        if (_settings.DeleteOnExit is { } dir) script += $"; rm -rf '{dir}'";
+        var psi = ProcessRunner.StartInfo("sh", ["-c", script], asServiceUser: false);
         psi.RedirectStandardInput = false;
         psi.RedirectStandardOutput = false;
         psi.RedirectStandardError = false;
@@ -269,4 +272,6 @@ public sealed class EmbeddedCluster : IAsyncDisposable
 }
 
 /// <summary>Where and how an embedded cluster runs.</summary>
-public sealed record ClusterSettings(string PgDataDir, string StateDir, int PreferredPort = 54322, bool NoSync = false, int MaxConnections = 200);
+/// <param name="DeleteOnExit">A folder the watchdog removes after stopping the server (test clusters only).</param>
+public sealed record ClusterSettings(string PgDataDir, string StateDir, int PreferredPort = 54322, bool NoSync = false,
+    int MaxConnections = 200, string? DeleteOnExit = null);

@@ -68,6 +68,8 @@ public static class ProcessRunner
         catch (OperationCanceledException)
         {
             try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            // A caller's cancellation stays a cancellation; only our own deadline is a timeout.
+            ct.ThrowIfCancellationRequested();
             throw new TimeoutException($"{file} did not finish in time.");
         }
         process.WaitForExit();

@@ -29,7 +29,8 @@ internal sealed class ModuleCache
         var key = location + "#" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(code)));
         if (_prepared.TryGetValue(key, out var p)) return p;
         if (_prepared.Count > 5000) _prepared.Clear();
-        p = Engine.PrepareModule(code, location);
+        // Compiling every regex literal to IL costs more at load than it saves on the few a request runs.
+        p = Engine.PrepareModule(code, location, new ModulePreparationOptions { ParsingOptions = new ModuleParsingOptions { CompileRegex = false } });
         _prepared[key] = p;
         return p;
     }
@@ -40,7 +41,7 @@ internal sealed class ModuleCache
 /// deno.land std <c>http/server.ts</c> to a shim over <c>Deno.serve</c>, type-only modules to empty ones.
 /// TypeScript/JSX files are stripped on load. Records every file it read so edits are picked up.
 /// </summary>
-internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache, string? stripCacheDir) : IModuleLoader
+internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache, string? stripCacheDir, string? packageCache) : IModuleLoader
 {
     public const string StdServe = "supacs:std/http/server";
     public const string Empty = "supacs:empty";
@@ -94,6 +95,16 @@ internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache,
     {
         if (IsStdHttpServer(specifier)) return StdServe;
         if (IsTypeOnly(specifier)) return Empty;
+        var referencingDir = referencing is not null && referencing.StartsWith("file:", StringComparison.Ordinal)
+            ? Path.GetDirectoryName(new Uri(referencing).LocalPath)!
+            : _root;
+        if (PackageResolver.TryParse(specifier, out var package, out var subpath))
+        {
+            var file = PackageResolver.Resolve(package, subpath, referencingDir, packageCache is null ? [] : [packageCache])
+                ?? throw new ModuleNotFoundException(
+                    $"Module not found \"{specifier}\": package {package} is not installed (Supacs resolves npm:, esm.sh and jsr: imports from node_modules next to the project or from its package cache, never from the network)");
+            return new Uri(file).AbsoluteUri;
+        }
         string path;
         if (specifier.StartsWith("file://", StringComparison.Ordinal)) path = new Uri(specifier).LocalPath;
         else if (specifier.StartsWith("./", StringComparison.Ordinal) || specifier.StartsWith("../", StringComparison.Ordinal) || specifier.StartsWith('/'))
@@ -103,20 +114,22 @@ internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache,
             {
                 if (referencing is null || !referencing.StartsWith("file:", StringComparison.Ordinal))
                     throw new ModuleNotFoundException($"Relative import \"{specifier}\" has no referencing file");
-                var dir = Path.GetDirectoryName(new Uri(referencing).LocalPath)!;
-                path = Path.Combine(dir, Uri.UnescapeDataString(specifier));
+                path = Path.Combine(referencingDir, Uri.UnescapeDataString(specifier));
             }
         }
         else
         {
             throw new ModuleNotFoundException(
-                $"Module not found \"{specifier}\": Supacs resolves remote (npm:, jsr:, https:) imports only from its local package cache, and this one is not in it");
+                $"Module not found \"{specifier}\": remote modules are not fetched at run time; only npm packages (npm:, esm.sh, jsr:) installed locally resolve");
         }
         path = Path.GetFullPath(path);
-        if (!path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        var inPackage = referencingDir.Contains($"{Path.DirectorySeparatorChar}node_modules{Path.DirectorySeparatorChar}", StringComparison.Ordinal);
+        if (!inPackage && !path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             throw new ModuleNotFoundException($"Import \"{specifier}\" is outside the project folder");
-        if (!File.Exists(path)) throw new ModuleNotFoundException($"Module not found \"{new Uri(path).AbsoluteUri}\"");
-        return new Uri(path).AbsoluteUri;
+        // Deno wants exact file names; installed packages (compiled TypeScript) often leave extensions out.
+        var found = File.Exists(path) ? path : inPackage ? PackageResolver.Probe(path) : null;
+        if (found is null) throw new ModuleNotFoundException($"Module not found \"{new Uri(path).AbsoluteUri}\"");
+        return new Uri(found).AbsoluteUri;
     }
 
     private static bool IsStdHttpServer(string s) =>

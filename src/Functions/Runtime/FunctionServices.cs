@@ -13,6 +13,7 @@ internal sealed class FunctionServices : IDisposable
         Options = FunctionsOptions.FromConfig(project.Config);
         Env = FunctionEnv.Build(project);
         StripCacheDir = Path.Combine(project.DataDir, "functions", "transpiled");
+        PackageCacheDir = Path.Combine(project.DataDir, "functions", "npm", "node_modules");
         Logger = loggers.CreateLogger("Supacs.Functions");
         ConsoleLogger = loggers.CreateLogger("Supacs.Functions.Console");
         FollowingClient = new HttpClient(new SocketsHttpHandler
@@ -34,6 +35,9 @@ internal sealed class FunctionServices : IDisposable
     public IReadOnlyDictionary<string, string> Env { get; }
     public ModuleCache Modules { get; } = new();
     public string StripCacheDir { get; }
+
+    /// <summary>Where packages installed for functions live (used after the node_modules folders next to the code).</summary>
+    public string PackageCacheDir { get; }
     public ILogger Logger { get; }
     public ILogger ConsoleLogger { get; }
     public HttpClient FollowingClient { get; }

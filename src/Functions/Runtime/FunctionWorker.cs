@@ -21,7 +21,8 @@ internal sealed class FunctionWorker : IDisposable
         using var stream = typeof(FunctionWorker).Assembly.GetManifestResourceStream("Supacs.Functions.Runtime.Js.runtime.js")
             ?? throw new InvalidOperationException("runtime.js is missing from the assembly.");
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        return Engine.PrepareScript(reader.ReadToEnd(), "supacs:runtime.js");
+        return Engine.PrepareScript(reader.ReadToEnd(), "supacs:runtime.js",
+            options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { CompileRegex = false } });
     });
 
     private readonly Engine _engine;
@@ -57,7 +58,7 @@ internal sealed class FunctionWorker : IDisposable
     public static FunctionWorker Boot(FunctionServices services, string name, string entry)
     {
         var options = services.Options;
-        var loader = new FunctionModuleLoader(services.ProjectDir, services.Modules, services.StripCacheDir);
+        var loader = new FunctionModuleLoader(services.ProjectDir, services.Modules, services.StripCacheDir, services.PackageCacheDir);
         var engine = new Engine(o =>
         {
             o.EnableModules(loader);

@@ -48,6 +48,22 @@ internal sealed class WorkerPool(string name, FunctionServices services) : IDisp
         else _idle.Enqueue(worker);
     }
 
+    /// <summary>Boots one worker into the idle pool now (at start-up); boot errors wait for a request to report them.</summary>
+    public void Prewarm(string entry)
+    {
+        if (services.Options.PoolSize == 0 || !_idle.IsEmpty) return;
+        try
+        {
+            var worker = FunctionWorker.Boot(services, Name, entry);
+            if (_idle.IsEmpty) _idle.Enqueue(worker);
+            else worker.Dispose();
+        }
+        catch (Exception)
+        {
+            // Reported with the platform's error shape on the first request.
+        }
+    }
+
     /// <summary>Keeps one spare engine ready so the next concurrent request does not pay the boot.</summary>
     private void WarmInBackground(string entry)
     {

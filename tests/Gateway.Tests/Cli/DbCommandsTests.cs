@@ -9,7 +9,7 @@ public sealed class DbCommandsTests
 {
     private static string NewProject()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "supacs-proj-" + Guid.NewGuid().ToString("N")[..10]);
+        var dir = SupacsProcess.TrackTempDir("supacs-proj-");
         Directory.CreateDirectory(Path.Combine(dir, "supabase", "migrations"));
         File.WriteAllText(Path.Combine(dir, "supabase", "migrations", "20240101000000_items.sql"), "create table public.items (id int primary key, name text);\n");
         File.WriteAllText(Path.Combine(dir, "supabase", "seed.sql"), "insert into public.items values (1, 'seeded');\n");

@@ -169,6 +169,16 @@ public sealed class PrivateChannelTests(PrivateChannelFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Access_token_refresh_that_keeps_read_access_keeps_the_channel()
+    {
+        await using var client = await fixture.ConnectAsync();
+        var (joinRef, _) = await client.JoinAsync("realtime:room-1", Join(PrivateChannelFixture.Bob));
+        await client.PushAsync("realtime:room-1", "access_token", new { access_token = TestTokens.For(PrivateChannelFixture.Bob.ToString(), extra: new Dictionary<string, object> { ["x"] = 1 }) }, joinRef);
+        await client.BarrierAsync();
+        await client.AssertNoneAsync(m => m.Event is "system" or "phx_close");
+    }
+
+    [Fact]
     public async Task Access_token_refresh_that_loses_read_access_closes_the_channel()
     {
         await fixture.Database.ExecuteAsync("""

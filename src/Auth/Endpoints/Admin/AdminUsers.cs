@@ -22,6 +22,7 @@ internal static class AdminUsers
         AdminDeleteUser.Map(group);
         AdminGenerateLink.Map(group);
         Invite.Map(group);
+        AdminFactors.Map(group);
     }
 
     public static Guid ParseId(AuthRequest req)

@@ -1072,6 +1072,35 @@
   define("crypto", crypto);
   define("CryptoKey", CryptoKey);
 
+  // ---------- WebSocket ----------
+  // Outbound WebSockets are not available yet: the constructor succeeds (libraries probe for the global) and the
+  // socket fails asynchronously like an unreachable server would.
+  class WebSocket extends EventTarget {
+    constructor(url, protocols) {
+      super();
+      this.url = String(url);
+      this.protocol = "";
+      this.readyState = 0;
+      this.binaryType = "blob";
+      this.bufferedAmount = 0;
+      this.extensions = "";
+      this.onopen = this.onclose = this.onerror = this.onmessage = null;
+      void protocols;
+      setTimeout(() => {
+        this.readyState = 3;
+        const err = new ErrorEvent("error", { message: "WebSocket connections are not supported by Supacs edge functions yet" });
+        this.dispatchEvent(err);
+        const close = new Event("close");
+        close.code = 1006; close.reason = ""; close.wasClean = false;
+        this.dispatchEvent(close);
+      }, 0);
+    }
+    send() { throw new DOMException("WebSocket is not open", "InvalidStateError"); }
+    close() { this.readyState = 3; }
+  }
+  WebSocket.CONNECTING = 0; WebSocket.OPEN = 1; WebSocket.CLOSING = 2; WebSocket.CLOSED = 3;
+  define("WebSocket", WebSocket);
+
   // ---------- performance ----------
   const t0 = Date.now();
   define("performance", { now: () => host.now(), timeOrigin: t0, mark() {}, measure() {}, toJSON: () => ({ timeOrigin: t0 }) });

@@ -1,0 +1,204 @@
+// Edge functions as apps call them: supabase.functions.invoke and raw HTTP, over a fixture project of functions
+// written the way real (Lovable) apps write them. Outbound fetch goes to a local upstream started here.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { jwtVerify } from 'jose';
+import { FunctionsHttpError } from '@supabase/supabase-js';
+import { startSupacs, fixturesDir } from '../../lib/supacs.mjs';
+
+let sb;
+let upstream;
+let upstreamUrl;
+const upstreamSeen = [];
+
+before(async () => {
+  upstream = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', async () => {
+      const json = body ? JSON.parse(body) : {};
+      upstreamSeen.push({ url: req.url, auth: req.headers.authorization, json });
+      if (json.stream) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        for (const word of ['Hel', 'lo', '!']) {
+          res.write(`data: ${JSON.stringify({ choices: [{ delta: { content: word } }] })}\n\n`);
+          await new Promise((r) => setTimeout(r, 30));
+        }
+        res.end('data: [DONE]\n\n');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ choices: [{ message: { content: `echo: ${json.messages?.[0]?.content}` } }] }));
+    });
+  });
+  await new Promise((ok) => upstream.listen(0, '127.0.0.1', ok));
+  upstreamUrl = `http://127.0.0.1:${upstream.address().port}`;
+  sb = await startSupacs({ projectDir: join(fixturesDir, 'functions'), env: { UPSTREAM_URL: upstreamUrl } });
+});
+
+after(async () => {
+  await sb?.stop();
+  upstream?.close();
+});
+
+test('functions.invoke posts JSON to a Deno.serve TypeScript function', async () => {
+  const { data, error } = await sb.client().functions.invoke('hello-world', { body: { name: 'Lovable' } });
+  assert.equal(error, null);
+  assert.deepEqual(data, { message: 'Hello Lovable!', hasAuth: true, method: 'POST' });
+});
+
+test('functions.invoke with a user session and GET', async () => {
+  const token = await sb.tokenFor('8b1f6a57-2c0e-4f55-9f0e-6a2d1b6f8b11');
+  const { data, error } = await sb.client(sb.anonKey, token).functions.invoke('hello-world', { method: 'GET' });
+  assert.equal(error, null);
+  assert.deepEqual(data, { message: 'Hello world!', hasAuth: true, method: 'GET' });
+});
+
+test('CORS preflight reaches the function and gets its headers', async () => {
+  const res = await fetch(`${sb.url}/functions/v1/hello-world`, {
+    method: 'OPTIONS',
+    headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type' },
+  });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('access-control-allow-origin'), '*');
+  assert.equal(res.headers.get('access-control-allow-headers'), 'authorization, x-client-info, apikey, content-type');
+});
+
+test('std serve with _shared/cors.ts sees its sub-path, query and .env secrets', async () => {
+  const res = await fetch(`${sb.url}/functions/v1/legacy-cors/items/42?sort=asc`, {
+    headers: { Authorization: `Bearer ${sb.anonKey}`, Origin: 'http://localhost:5173' },
+  });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('access-control-allow-origin'), '*');
+  assert.deepEqual(await res.json(), { path: '/legacy-cors/items/42', query: { sort: 'asc' }, secretLength: 'compat-secret-value'.length });
+});
+
+test('every body kind supabase-js sends arrives as the function expects', async () => {
+  const fns = sb.client().functions;
+  let r = await fns.invoke('echo-body', { body: { a: 1 } });
+  assert.deepEqual(r.data, { type: 'application/json', received: { a: 1 }, method: 'POST' });
+  r = await fns.invoke('echo-body', { body: 'plain text' });
+  assert.deepEqual(r.data, { type: 'text/plain', received: 'plain text', method: 'POST' });
+  r = await fns.invoke('echo-body', { body: new Uint8Array([1, 2, 3]).buffer });
+  assert.deepEqual(r.data, { type: 'application/octet-stream', received: [1, 2, 3], method: 'POST' });
+  const form = new FormData();
+  form.append('field', 'value');
+  form.append('upload', new Blob(['x'], { type: 'text/plain' }), 'note.txt');
+  r = await fns.invoke('echo-body', { body: form });
+  assert.equal(r.error, null);
+  assert.equal(r.data.type.startsWith('multipart/form-data'), true);
+  assert.deepEqual(r.data.received, { field: 'value', upload: 'file:note.txt' });
+  r = await fns.invoke('echo-body', { body: { x: 1 }, method: 'PUT', headers: { 'x-extra': '1' } });
+  assert.equal(r.data.method, 'PUT');
+});
+
+test('verify_jwt: missing and invalid tokens get the local router 401 bodies', async () => {
+  let res = await fetch(`${sb.url}/functions/v1/hello-world`, { method: 'POST' });
+  assert.equal(res.status, 401);
+  assert.deepEqual(await res.json(), { msg: 'Error: Missing authorization header' });
+  res = await fetch(`${sb.url}/functions/v1/hello-world`, { method: 'POST', headers: { Authorization: 'Bearer nope' } });
+  assert.equal(res.status, 401);
+  assert.deepEqual(await res.json(), { msg: 'Invalid JWT' });
+  // verify_jwt = false in config.toml lets it through.
+  res = await fetch(`${sb.url}/functions/v1/public-info`);
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { url: sb.url, hasAnon: true, hasService: true, hasDb: true });
+});
+
+test('an unknown function is 404 NOT_FOUND', async () => {
+  const { data, error } = await sb.client().functions.invoke('does-not-exist', { body: {} });
+  assert.equal(data, null);
+  assert.ok(error instanceof FunctionsHttpError);
+  assert.equal(error.context.status, 404);
+  assert.deepEqual(await error.context.json(), { code: 'NOT_FOUND', message: 'Requested function was not found' });
+});
+
+test('an uncaught exception is 500 WORKER_ERROR', async () => {
+  const { error } = await sb.client().functions.invoke('echo-body', { body: { fail: true } });
+  assert.ok(error instanceof FunctionsHttpError);
+  assert.equal(error.context.status, 500);
+  assert.deepEqual(await error.context.json(), { code: 'WORKER_ERROR', message: 'Function exited due to an error (please check logs)' });
+  // The console logger writes on a background thread.
+  for (let i = 0; i < 50 && !/asked to fail/.test(sb.logs()); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.match(sb.logs(), /\[echo-body\].*asked to fail|echo-body threw: Error: asked to fail/);
+});
+
+test('a syntax error is 503 BOOT_ERROR and other functions keep working', async () => {
+  const { error } = await sb.client().functions.invoke('broken', { body: {} });
+  assert.ok(error instanceof FunctionsHttpError);
+  assert.equal(error.context.status, 503);
+  assert.deepEqual(await error.context.json(), { code: 'BOOT_ERROR', message: 'Worker failed to boot (please check logs)' });
+  const ok = await sb.client().functions.invoke('hello-world', { body: { name: 'still' } });
+  assert.equal(ok.data.message, 'Hello still!');
+});
+
+test('a runaway loop ends with 546 WORKER_LIMIT while other requests are served', async () => {
+  const started = Date.now();
+  const runaway = fetch(`${sb.url}/functions/v1/runaway?spin=1`, { headers: { Authorization: `Bearer ${sb.anonKey}` } });
+  const other = await sb.client().functions.invoke('hello-world', { body: { name: 'meanwhile' } });
+  assert.equal(other.data.message, 'Hello meanwhile!');
+  const res = await runaway;
+  assert.equal(res.status, 546);
+  assert.deepEqual(await res.json(), { code: 'WORKER_LIMIT', message: 'Worker failed to respond due to a resource limit (please check logs)' });
+  assert.ok(Date.now() - started < 10_000);
+  const again = await sb.client().functions.invoke('runaway', { method: 'GET' });
+  assert.deepEqual(again.data, { alive: true });
+});
+
+test('outbound fetch reaches a local upstream with the secret from .env', async () => {
+  const { data, error } = await sb.client().functions.invoke('fetch-upstream', { body: { prompt: 'ping' } });
+  assert.equal(error, null);
+  assert.deepEqual(data, { reply: 'echo: ping' });
+  const seen = upstreamSeen.find((s) => s.json.messages?.[0]?.content === 'ping');
+  assert.equal(seen.auth, 'Bearer compat-secret-value');
+});
+
+test('an SSE response from the upstream streams through the function', async () => {
+  const res = await fetch(`${sb.url}/functions/v1/sse-proxy`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'text/event-stream');
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let chunks = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    chunks++;
+    text += decoder.decode(value, { stream: true });
+  }
+  const words = text.split('\n\n').filter((l) => l.startsWith('data: {')).map((l) => JSON.parse(l.slice(6)).choices[0].delta.content);
+  assert.deepEqual(words, ['Hel', 'lo', '!']);
+  assert.ok(text.endsWith('data: [DONE]\n\n'));
+  assert.ok(chunks >= 2, `expected a streamed body, got ${chunks} chunk(s)`);
+});
+
+test('crypto.subtle signs a JWT that jose verifies', async () => {
+  const { data, error } = await sb.client().functions.invoke('sign-jwt', { body: { sub: 'user-1' } });
+  assert.equal(error, null);
+  const { payload, protectedHeader } = await jwtVerify(data.token, new TextEncoder().encode('a-signing-secret-of-enough-length'));
+  assert.equal(protectedHeader.alg, 'HS256');
+  assert.equal(payload.sub, 'user-1');
+});
+
+test('supabase-js imported from esm.sh runs inside a function and calls back into Supacs', async () => {
+  await sb.sql(`create table if not exists public.fn_notes (id serial primary key, body text);
+    insert into public.fn_notes (body) values ('one'), ('two');
+    grant select on public.fn_notes to anon, authenticated, service_role;
+    notify pgrst, 'reload schema';`);
+  let result;
+  for (let i = 0; i < 30; i++) {
+    result = await sb.client().functions.invoke('with-supabase-js', { body: {} });
+    if (result.data?.rows?.length === 2) break;
+    await new Promise((r) => setTimeout(r, 200)); // the REST schema cache reloads asynchronously
+  }
+  assert.equal(result.error, null);
+  assert.deepEqual(result.data.echoed, { message: 'Hello from a function!', hasAuth: true, method: 'POST' });
+  assert.deepEqual(result.data.rows, [{ body: 'one' }, { body: 'two' }]);
+});

@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Routing;
+using Npgsql;
+using NpgsqlTypes;
+using Supacs.Auth.Http;
+using Supacs.Auth.Mfa;
+using Supacs.Auth.Sessions;
+
+namespace Supacs.Auth.Endpoints.Mfa;
+
+/// <summary>POST /factors {factor_type: totp, friendly_name?, issuer?} → {id, type, friendly_name, totp:{qr_code, secret, uri}}.</summary>
+internal static class Enroll
+{
+    public static void Map(IEndpointRouteBuilder group) => group.MapAuth("POST", "/factors", async req =>
+    {
+        var body = await req.BodyAsync().ConfigureAwait(false);
+        var type = AuthRequest.Str(body, "factor_type") ?? "";
+        if (type is "phone") throw AuthException.Unprocessable("mfa_phone_enroll_not_enabled", "MFA enroll is disabled for Phone");
+        if (type is "webauthn") throw AuthException.Unprocessable("mfa_webauthn_enroll_not_enabled", "MFA enroll is disabled for WebAuthn");
+        if (type != "totp") throw AuthException.Validation("factor_type needs to be totp, phone or webauthn");
+        await using var conn = await req.Db.OpenConnectionAsync(req.Aborted).ConfigureAwait(false);
+        await using var tx = await conn.BeginTransactionAsync(req.Aborted).ConfigureAwait(false);
+        var caller = await Authentication.RequireUserAsync(req, conn, tx).ConfigureAwait(false);
+        var user = caller.User;
+        if (user.IsAnonymous) throw AuthException.Forbidden("insufficient_aal", "Anonymous users cannot enroll MFA factors");
+        if (user.Factors.Any(f => f.Status == "verified") && caller.Aal != "aal2")
+            throw AuthException.Unprocessable("insufficient_aal", "AAL2 required to enroll a new factor");
+        if (user.Factors.Count >= req.Options.MfaMaxEnrolledFactors)
+            throw AuthException.Unprocessable("too_many_enrolled_mfa_factors", "Maximum number of verified factors reached, unenroll to continue");
+        var friendlyName = AuthRequest.Str(body, "friendly_name") ?? "";
+        if (friendlyName.Length > 0 && user.Factors.Any(f => f.FriendlyName == friendlyName))
+            throw AuthException.Unprocessable("mfa_factor_name_conflict", $"A factor with the friendly name \"{friendlyName}\" for this user already exists");
+
+        var issuer = AuthRequest.Str(body, "issuer") is { Length: > 0 } i ? i
+            : Uri.TryCreate(req.Options.SiteUrl, UriKind.Absolute, out var site) ? site.Host : "supacs";
+        var secret = Totp.NewSecret();
+        var uri = Totp.Uri(issuer, user.Email ?? user.Phone ?? user.Id.ToString(), secret);
+        var id = Guid.NewGuid();
+        await using (var cmd = new NpgsqlCommand(
+            "INSERT INTO auth.mfa_factors (id, user_id, friendly_name, factor_type, status, created_at, updated_at, secret) " +
+            "VALUES ($1, $2, $3, 'totp', 'unverified', now(), now(), $4)", conn, tx))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = id });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = user.Id });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = friendlyName.Length == 0 ? DBNull.Value : friendlyName, NpgsqlDbType = NpgsqlDbType.Text });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = secret });
+            await cmd.ExecuteNonQueryAsync(req.Aborted).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(req.Aborted).ConfigureAwait(false);
+        var qr = Totp.QrSvg(uri);
+        await JsonResponse.WriteAsync(req.Http, 200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("id", id);
+            w.WriteString("type", "totp");
+            w.WriteString("friendly_name", friendlyName);
+            w.WriteStartObject("totp");
+            w.WriteString("qr_code", qr);
+            w.WriteString("secret", secret);
+            w.WriteString("uri", uri);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
+    });
+}

@@ -1,0 +1,73 @@
+using System.Net;
+
+namespace Supacs.Functions.Tests.Loading;
+
+/// <summary>npm:/esm.sh/jsr:/bare imports resolved to installed packages (node_modules next to the project), never fetched.</summary>
+public sealed class PackageImportFixture : FunctionsHostFixture
+{
+    protected override string ConfigToml => """
+        [functions.uses-packages]
+        verify_jwt = false
+        [functions.missing-package]
+        verify_jwt = false
+        """;
+
+    protected override void WriteFunctions()
+    {
+        // A package shaped like the real ones: conditional "exports", a subpath export, extensionless relative imports
+        // (compiled TypeScript) and a dependency of its own found by walking up node_modules.
+        WritePackage("node_modules/@acme/greeter/package.json", """
+            {"name":"@acme/greeter","version":"1.2.3","exports":{".":{"require":"./dist/index.cjs","import":{"types":"./x.d.ts","default":"./dist/index.mjs"}},"./format":"./dist/format/index.js"}}
+            """);
+        WritePackage("node_modules/@acme/greeter/dist/index.mjs", """
+            import { shout } from "./lib/shout";
+            import pad from "leftpad-lite";
+            export function greet(name) { return shout(pad("hello " + name)); }
+            """);
+        WritePackage("node_modules/@acme/greeter/dist/lib/shout.js", "export const shout = (s) => s.toUpperCase();\n");
+        WritePackage("node_modules/@acme/greeter/dist/format/index.js", "export default (n) => `#${n}`;\n");
+        WritePackage("node_modules/leftpad-lite/package.json", """{"name":"leftpad-lite","module":"esm/index.js","main":"cjs/index.js"}""");
+        WritePackage("node_modules/leftpad-lite/esm/index.js", "export default function pad(s) { return '>' + s; }\n");
+
+        Write("functions/uses-packages/index.ts", """
+            import { greet } from "npm:@acme/greeter@^1.2";
+            import { greet as viaEsmSh } from "https://esm.sh/@acme/greeter@1.2.3?target=deno";
+            import format from "https://esm.sh/v135/@acme/greeter@1.2.3/format";
+            import { greet as viaJsr } from "jsr:@acme/greeter@1";
+            import pad from "leftpad-lite";
+            Deno.serve(() => Response.json({ npm: greet("npm"), esm: viaEsmSh("esm"), format: format(7), jsr: viaJsr("jsr"), bare: pad("x") }));
+            """);
+        Write("functions/missing-package/index.ts", """
+            import Stripe from "https://esm.sh/stripe-not-installed@14.21.0";
+            Deno.serve(() => new Response(String(Stripe)));
+            """);
+    }
+
+    private void WritePackage(string relative, string content)
+    {
+        var path = Path.Combine(ProjectDir, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+    }
+}
+
+public sealed class PackageImportTests(PackageImportFixture f) : IClassFixture<PackageImportFixture>
+{
+    [Fact]
+    public async Task Npm_esm_sh_jsr_and_bare_specifiers_resolve_to_installed_packages()
+    {
+        var response = await f.Client.SendAsync(f.Request(HttpMethod.Get, "uses-packages"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body + "\n" + f.Logs.Dump());
+        Assert.Equal("""{"npm":">HELLO NPM","esm":">HELLO ESM","format":"#7","jsr":">HELLO JSR","bare":">x"}""", body);
+    }
+
+    [Fact]
+    public async Task A_package_that_is_not_installed_is_a_boot_error_naming_it()
+    {
+        var response = await f.Client.SendAsync(f.Request(HttpMethod.Get, "missing-package"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        for (var i = 0; i < 20 && !f.Logs.Dump().Contains("stripe-not-installed", StringComparison.Ordinal); i++) await Task.Delay(50);
+        Assert.Contains("package stripe-not-installed is not installed", f.Logs.Dump(), StringComparison.Ordinal);
+    }
+}
