@@ -65,10 +65,12 @@ internal sealed class FunctionWorker : IDisposable
     public bool IsStale(string currentEntry) => currentEntry != Entry || Files.Any(f => f.Changed);
 
     /// <summary>Creates an engine, installs the Web APIs, evaluates the function's module and finds its handler.</summary>
-    public static FunctionWorker Boot(FunctionServices services, string name, string entry)
+    public static FunctionWorker Boot(FunctionServices services, string name, string entry, FunctionSettings settings)
     {
         var options = services.Options;
-        var loader = new FunctionModuleLoader(services.ProjectDir, services.Modules, services.StripCacheDir, services.PackageCacheDir);
+        var importMap = ImportMap.Find(entry, services.ProjectDir, settings);
+        var loader = new FunctionModuleLoader(services.ProjectDir, services.Modules, services.StripCacheDir, services.PackageCacheDir, importMap);
+        if (importMap is not null) loader.Files.Add(LoadedFile.Of(importMap.Path));
         var engine = new Engine(o =>
         {
             o.EnableModules(loader);
