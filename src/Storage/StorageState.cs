@@ -16,12 +16,24 @@ internal sealed class StorageState : IDisposable
         Options = StorageOptions.From(project.Config);
         Blobs = new FileBlobStore(project.DataDir);
         Tus = new Tus.TusStore(project.DataDir);
+        S3AccessKeyId = Environment.GetEnvironmentVariable("S3_PROTOCOL_ACCESS_KEY_ID") is { Length: > 0 } id ? id : Derive(project, "s3-access-key-id")[..32];
+        S3SecretAccessKey = Environment.GetEnvironmentVariable("S3_PROTOCOL_ACCESS_KEY_SECRET") is { Length: > 0 } sk ? sk : Derive(project, "s3-secret-access-key");
     }
 
     public SupacsProject Project { get; }
     public StorageOptions Options { get; }
     public FileBlobStore Blobs { get; }
+
+    /// <summary>S3 protocol access key (env S3_PROTOCOL_ACCESS_KEY_ID, else derived from the JWT secret); it acts as service_role.</summary>
+    public string S3AccessKeyId { get; }
+
+    /// <summary>S3 protocol secret (env S3_PROTOCOL_ACCESS_KEY_SECRET, else derived from the JWT secret).</summary>
+    public string S3SecretAccessKey { get; }
     public Tus.TusStore Tus { get; }
+
+    private static string Derive(SupacsProject project, string purpose) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(project.Keys.Secret),
+            System.Text.Encoding.UTF8.GetBytes("supacs-" + purpose)));
 
     public static StorageState Of(SupacsProject project) => project.Feature(p => new StorageState(p));
 

@@ -5,7 +5,9 @@ using Supacs.Core.Hosting;
 using Supacs.Core.Postgres;
 using Supacs.Storage.Endpoints.Buckets;
 using Supacs.Storage.Endpoints.Objects;
+using Supacs.Storage.Endpoints.Render;
 using Supacs.Storage.Endpoints.Resumable;
+using Supacs.Storage.Endpoints.S3;
 using Supacs.Storage.Schema;
 
 namespace Supacs.Storage;
@@ -56,6 +58,9 @@ public static class SupacsStorageExtensions
         PatchUpload.Map(g);
         UploadStatus.Map(g);
         DeleteUpload.Map(g);
+
+        S3Endpoint.Map(g);
+        RenderImage.Map(g);
         return g;
     }
 }

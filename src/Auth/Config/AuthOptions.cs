@@ -95,6 +95,29 @@ internal sealed class AuthOptions
     /// <summary>SMS_TEST_OTP: phone → fixed OTP.</summary>
     public Dictionary<string, string> SmsTestOtp { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>[auth.external.NAME] / GOTRUE_EXTERNAL_NAME_*: OAuth providers by name.</summary>
+    public Dictionary<string, OAuthProviderOptions> External { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>EXTERNAL_FLOW_STATE_EXPIRY_DURATION: how long an OAuth/PKCE flow may take.</summary>
+    public TimeSpan FlowStateExpiry { get; set; } = TimeSpan.FromSeconds(300);
+
     /// <summary>Whether the caller's role may use the admin API.</summary>
     public bool IsAdminRole(string? role) => role is not null && JwtAdminRoles.Contains(role, StringComparer.Ordinal);
+}
+
+/// <summary>One OAuth provider. Providers that speak OpenID Connect are driven by discovery from <see cref="Url"/>.</summary>
+internal sealed class OAuthProviderOptions
+{
+    public string Name { get; set; } = "";
+    public bool Enabled { get; set; }
+    public string ClientId { get; set; } = "";
+    public string Secret { get; set; } = "";
+
+    /// <summary>The callback registered at the provider; defaults to API_EXTERNAL_URL/callback.</summary>
+    public string RedirectUri { get; set; } = "";
+
+    /// <summary>The OIDC issuer (keycloak realm URL, a generic OIDC provider); presets for google, azure, gitlab.</summary>
+    public string Url { get; set; } = "";
+
+    public bool SkipNonceCheck { get; set; }
 }

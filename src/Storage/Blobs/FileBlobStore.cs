@@ -185,6 +185,11 @@ internal sealed class PendingBlob(FileBlobStore store, string tmpPath) : IDispos
     private bool _committed;
 
     public long Size { get; internal set; }
+
+    /// <summary>Where the bytes are until committed (for callers that place them elsewhere, e.g. multipart parts).</summary>
+    public string TempPath => tmpPath;
+
+    public void MarkCommitted() => _committed = true;
     public string ETag { get; internal set; } = "";
 
     /// <summary>Atomically moves the temp file to its final place.</summary>

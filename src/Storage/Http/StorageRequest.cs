@@ -51,6 +51,13 @@ internal sealed class StorageRequest
         return new StorageRequest(http, state, identity);
     }
 
+    /// <summary>A request whose caller was established another way (S3 signatures).</summary>
+    public static async Task<StorageRequest> ForIdentityAsync(HttpContext http, StorageState state, RequestIdentity identity)
+    {
+        await state.EnsureConfiguredBucketsAsync(http.RequestAborted).ConfigureAwait(false);
+        return new StorageRequest(http, state, identity);
+    }
+
     public static string JwtMessage(JwtFailure failure) => failure switch
     {
         JwtFailure.Expired => "jwt expired",

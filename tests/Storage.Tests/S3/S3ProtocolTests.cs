@@ -1,0 +1,69 @@
+using System.Net;
+using System.Text;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace Supacs.Storage.Tests.S3;
+
+/// <summary>The S3 protocol through AWSSDK.S3 (the .NET client) against the real host.</summary>
+public sealed class S3ProtocolTests(StorageHostFixture f) : IClassFixture<StorageHostFixture>
+{
+    private AmazonS3Client Client(AWSCredentials? credentials = null)
+    {
+        var state = StorageState.Of(f.Host.Project);
+        return new AmazonS3Client(credentials ?? new BasicAWSCredentials(state.S3AccessKeyId, state.S3SecretAccessKey), new AmazonS3Config
+        {
+            ServiceURL = f.Host.BaseAddress + "storage/v1/s3",
+            ForcePathStyle = true,
+            AuthenticationRegion = "us-east-1",
+        });
+    }
+
+    [Fact]
+    public async Task Put_get_list_copy_delete_with_the_dotnet_sdk()
+    {
+        using var s3 = Client();
+        await s3.PutBucketAsync("dotnet");
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = "dotnet", Key = "dir/a.txt", ContentBody = "from dotnet", ContentType = "text/plain" });
+        using (var got = await s3.GetObjectAsync("dotnet", "dir/a.txt"))
+        using (var reader = new StreamReader(got.ResponseStream))
+            Assert.Equal("from dotnet", await reader.ReadToEndAsync());
+        await s3.CopyObjectAsync("dotnet", "dir/a.txt", "dotnet", "dir/b.txt");
+        var list = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = "dotnet", Prefix = "dir/" });
+        Assert.Equal(["dir/a.txt", "dir/b.txt"], list.S3Objects.Select(o => o.Key));
+        await s3.DeleteObjectAsync("dotnet", "dir/a.txt");
+        var e = await Assert.ThrowsAsync<NoSuchKeyException>(() => s3.GetObjectAsync("dotnet", "dir/a.txt"));
+        Assert.Equal(HttpStatusCode.NotFound, e.StatusCode);
+        Assert.Equal("NoSuchKey", e.ErrorCode);
+        Assert.Equal(1L, await f.ScalarAsync<long>("SELECT count(*) FROM storage.objects WHERE bucket_id = 'dotnet'"));
+    }
+
+    [Fact]
+    public async Task Multipart_upload_with_the_dotnet_sdk()
+    {
+        using var s3 = Client();
+        await s3.PutBucketAsync("dotnet-multi");
+        var init = await s3.InitiateMultipartUploadAsync("dotnet-multi", "m.bin");
+        var part1 = new byte[200_000];
+        Random.Shared.NextBytes(part1);
+        var r1 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = "dotnet-multi", Key = "m.bin", UploadId = init.UploadId, PartNumber = 1, InputStream = new MemoryStream(part1) });
+        var r2 = await s3.UploadPartAsync(new UploadPartRequest { BucketName = "dotnet-multi", Key = "m.bin", UploadId = init.UploadId, PartNumber = 2, InputStream = new MemoryStream("tail"u8.ToArray()) });
+        await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = "dotnet-multi", Key = "m.bin", UploadId = init.UploadId,
+            PartETags = [new PartETag(1, r1.ETag), new PartETag(2, r2.ETag)],
+        });
+        var meta = await s3.GetObjectMetadataAsync("dotnet-multi", "m.bin");
+        Assert.Equal(200_004, meta.ContentLength);
+    }
+
+    [Fact]
+    public async Task Wrong_secret_is_signature_mismatch()
+    {
+        using var s3 = Client(new BasicAWSCredentials(StorageState.Of(f.Host.Project).S3AccessKeyId, "wrong-secret"));
+        var e = await Assert.ThrowsAsync<AmazonS3Exception>(() => s3.ListBucketsAsync());
+        Assert.Equal(HttpStatusCode.Forbidden, e.StatusCode);
+        Assert.Equal("SignatureDoesNotMatch", e.ErrorCode);
+    }
+}
