@@ -879,7 +879,7 @@
       this.method = method;
       this.headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
       this.redirect = init.redirect || (src ? src.redirect : "follow");
-      this.signal = init.signal || (src ? src.signal : new AbortController().signal);
+      this._signal = init.signal || (src ? src.signal : null);
       this.credentials = init.credentials || "same-origin";
       this.mode = init.mode || "cors";
       this.cache = init.cache || "default";
@@ -898,6 +898,7 @@
       } else this._body = null;
     }
     get url() { return this._url; }
+    get signal() { return this._signal || (this._signal = new AbortController().signal); }
     get destination() { return ""; }
     clone() {
       if (this.bodyUsed) throw new TypeError("Body already consumed.");
@@ -1180,11 +1181,26 @@
   // Runs the handler for one request; calls done(parts) or fail(error). parts = [status, statusText, flatHeaders, kind, payload]
   // with kind 0 = no body, 1 = text, 2 = bytes, 3 = host stream id, 4 = JS stream reader.
   define("__supacsDispatch", (method, url, flat, body, remoteIp, remotePort, done, fail) => {
-    let req;
-    try {
-      req = new Request(url, { method, headers: pairs(flat) });
-      if (body !== null) req._body = { bytes: body };
-    } catch (e) { fail(e); return; }
+    // The host already validated the URL and lower-cased header names: build the Request without re-checking.
+    const req = Object.create(Request.prototype);
+    req._url = url;
+    req.method = method;
+    const headers = new Headers();
+    for (let i = 0; i < flat.length; i += 2) {
+      const list = headers._map.get(flat[i]);
+      if (list) list.push(flat[i + 1]); else headers._map.set(flat[i], [flat[i + 1]]);
+    }
+    req.headers = headers;
+    req.redirect = "follow";
+    req._signal = null;
+    req.credentials = "same-origin";
+    req.mode = "cors";
+    req.cache = "default";
+    req.referrer = "about:client";
+    req.integrity = "";
+    req.keepalive = false;
+    req._bodyUsed = false;
+    req._body = body === null ? null : { bytes: body };
     const info = { remoteAddr: { transport: "tcp", hostname: remoteIp, port: remotePort }, completed: Promise.resolve() };
     let result;
     try { result = handler(req, info); } catch (e) { fail(e); return; }
