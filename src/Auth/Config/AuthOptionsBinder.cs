@@ -73,6 +73,12 @@ internal static class AuthOptionsBinder
             if (sms.Section("test_otp").GetString(key) is { } otp) o.SmsTestOtp[key.TrimStart('+')] = otp;
 
         if (auth.Section("mfa").GetLong("max_enrolled_factors") is { } maxFactors) o.MfaMaxEnrolledFactors = (int)maxFactors;
+        var limits = auth.Section("rate_limit");
+        if (limits.GetLong("email_sent") is { } emailSent) o.RateLimitEmailSent = emailSent;
+        if (limits.GetLong("anonymous_users") is { } anonUsers) o.RateLimitAnonymousUsers = anonUsers;
+        if (limits.GetLong("token_refresh") is { } tokenRefresh) o.RateLimitTokenRefresh = tokenRefresh;
+        if (limits.GetLong("sign_in_sign_ups") is { } signIns) o.RateLimitOtp = signIns;
+        if (limits.GetLong("token_verifications") is { } verifications) o.RateLimitVerify = verifications;
 
         foreach (var (name, p) in auth.Section("external").Children())
         {
@@ -158,6 +164,12 @@ internal static class AuthOptionsBinder
             if (G(prefix + "URL") is { } url) p.Url = url;
             if (G(prefix + "SKIP_NONCE_CHECK") is { } skip) p.SkipNonceCheck = B(skip);
         }
+        if (G("RATE_LIMIT_HEADER") is { } rlh) o.RateLimitHeader = rlh;
+        if (G("RATE_LIMIT_TOKEN_REFRESH") is { } rlt) o.RateLimitTokenRefresh = double.Parse(rlt, CultureInfo.InvariantCulture);
+        if (G("RATE_LIMIT_VERIFY") is { } rlv) o.RateLimitVerify = double.Parse(rlv, CultureInfo.InvariantCulture);
+        if (G("RATE_LIMIT_OTP") is { } rlo) o.RateLimitOtp = double.Parse(rlo, CultureInfo.InvariantCulture);
+        if (G("RATE_LIMIT_ANONYMOUS_USERS") is { } rla) o.RateLimitAnonymousUsers = double.Parse(rla, CultureInfo.InvariantCulture);
+        if (G("RATE_LIMIT_EMAIL_SENT") is { } rle) o.RateLimitEmailSent = double.Parse(rle, CultureInfo.InvariantCulture);
         if (G("EXTERNAL_FLOW_STATE_EXPIRY_DURATION") is { } flow) o.FlowStateExpiry = ParseDuration(flow);
         if (G("SMS_TEST_OTP") is { } testOtp)
             foreach (var pair in testOtp.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
