@@ -12,9 +12,11 @@ namespace Supacs.Functions.Loading;
 /// </summary>
 internal static partial class PackageResolver
 {
-    // The conditions an edge runtime matches in package.json "exports" (first listed by the package wins).
-    private static readonly HashSet<string> Conditions = ["deno", "worker", "browser", "import", "module", "default"];
-    private static readonly HashSet<string> RequireConditions = ["deno", "worker", "browser", "require", "default"];
+    // The conditions matched in package.json "exports" (first listed by the package wins). Not "deno": packages
+    // use it for builds that lean on Deno's Node compatibility layer (react-dom/server → async_hooks), which this
+    // runtime does not have; the worker/browser builds need only Web APIs.
+    private static readonly HashSet<string> Conditions = ["worker", "browser", "import", "module", "default"];
+    private static readonly HashSet<string> RequireConditions = ["worker", "browser", "require", "default"];
     private static readonly string[] Probes = ["", ".js", ".mjs", ".ts", ".cjs", "/index.js", "/index.mjs", "/index.ts"];
 
     [GeneratedRegex(@"^https?://(?:esm\.sh|cdn\.esm\.sh)/(?:v\d+/|stable/)?(?<spec>[^?#]+)")]

@@ -1125,6 +1125,33 @@
   define("crypto", crypto);
   define("CryptoKey", CryptoKey);
 
+  // ---------- MessageChannel (React's scheduler posts tasks through it) ----------
+  class MessageEvent extends Event {
+    constructor(type, init = {}) { super(type, init); this.data = init.data; this.ports = []; }
+  }
+  class MessagePort extends EventTarget {
+    constructor() { super(); this._other = null; this.onmessage = null; this._closed = false; }
+    postMessage(data) {
+      const target = this._other;
+      if (!target || this._closed) return;
+      const copy = structuredClone(data);
+      setTimeout(() => { if (!target._closed) target.dispatchEvent(new MessageEvent("message", { data: copy })); }, 0);
+    }
+    start() {}
+    close() { this._closed = true; }
+  }
+  class MessageChannel {
+    constructor() {
+      this.port1 = new MessagePort();
+      this.port2 = new MessagePort();
+      this.port1._other = this.port2;
+      this.port2._other = this.port1;
+    }
+  }
+  define("MessageEvent", MessageEvent);
+  define("MessagePort", MessagePort);
+  define("MessageChannel", MessageChannel);
+
   // ---------- WebSocket ----------
   // Outbound WebSockets are not available yet: the constructor succeeds (libraries probe for the global) and the
   // socket fails asynchronously like an unreachable server would.
