@@ -39,6 +39,8 @@ public static class SupacsAuthExtensions
         Resend.Map(group);
         Reauthenticate.Map(group);
         Jwks.Map(group);
+        Authorize.Map(group);
+        Callback.Map(group);
         Endpoints.Mfa.Enroll.Map(group);
         Endpoints.Mfa.Challenge.Map(group);
         Endpoints.Mfa.VerifyFactor.Map(group);

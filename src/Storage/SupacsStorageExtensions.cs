@@ -5,6 +5,7 @@ using Supacs.Core.Hosting;
 using Supacs.Core.Postgres;
 using Supacs.Storage.Endpoints.Buckets;
 using Supacs.Storage.Endpoints.Objects;
+using Supacs.Storage.Endpoints.Render;
 using Supacs.Storage.Endpoints.Resumable;
 using Supacs.Storage.Endpoints.S3;
 using Supacs.Storage.Schema;
@@ -59,6 +60,7 @@ public static class SupacsStorageExtensions
         DeleteUpload.Map(g);
 
         S3Endpoint.Map(g);
+        RenderImage.Map(g);
         return g;
     }
 }

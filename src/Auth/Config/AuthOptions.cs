@@ -95,6 +95,47 @@ internal sealed class AuthOptions
     /// <summary>SMS_TEST_OTP: phone → fixed OTP.</summary>
     public Dictionary<string, string> SmsTestOtp { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>[auth.external.NAME] / GOTRUE_EXTERNAL_NAME_*: OAuth providers by name.</summary>
+    public Dictionary<string, OAuthProviderOptions> External { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>EXTERNAL_FLOW_STATE_EXPIRY_DURATION: how long an OAuth/PKCE flow may take.</summary>
+    public TimeSpan FlowStateExpiry { get; set; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>RATE_LIMIT_HEADER: the header naming the client for per-IP limits (else Sb-Forwarded-For; neither → no limit).</summary>
+    public string RateLimitHeader { get; set; } = "";
+
+    /// <summary>RATE_LIMIT_TOKEN_REFRESH ([auth.rate_limit] token_refresh): /token requests per 5 minutes per client.</summary>
+    public double RateLimitTokenRefresh { get; set; } = 150;
+
+    /// <summary>RATE_LIMIT_VERIFY ([auth.rate_limit] token_verifications): /verify per 5 minutes per client.</summary>
+    public double RateLimitVerify { get; set; } = 30;
+
+    /// <summary>RATE_LIMIT_OTP ([auth.rate_limit] sign_in_sign_ups): signup, otp, recover, resend per 5 minutes per client.</summary>
+    public double RateLimitOtp { get; set; } = 30;
+
+    /// <summary>RATE_LIMIT_ANONYMOUS_USERS: anonymous sign-ins per hour per client.</summary>
+    public double RateLimitAnonymousUsers { get; set; } = 30;
+
+    /// <summary>RATE_LIMIT_EMAIL_SENT ([auth.rate_limit] email_sent): emails per hour, project-wide.</summary>
+    public double RateLimitEmailSent { get; set; } = 30;
+
     /// <summary>Whether the caller's role may use the admin API.</summary>
     public bool IsAdminRole(string? role) => role is not null && JwtAdminRoles.Contains(role, StringComparer.Ordinal);
+}
+
+/// <summary>One OAuth provider. Providers that speak OpenID Connect are driven by discovery from <see cref="Url"/>.</summary>
+internal sealed class OAuthProviderOptions
+{
+    public string Name { get; set; } = "";
+    public bool Enabled { get; set; }
+    public string ClientId { get; set; } = "";
+    public string Secret { get; set; } = "";
+
+    /// <summary>The callback registered at the provider; defaults to API_EXTERNAL_URL/callback.</summary>
+    public string RedirectUri { get; set; } = "";
+
+    /// <summary>The OIDC issuer (keycloak realm URL, a generic OIDC provider); presets for google, azure, gitlab.</summary>
+    public string Url { get; set; } = "";
+
+    public bool SkipNonceCheck { get; set; }
 }

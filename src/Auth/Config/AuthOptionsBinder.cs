@@ -73,6 +73,46 @@ internal static class AuthOptionsBinder
             if (sms.Section("test_otp").GetString(key) is { } otp) o.SmsTestOtp[key.TrimStart('+')] = otp;
 
         if (auth.Section("mfa").GetLong("max_enrolled_factors") is { } maxFactors) o.MfaMaxEnrolledFactors = (int)maxFactors;
+        var limits = auth.Section("rate_limit");
+        if (limits.GetLong("email_sent") is { } emailSent) o.RateLimitEmailSent = emailSent;
+        if (limits.GetLong("anonymous_users") is { } anonUsers) o.RateLimitAnonymousUsers = anonUsers;
+        if (limits.GetLong("token_refresh") is { } tokenRefresh) o.RateLimitTokenRefresh = tokenRefresh;
+        if (limits.GetLong("sign_in_sign_ups") is { } signIns) o.RateLimitOtp = signIns;
+        if (limits.GetLong("token_verifications") is { } verifications) o.RateLimitVerify = verifications;
+
+        foreach (var (name, p) in auth.Section("external").Children())
+        {
+            var provider = Provider(o, name);
+            if (p.GetBool("enabled") is { } enabled) provider.Enabled = enabled;
+            if (p.GetString("client_id") is { } id) provider.ClientId = id;
+            if (p.GetString("secret") is { } secret) provider.Secret = secret;
+            if (p.GetString("redirect_uri") is { Length: > 0 } redirect) provider.RedirectUri = redirect;
+            if (p.GetString("url") is { Length: > 0 } url) provider.Url = url;
+            if (p.GetBool("skip_nonce_check") is { } skip) provider.SkipNonceCheck = skip;
+        }
+    }
+
+    /// <summary>Provider names GoTrue knows (plus "oidc" for a generic OpenID Connect provider).</summary>
+    public static readonly string[] ProviderNames =
+    [
+        "apple", "azure", "bitbucket", "discord", "facebook", "figma", "fly", "github", "gitlab", "google", "keycloak", "kakao",
+        "linkedin", "linkedin_oidc", "notion", "spotify", "slack", "slack_oidc", "workos", "twitch", "twitter", "x", "zoom", "oidc",
+    ];
+
+    private static OAuthProviderOptions Provider(AuthOptions o, string name)
+    {
+        if (!o.External.TryGetValue(name, out var p))
+        {
+            p = new OAuthProviderOptions { Name = name, Url = name switch
+            {
+                "google" => "https://accounts.google.com",
+                "azure" => "https://login.microsoftonline.com/common/v2.0",
+                "gitlab" => "https://gitlab.com",
+                _ => "",
+            } };
+            o.External[name] = p;
+        }
+        return p;
     }
 
     public static void BindEnv(AuthOptions o, Func<string, string?> env)
@@ -112,6 +152,25 @@ internal static class AuthOptionsBinder
         if (G("PASSWORD_MIN_LENGTH") is { } min) o.PasswordMinLength = int.Parse(min, CultureInfo.InvariantCulture);
         if (G("PASSWORD_REQUIRED_CHARACTERS") is { } chars) o.PasswordRequiredCharacters = chars.Split(':', StringSplitOptions.RemoveEmptyEntries);
         if (G("MFA_MAX_ENROLLED_FACTORS") is { } mf) o.MfaMaxEnrolledFactors = int.Parse(mf, CultureInfo.InvariantCulture);
+        foreach (var name in ProviderNames)
+        {
+            var prefix = "EXTERNAL_" + name.ToUpperInvariant() + "_";
+            if (G(prefix + "ENABLED") is null && G(prefix + "CLIENT_ID") is null) continue;
+            var p = Provider(o, name);
+            if (G(prefix + "ENABLED") is { } en) p.Enabled = B(en);
+            if (G(prefix + "CLIENT_ID") is { } id) p.ClientId = id;
+            if (G(prefix + "SECRET") is { } secret) p.Secret = secret;
+            if (G(prefix + "REDIRECT_URI") is { } redirect) p.RedirectUri = redirect;
+            if (G(prefix + "URL") is { } url) p.Url = url;
+            if (G(prefix + "SKIP_NONCE_CHECK") is { } skip) p.SkipNonceCheck = B(skip);
+        }
+        if (G("RATE_LIMIT_HEADER") is { } rlh) o.RateLimitHeader = rlh;
+        if (G("RATE_LIMIT_TOKEN_REFRESH") is { } rlt) o.RateLimitTokenRefresh = double.Parse(rlt, CultureInfo.InvariantCulture);
+        if (G("RATE_LIMIT_VERIFY") is { } rlv) o.RateLimitVerify = double.Parse(rlv, CultureInfo.InvariantCulture);
+        if (G("RATE_LIMIT_OTP") is { } rlo) o.RateLimitOtp = double.Parse(rlo, CultureInfo.InvariantCulture);
+        if (G("RATE_LIMIT_ANONYMOUS_USERS") is { } rla) o.RateLimitAnonymousUsers = double.Parse(rla, CultureInfo.InvariantCulture);
+        if (G("RATE_LIMIT_EMAIL_SENT") is { } rle) o.RateLimitEmailSent = double.Parse(rle, CultureInfo.InvariantCulture);
+        if (G("EXTERNAL_FLOW_STATE_EXPIRY_DURATION") is { } flow) o.FlowStateExpiry = ParseDuration(flow);
         if (G("SMS_TEST_OTP") is { } testOtp)
             foreach (var pair in testOtp.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 if (pair.Split(':', 2) is [var phone, var code]) o.SmsTestOtp[phone.TrimStart('+')] = code;

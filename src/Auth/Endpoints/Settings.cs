@@ -20,7 +20,7 @@ internal static class Settings
             w.WriteStartObject();
             w.WriteStartObject("external");
             w.WriteBoolean("anonymous_users", o.AnonymousUsersEnabled);
-            foreach (var p in OAuthProviders) w.WriteBoolean(p, false);
+            foreach (var p in OAuthProviders) w.WriteBoolean(p, o.External.TryGetValue(p, out var ext) && ext.Enabled);
             w.WriteBoolean("email", o.EmailEnabled);
             w.WriteBoolean("phone", o.PhoneEnabled);
             w.WriteEndObject();

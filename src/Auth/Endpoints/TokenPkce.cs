@@ -12,8 +12,6 @@ namespace Supacs.Auth.Endpoints;
 /// <summary>grant_type=pkce: exchanges an auth_code + code_verifier for a session and deletes the flow_state.</summary>
 internal static class TokenPkce
 {
-    private static readonly TimeSpan FlowStateExpiry = TimeSpan.FromSeconds(300);
-
     public static async Task HandleAsync(AuthRequest req)
     {
         var body = await req.BodyAsync().ConfigureAwait(false);
@@ -46,7 +44,7 @@ internal static class TokenPkce
             providerToken = r.IsDBNull(6) ? null : r.GetString(6);
             providerRefreshToken = r.IsDBNull(7) ? null : r.GetString(7);
         }
-        if (DateTime.UtcNow - created > FlowStateExpiry)
+        if (DateTime.UtcNow - created > req.Options.FlowStateExpiry)
             throw AuthException.Unprocessable("flow_state_expired", "invalid flow state, flow state has expired");
         var expected = method == "plain" ? verifier : Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
         if (!PasswordHasher.SecureEquals(expected, challenge))

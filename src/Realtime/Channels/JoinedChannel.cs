@@ -41,6 +41,9 @@ internal sealed class JoinedChannel(RealtimeSocket socket, string topic, string 
     /// <summary>Whether this member receives presence state and diffs.</summary>
     public bool ReceivesPresence => PresenceEnabled && Policies.ReadPresence;
 
+    /// <summary>Upstream allows 5 presence calls per 30 s per channel.</summary>
+    public RateCounter PresenceCalls { get; } = new(5, TimeSpan.FromSeconds(30), 6);
+
     private int _closed;
 
     /// <summary>True once the channel is left or its socket closes.</summary>

@@ -19,12 +19,20 @@ internal sealed class RealtimeHub : IAsyncDisposable
     {
         Project = project;
         Options = RealtimeOptions.From(project.Config);
+        Joins = new RateCounter(Options.MaxJoinsPerSecond, TimeSpan.FromSeconds(1), 1);
+        Events = new RateCounter(Options.MaxEventsPerSecond * 60L, TimeSpan.FromSeconds(60), 12);
         Changes = new PostgresChanges(project, DeliverDatabaseMessage, loggers.CreateLogger<PostgresChanges>());
     }
 
     public SupacsProject Project { get; }
     public RealtimeOptions Options { get; }
     public PostgresChanges Changes { get; }
+
+    /// <summary>Joins per second (<c>max_joins_per_second</c>).</summary>
+    public RateCounter Joins { get; }
+
+    /// <summary>Broadcast and presence messages per second, averaged over 60 s (<c>max_events_per_second</c>).</summary>
+    public RateCounter Events { get; }
     public int SocketCount => Volatile.Read(ref _sockets);
 
     public static RealtimeHub For(SupacsProject project, ILoggerFactory loggers) =>

@@ -68,6 +68,11 @@ internal static class BroadcastEndpoint
                 var id = m.TryGetProperty("id", out var idv) && idv.ValueKind == JsonValueKind.String ? idv.GetString() : null;
                 valid.Add((topic, ev, payload, ChannelConfig.Bool(m, "private") ?? false, id));
             }
+            if (!hub.Events.TryAdd(Math.Max(1, valid.Count)))
+            {
+                await ErrorAsync(context, StatusCodes.Status429TooManyRequests, "You have exceeded your rate limit").ConfigureAwait(false);
+                return;
+            }
             foreach (var (topic, ev, payload, isPrivate, id) in valid)
                 await PublishAsync(hub, identity, topic, ev, BroadcastEncoding.Json, payload, isPrivate, id).ConfigureAwait(false);
         }
@@ -102,6 +107,11 @@ internal static class BroadcastEndpoint
                 await ErrorAsync(context, StatusCodes.Status422UnprocessableEntity, "Invalid JSON body").ConfigureAwait(false);
                 return;
             }
+        }
+        if (!hub.Events.TryAdd())
+        {
+            await ErrorAsync(context, StatusCodes.Status429TooManyRequests, "You have exceeded your rate limit").ConfigureAwait(false);
+            return;
         }
         var isPrivate = context.Request.Query["private"] == "true";
         await PublishAsync(hub, identity, topic, @event, isJson ? BroadcastEncoding.Json : BroadcastEncoding.Binary, payload, isPrivate, null).ConfigureAwait(false);

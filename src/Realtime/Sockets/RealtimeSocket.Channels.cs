@@ -21,6 +21,11 @@ internal sealed partial class RealtimeSocket
             ReplyError(reply, "TopicNameRequired: You must provide a topic name");
             return;
         }
+        if (!hub.Joins.TryAdd())
+        {
+            ReplyError(reply, "ClientJoinRateLimitReached: Too many joins per second");
+            return;
+        }
         // A second join of the same topic replaces the first, which is closed.
         if (_channels.TryGetValue(m.Topic, out var existing)) CloseFromServer(existing);
         if (_channels.Count >= hub.Options.MaxChannelsPerClient)
@@ -87,8 +92,18 @@ internal sealed partial class RealtimeSocket
         }
     }
 
+    /// <summary>Counts a client message against <c>max_events_per_second</c>; over the limit the channel is closed with a system error.</summary>
+    private bool WithinEventLimit(JoinedChannel channel)
+    {
+        if (hub.Events.TryAdd()) return true;
+        PushSystem(channel, "system", ok: false, "Too many messages per second");
+        CloseFromServer(channel);
+        return false;
+    }
+
     private async Task BroadcastAsync(JoinedChannel channel, PhoenixMessage m)
     {
+        if (!WithinEventLimit(channel)) return;
         if (channel.Config.Private)
         {
             channel.CanWriteBroadcast ??= await ChannelAuthorization.WriteAsync(hub.Project.Database.Api, channel.Identity, channel.SubTopic, "broadcast").ConfigureAwait(false);
@@ -119,6 +134,12 @@ internal sealed partial class RealtimeSocket
 
     private async Task PresenceAsync(JoinedChannel channel, PhoenixMessage m)
     {
+        if (!WithinEventLimit(channel)) return;
+        if (!channel.PresenceCalls.TryAdd())
+        {
+            ReplyError(m, "Client presence rate limit exceeded");
+            return;
+        }
         var p = m.Payload;
         var ev = p.ValueKind == JsonValueKind.Object && p.TryGetProperty("event", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
         var group = hub.Group(channel.GroupKey);

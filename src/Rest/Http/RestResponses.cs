@@ -25,13 +25,13 @@ internal static partial class RestResponses
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
         }
-        catch (Exception e) when (e is InvalidOperationException or Npgsql.NpgsqlException or TimeoutException or IOException)
+        catch (Exception e)
         {
             var log = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Supacs.Rest");
             LogUnexpected(log, e);
             var status = e is Npgsql.NpgsqlException or TimeoutException ? 503 : 500;
             await WriteErrorAsync(http, new RestException(status, status == 503 ? "PGRST000" : "PGRSTX00",
-                status == 503 ? "Database client error. Retrying the connection." : "Internal server error", e.Message)).ConfigureAwait(false);
+                status == 503 ? "Database client error. Retrying the connection." : "Internal server error", e.GetType().Name + ": " + e.Message)).ConfigureAwait(false);
         }
     }
 

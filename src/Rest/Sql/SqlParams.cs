@@ -71,13 +71,27 @@ internal static class Sql
         return sb.Append('}').ToString();
     }
 
-    /// <summary>Cast types come from the client: letters, digits, underscores, spaces and a trailing [] only.</summary>
+    private static readonly HashSet<string> KeywordTypes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "int", "integer", "smallint", "bigint", "real", "float", "numeric", "decimal", "text", "varchar", "char", "character",
+        "boolean", "bool", "json", "jsonb", "uuid", "date", "time", "timestamp", "timestamptz", "interval", "bytea",
+        "double precision", "character varying", "timestamp with time zone", "timestamp without time zone",
+        "time with time zone", "time without time zone", "bit varying", "bit",
+    };
+
+    /// <summary>
+    /// A cast type from the client. SQL keyword types (int, double precision, …) are written as such; any other
+    /// name is quoted as an identifier, so a bad type is a lookup error (42704), never SQL syntax.
+    /// </summary>
     public static string CastType(string type)
     {
         var t = type.Trim();
-        var core = t.EndsWith("[]", StringComparison.Ordinal) ? t[..^2] : t;
-        if (core.Length == 0 || !core.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or ' '))
-            throw new RestException(400, "PGRST100", $"\"failed to parse cast ({type})\"", "unexpected character in cast type");
-        return t;
+        var isArray = t.EndsWith("[]", StringComparison.Ordinal);
+        var core = (isArray ? t[..^2] : t).Trim();
+        if (core.Length == 0)
+            throw new RestException(400, "PGRST100", $"\"failed to parse cast ({type})\"", "empty cast type");
+        var normalized = string.Join(' ', core.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var sql = KeywordTypes.Contains(normalized) ? normalized.ToLowerInvariant() : Ident(core);
+        return isArray ? sql + "[]" : sql;
     }
 }

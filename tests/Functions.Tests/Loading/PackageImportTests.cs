@@ -10,6 +10,8 @@ public sealed class PackageImportFixture : FunctionsHostFixture
         verify_jwt = false
         [functions.missing-package]
         verify_jwt = false
+        [functions.import-map]
+        verify_jwt = false
         """;
 
     protected override void WriteFunctions()
@@ -37,6 +39,23 @@ public sealed class PackageImportFixture : FunctionsHostFixture
             import pad from "leftpad-lite";
             Deno.serve(() => Response.json({ npm: greet("npm"), esm: viaEsmSh("esm"), format: format(7), jsr: viaJsr("jsr"), bare: pad("x") }));
             """);
+        Write("functions/_shared/cors.ts", "export const corsHeaders = { 'Access-Control-Allow-Origin': '*' };\n");
+        Write("functions/import-map/deno.jsonc", """
+            {
+              // per-function dependencies, as the CLI scaffolds them
+              "imports": {
+                "greeter": "npm:@acme/greeter@1",
+                "shared/": "../_shared/",
+                "std/": "https://deno.land/std@0.177.0/",
+              },
+            }
+            """);
+        Write("functions/import-map/index.ts", """
+            import { serve } from "std/http/server.ts";
+            import { corsHeaders } from "shared/cors.ts";
+            import { greet } from "greeter";
+            serve(() => new Response(greet("map"), { headers: corsHeaders }));
+            """);
         Write("functions/missing-package/index.ts", """
             import Stripe from "https://esm.sh/stripe-not-installed@14.21.0";
             Deno.serve(() => new Response(String(Stripe)));
@@ -60,6 +79,16 @@ public sealed class PackageImportTests(PackageImportFixture f) : IClassFixture<P
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body + "\n" + f.Logs.Dump());
         Assert.Equal("""{"npm":">HELLO NPM","esm":">HELLO ESM","format":"#7","jsr":">HELLO JSR","bare":">x"}""", body);
+    }
+
+    [Fact]
+    public async Task Deno_json_import_map_maps_bare_prefix_and_std_specifiers()
+    {
+        var response = await f.Client.SendAsync(f.Request(HttpMethod.Get, "import-map"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body + "\n" + f.Logs.Dump());
+        Assert.Equal(">HELLO MAP", body);
+        Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
     }
 
     [Fact]

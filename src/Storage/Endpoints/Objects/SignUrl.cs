@@ -23,11 +23,15 @@ internal static class SignUrl
             _ = await Bucket.RequireAsServiceAsync(scope, bucket);
             _ = await StoredObject.FindAsync(scope, bucket, key) ?? throw StorageError.ObjectNotFound();
         }
-        var token = SignedTokens.Create(req.Project, bucket + "/" + key, expiresIn);
+        // With transform options the URL points at the image renderer and the token fixes the transformations.
+        var transform = body.TryGetProperty("transform", out var t) && t.ValueKind == System.Text.Json.JsonValueKind.Object
+            ? Images.TransformOptions.FromJson(t) : null;
+        var token = SignedTokens.Create(req.Project, bucket + "/" + key, expiresIn,
+            transform is null ? null : w => w.WriteString("transformations", transform.ToTokenString()));
         await Json.WriteAsync(ctx.Response, w =>
         {
             w.WriteStartObject();
-            w.WriteString("signedURL", $"/object/sign/{bucket}/{key}?token={token}");
+            w.WriteString("signedURL", $"/{(transform is null ? "object" : "render/image")}/sign/{bucket}/{key}?token={token}");
             w.WriteEndObject();
         });
     });

@@ -1,0 +1,149 @@
+// OAuth sign-in through supabase-js against a real OpenID Connect provider (oidc-provider), implicit and PKCE.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import Provider from 'oidc-provider';
+import { createClient } from '@supabase/supabase-js';
+import { startSupacs, freePort } from '../../lib/supacs.mjs';
+
+let sb;
+let oidc;
+let server;
+let issuer;
+
+before(async () => {
+  const port = await freePort();
+  issuer = `http://127.0.0.1:${port}`;
+  sb = await startSupacs({
+    env: {
+      GOTRUE_EXTERNAL_KEYCLOAK_ENABLED: 'true',
+      GOTRUE_EXTERNAL_KEYCLOAK_CLIENT_ID: 'supacs-client',
+      GOTRUE_EXTERNAL_KEYCLOAK_SECRET: 'supacs-secret-supacs-secret-1234',
+      GOTRUE_EXTERNAL_KEYCLOAK_URL: issuer,
+      GOTRUE_URI_ALLOW_LIST: 'http://localhost:3000/**',
+    },
+  });
+  oidc = new Provider(issuer, {
+    clients: [{
+      client_id: 'supacs-client',
+      client_secret: 'supacs-secret-supacs-secret-1234',
+      redirect_uris: [`${sb.url}/auth/v1/callback`],
+      token_endpoint_auth_method: 'client_secret_post',
+    }],
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'picture'] },
+    async findAccount(_ctx, id) {
+      return {
+        accountId: id,
+        async claims() {
+          return { sub: id, email: `${id}@oidc.example.com`, email_verified: true, name: `User ${id}`, picture: `https://img.example.com/${id}.png` };
+        },
+      };
+    },
+    pkce: { required: () => false },
+    features: { devInteractions: { enabled: true } },
+  });
+  server = oidc.listen(port);
+  await new Promise((ok) => server.on('listening', ok));
+});
+after(async () => {
+  await sb?.stop();
+  await new Promise((ok) => server?.close(ok));
+});
+
+/** Follows redirects by hand (keeping the provider's cookies) and logs in as `login` when asked; returns supacs's final Location. */
+async function runBrowser(startUrl, login) {
+  const jar = new Map();
+  let url = startUrl;
+  for (let i = 0; i < 20; i++) {
+    const headers = url.startsWith(issuer) ? { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {};
+    let res = await fetch(url, { redirect: 'manual', headers });
+    const remember = (r) => { for (const c of r.headers.getSetCookie()) { const [kv] = c.split(';'); const j = kv.indexOf('='); jar.set(kv.slice(0, j), kv.slice(j + 1)); } };
+    remember(res);
+    if (res.status === 200 && url.startsWith(`${issuer}/interaction/`)) {
+      const html = await res.text();
+      const action = new URL(html.match(/action="([^"]+)"/)[1], issuer).href;
+      const body = html.includes('name="login"') ? new URLSearchParams({ prompt: 'login', login, password: 'any' }) : new URLSearchParams({ prompt: 'consent' });
+      res = await fetch(action, {
+        method: 'POST', redirect: 'manual', body,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+      });
+      remember(res);
+    }
+    const location = res.headers.get('location');
+    if (!location) throw new Error(`no redirect from ${url} (${res.status}): ${await res.text()}`);
+    const next = new URL(location, url).href;
+    if (!next.startsWith(issuer) && !next.startsWith(sb.url)) return next;
+    url = next;
+  }
+  throw new Error('too many redirects');
+}
+
+test('signInWithOAuth (implicit): provider login, callback, session in the fragment; the identity links the user', async () => {
+  const supabase = sb.client();
+  const { data, error } = await supabase.auth.signInWithOAuth({ provider: 'keycloak', options: { redirectTo: 'http://localhost:3000/home', skipBrowserRedirect: true } });
+  assert.equal(error, null);
+  const first = await fetch(data.url, { redirect: 'manual' });
+  assert.equal(first.status, 302);
+  assert.ok(first.headers.get('location').startsWith(`${issuer}/auth?`));
+  const final = new URL(await runBrowser(data.url, 'alice'));
+  assert.equal(final.origin + final.pathname, 'http://localhost:3000/home');
+  const params = new URLSearchParams(final.hash.slice(1));
+  assert.ok(params.get('provider_token'));
+  const { data: me, error: e2 } = await sb.client().auth.getUser(params.get('access_token'));
+  assert.equal(e2, null);
+  assert.equal(me.user.email, 'alice@oidc.example.com');
+  assert.ok(me.user.email_confirmed_at);
+  assert.equal(me.user.app_metadata.provider, 'keycloak');
+  assert.equal(me.user.user_metadata.full_name, 'User alice');
+  assert.equal(me.user.user_metadata.avatar_url, 'https://img.example.com/alice.png');
+  assert.equal(me.user.identities[0].provider, 'keycloak');
+  assert.equal(me.user.identities[0].id, 'alice');
+  const claims = JSON.parse(Buffer.from(params.get('access_token').split('.')[1], 'base64url'));
+  assert.deepEqual(claims.amr.map((a) => a.method), ['oauth']);
+
+  // Signing in again finds the same user through the identity.
+  const again = new URLSearchParams(new URL(await runBrowser(data.url.replace(/&?redirect_to=[^&]+/, ''), 'alice')).hash.slice(1));
+  const { data: me2 } = await sb.client().auth.getUser(again.get('access_token'));
+  assert.equal(me2.user.id, me.user.id);
+});
+
+test('signInWithOAuth (PKCE): ?code= on the redirect and exchangeCodeForSession with provider_token', async () => {
+  const store = new Map();
+  const supabase = createClient(sb.url, sb.anonKey, {
+    auth: {
+      flowType: 'pkce', persistSession: true, autoRefreshToken: false, detectSessionInUrl: false,
+      storage: { getItem: (k) => store.get(k) ?? null, setItem: (k, v) => store.set(k, v), removeItem: (k) => store.delete(k) },
+    },
+  });
+  const { data } = await supabase.auth.signInWithOAuth({ provider: 'keycloak', options: { redirectTo: 'http://localhost:3000/cb', skipBrowserRedirect: true } });
+  assert.match(data.url, /code_challenge=/);
+  const final = new URL(await runBrowser(data.url, 'bob'));
+  assert.equal(final.pathname, '/cb');
+  const code = final.searchParams.get('code');
+  const { data: session, error } = await supabase.auth.exchangeCodeForSession(code);
+  assert.equal(error, null);
+  assert.equal(session.user.email, 'bob@oidc.example.com');
+  assert.ok(session.session.provider_token);
+});
+
+test('an existing email user is linked by the verified provider email', async () => {
+  const admin = sb.client(sb.serviceRoleKey).auth.admin;
+  const { data: existing } = await admin.createUser({ email: 'carol@oidc.example.com', password: 'password123', email_confirm: true });
+  const { data } = await sb.client().auth.signInWithOAuth({ provider: 'keycloak', options: { skipBrowserRedirect: true } });
+  const params = new URLSearchParams(new URL(await runBrowser(data.url, 'carol')).hash.slice(1));
+  const { data: me } = await sb.client().auth.getUser(params.get('access_token'));
+  assert.equal(me.user.id, existing.user.id);
+  assert.deepEqual(me.user.identities.map((i) => i.provider).sort(), ['email', 'keycloak']);
+  assert.deepEqual(me.user.app_metadata.providers.sort(), ['email', 'keycloak']);
+});
+
+test('unknown or disabled providers and forged state are refused', async () => {
+  const res = await fetch(`${sb.url}/auth/v1/authorize?provider=github`, { redirect: 'manual' });
+  assert.equal(res.status, 400);
+  assert.equal((await res.json()).error_code, 'validation_failed');
+  const cb = await fetch(`${sb.url}/auth/v1/callback?code=x&state=${crypto.randomUUID()}`, { redirect: 'manual' });
+  assert.equal(cb.status, 400);
+  assert.equal((await cb.json()).error, 'invalid_request');
+  const settings = await (await fetch(`${sb.url}/auth/v1/settings`, { headers: { apikey: sb.anonKey } })).json();
+  assert.equal(settings.external.keycloak, true);
+  assert.equal(settings.external.github, false);
+});

@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Supacs.Auth.Config;
+using Supacs.Auth.Http;
+
+namespace Supacs.Auth.OAuth;
+
+/// <summary>A provider's OpenID Connect endpoints, from its discovery document.</summary>
+internal sealed record OidcEndpoints(string Issuer, string AuthorizationEndpoint, string TokenEndpoint, string? UserinfoEndpoint);
+
+/// <summary>The tokens a code exchange returned.</summary>
+internal sealed record ProviderTokens(string AccessToken, string? RefreshToken, string? IdToken);
+
+/// <summary>
+/// Talks to OpenID Connect providers: discovery (cached per issuer), the authorization-code exchange and the
+/// userinfo call. One instance per project (it owns the project's HttpClient).
+/// </summary>
+internal sealed class OidcClient : IDisposable
+{
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly ConcurrentDictionary<string, OidcEndpoints> _discovery = new(StringComparer.Ordinal);
+
+    public async Task<OidcEndpoints> DiscoverAsync(OAuthProviderOptions provider, CancellationToken ct)
+    {
+        if (provider.Url.Length == 0) throw AuthException.Validation($"Unsupported provider: Provider {provider.Name} could not be found");
+        var issuer = provider.Url.TrimEnd('/');
+        if (_discovery.TryGetValue(issuer, out var cached)) return cached;
+        using var response = await _http.GetAsync(issuer + "/.well-known/openid-configuration", ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+            throw new AuthException(500, "unexpected_failure", $"Error getting OpenID configuration of {provider.Name}: HTTP {(int)response.StatusCode}");
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
+        var root = doc.RootElement;
+        var endpoints = new OidcEndpoints(
+            AuthRequest.Str(root, "issuer") ?? issuer,
+            AuthRequest.Str(root, "authorization_endpoint") ?? throw new AuthException(500, "unexpected_failure", "OpenID configuration has no authorization_endpoint"),
+            AuthRequest.Str(root, "token_endpoint") ?? throw new AuthException(500, "unexpected_failure", "OpenID configuration has no token_endpoint"),
+            AuthRequest.Str(root, "userinfo_endpoint"));
+        _discovery[issuer] = endpoints;
+        return endpoints;
+    }
+
+    public async Task<ProviderTokens> ExchangeCodeAsync(OidcEndpoints endpoints, OAuthProviderOptions provider, string code, string redirectUri, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoints.TokenEndpoint)
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "authorization_code",
+                ["code"] = code,
+                ["redirect_uri"] = redirectUri,
+                ["client_id"] = provider.ClientId,
+                ["client_secret"] = provider.Secret,
+            }),
+        };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        using var response = await _http.SendAsync(request, ct).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+            throw new AuthException(500, "unexpected_failure", "Error exchanging code for access token: " + text) { OAuthError = "server_error" };
+        using var doc = JsonDocument.Parse(text);
+        var root = doc.RootElement;
+        return new ProviderTokens(
+            AuthRequest.Str(root, "access_token") ?? throw new AuthException(500, "unexpected_failure", "Provider returned no access_token") { OAuthError = "server_error" },
+            AuthRequest.Str(root, "refresh_token"), AuthRequest.Str(root, "id_token"));
+    }
+
+    /// <summary>The provider's claims about the user (userinfo endpoint, else the id_token's payload).</summary>
+    public async Task<JsonElement> UserInfoAsync(OidcEndpoints endpoints, ProviderTokens tokens, CancellationToken ct)
+    {
+        if (endpoints.UserinfoEndpoint is { } url)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens.AccessToken);
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            using var response = await _http.SendAsync(request, ct).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
+            {
+                using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
+                return doc.RootElement.Clone();
+            }
+        }
+        if (tokens.IdToken is { } idToken && idToken.Split('.') is [_, var payload, _])
+        {
+            using var doc = JsonDocument.Parse(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.DecodeBytes(payload));
+            return doc.RootElement.Clone();
+        }
+        throw new AuthException(500, "unexpected_failure", "Error getting user profile from external provider") { OAuthError = "server_error" };
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Supacs.Storage.Endpoints.Objects;
+using Supacs.Storage.Http;
+using Supacs.Storage.Images;
+
+namespace Supacs.Storage.Endpoints.Render;
+
+/// <summary>
+/// GET /render/image/authenticated|public|sign/{bucket}/{*name}: the object read with the same access rules as
+/// downloads, resized/re-encoded with SkiaSharp. Signed URLs carry their transformations in the token.
+/// </summary>
+internal static class RenderImage
+{
+    public static void Map(IEndpointRouteBuilder g)
+    {
+        g.Map("GET", "/render/image/authenticated/{bucket}/{**name}", ctx => HandleAsync(ctx, AuthMode.Required, ReadAccess.Caller));
+        g.Map("GET", "/render/image/public/{bucket}/{**name}", ctx => HandleAsync(ctx, AuthMode.None, ReadAccess.Public));
+        g.Map("GET", "/render/image/sign/{bucket}/{**name}", ctx => HandleAsync(ctx, AuthMode.None, ReadAccess.Signed));
+    }
+
+    private static async Task HandleAsync(HttpContext ctx, AuthMode auth, ReadAccess access)
+    {
+        var req = await StorageRequest.CreateAsync(ctx, auth);
+        var bucket = ctx.Route("bucket");
+        var key = ctx.Route("name");
+        TransformOptions options;
+        if (access == ReadAccess.Signed)
+        {
+            var claims = await SignedTokens.VerifyAsync(req.Project, ctx.Request.Query["token"], bucket + "/" + key);
+            options = TransformOptions.FromTokenString(Json.String(claims, "transformations"));
+        }
+        else options = TransformOptions.FromQuery(ctx.Request.Query);
+        var obj = await ObjectReader.FindAsync(req, bucket, key, access, "storage.object.render");
+        var path = req.State.Blobs.PathOf(obj.BucketId, obj.Name, obj.Version ?? "");
+        if (obj.Version is null || !File.Exists(path)) throw StorageError.ObjectNotFound();
+        if (new FileInfo(path).Length > ImageTransformer.MaxSourceBytes)
+            throw new StorageError("413", "Payload too large", "The image is too large to transform", "EntityTooLarge");
+        var source = await File.ReadAllBytesAsync(path, req.Aborted);
+        var (data, type) = ImageTransformer.Transform(source, options, ctx.Request.Headers.Accept.ToString());
+        var m = obj.Metadata;
+        ctx.Response.ContentType = type;
+        ctx.Response.ContentLength = data.Length;
+        ctx.Response.Headers.CacheControl = m.CacheControl;
+        ctx.Response.Headers.LastModified = m.LastModified.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        ctx.Response.Headers["X-Transformations"] = options.ToTokenString();
+        await ctx.Response.Body.WriteAsync(data, req.Aborted);
+    }
+}
