@@ -1027,10 +1027,30 @@
     return u;
   };
   const algName = (a) => String(typeof a === "string" ? a : a.name).toUpperCase();
+  const ASYMMETRIC = { "RSASSA-PKCS1-V1_5": "RSA", "RSA-PSS": "RSA", "RSA-OAEP": "RSA", ECDSA: "EC", ECDH: "EC" };
+  const canonical = { "RSASSA-PKCS1-V1_5": "RSASSA-PKCS1-v1_5", "RSA-PSS": "RSA-PSS", ECDSA: "ECDSA", HMAC: "HMAC", "RSA-OAEP": "RSA-OAEP", ECDH: "ECDH" };
+  const opError = (e) => new DOMException(String(e && e.message || e).replace(/^OperationError: /, ""), "DataError");
+  function asymmetricKey(name, alg, info, extractable, usages) {
+    // info: [isPrivate, der, modulusLength, publicExponent, namedCurve]
+    const family = ASYMMETRIC[name];
+    const algorithm = family === "RSA"
+      ? { name: canonical[name], modulusLength: info[2], publicExponent: info[3], hash: { name: hashName(alg.hash) } }
+      : { name: canonical[name], namedCurve: info[4] };
+    const type = info[0] ? "private" : "public";
+    const allowed = type === "private" ? ["sign", "decrypt", "unwrapKey", "deriveKey", "deriveBits"] : ["verify", "encrypt", "wrapKey"];
+    return new CryptoKey(type, type === "public" ? true : !!extractable, algorithm, usages.filter((u) => allowed.includes(u)), { family, der: info[1], isPrivate: info[0] });
+  }
   const subtle = {
     async digest(alg, data) { return copyBuffer(host.digest(hashName(alg), toU8(data))); },
     async importKey(format, keyData, alg, extractable, usages) {
       const name = algName(alg);
+      if (ASYMMETRIC[name]) {
+        let info;
+        try {
+          info = format === "jwk" ? host.keyImport(ASYMMETRIC[name], "jwk", JSON.stringify(keyData)) : host.keyImport(ASYMMETRIC[name], format, toU8(keyData));
+        } catch (e) { throw opError(e); }
+        return asymmetricKey(name, alg, info, extractable, usages);
+      }
       if (name !== "HMAC") throw new DOMException(`${name} keys are not supported yet`, "NotSupportedError");
       let raw;
       if (format === "raw") raw = toU8(keyData).slice();
@@ -1041,21 +1061,53 @@
     },
     async exportKey(format, key) {
       if (!key.extractable) throw new DOMException("key is not extractable", "InvalidAccessError");
+      if (key.type !== "secret") {
+        const m = key._material;
+        try {
+          if (format === "jwk") {
+            const jwk = JSON.parse(host.keyExport(m.family, m.isPrivate, m.der, "jwk"));
+            jwk.key_ops = key.usages;
+            jwk.ext = true;
+            return jwk;
+          }
+          return copyBuffer(host.keyExport(m.family, m.isPrivate, m.der, format));
+        } catch (e) { throw opError(e); }
+      }
       if (format === "raw") return copyBuffer(key._material);
       if (format === "jwk") return { kty: "oct", k: host.base64UrlEncode(key._material), alg: "HS" + key.algorithm.hash.name.slice(4), ext: true, key_ops: key.usages };
       throw new DOMException(`Unsupported key format ${format}`, "NotSupportedError");
     },
     async generateKey(alg, extractable, usages) {
-      if (algName(alg) !== "HMAC") throw new DOMException(`${algName(alg)} keys are not supported yet`, "NotSupportedError");
+      const name = algName(alg);
+      if (ASYMMETRIC[name]) {
+        const family = ASYMMETRIC[name];
+        const pair = host.keyGenerate(family, alg.modulusLength || 2048, alg.namedCurve || null);
+        const priv = host.keyImport(family, "pkcs8", pair[0]);
+        const pub = host.keyImport(family, "spki", pair[1]);
+        return { privateKey: asymmetricKey(name, alg, priv, extractable, usages), publicKey: asymmetricKey(name, alg, pub, true, usages) };
+      }
+      if (name !== "HMAC") throw new DOMException(`${name} keys are not supported yet`, "NotSupportedError");
       const hash = hashName(alg.hash);
       const len = alg.length ? alg.length / 8 : hash === "SHA-384" || hash === "SHA-512" ? 128 : 64;
       return new CryptoKey("secret", !!extractable, { name: "HMAC", hash: { name: hash }, length: len * 8 }, usages, host.randomBytes(len));
     },
     async sign(alg, key, data) {
-      if (algName(alg) !== "HMAC" || key.algorithm.name !== "HMAC") throw new DOMException(`${algName(alg)} is not supported yet`, "NotSupportedError");
+      const name = algName(alg);
+      if (ASYMMETRIC[name]) {
+        if (key.type !== "private" || algName(key.algorithm) !== name) throw new DOMException("Key does not match the algorithm or is not a private key", "InvalidAccessError");
+        const hash = name === "ECDSA" ? hashName(alg.hash) : key.algorithm.hash.name;
+        try { return copyBuffer(host.keySign(name, hash, key._material.der, toU8(data), alg.saltLength || 0)); } catch (e) { throw opError(e); }
+      }
+      if (name !== "HMAC" || key.algorithm.name !== "HMAC") throw new DOMException(`${name} is not supported yet`, "NotSupportedError");
       return copyBuffer(host.hmac(key.algorithm.hash.name, key._material, toU8(data)));
     },
     async verify(alg, key, signature, data) {
+      const name = algName(alg);
+      if (ASYMMETRIC[name]) {
+        if (algName(key.algorithm) !== name) throw new DOMException("Key does not match the algorithm", "InvalidAccessError");
+        const hash = name === "ECDSA" ? hashName(alg.hash) : key.algorithm.hash.name;
+        try { return host.keyVerify(name, hash, key._material.isPrivate, key._material.der, toU8(signature), toU8(data)); } catch (e) { throw opError(e); }
+      }
       const mac = new Uint8Array(await subtle.sign(alg, key, data));
       return host.fixedEquals(mac, toU8(signature));
     },
