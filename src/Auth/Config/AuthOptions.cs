@@ -119,6 +119,9 @@ internal sealed class AuthOptions
     /// <summary>RATE_LIMIT_EMAIL_SENT ([auth.rate_limit] email_sent): emails per hour, project-wide.</summary>
     public double RateLimitEmailSent { get; set; } = 30;
 
+    /// <summary>[auth.hook.custom_access_token] / HOOK_CUSTOM_ACCESS_TOKEN_*.</summary>
+    public HookOptions? CustomAccessTokenHook { get; set; }
+
     /// <summary>Whether the caller's role may use the admin API.</summary>
     public bool IsAdminRole(string? role) => role is not null && JwtAdminRoles.Contains(role, StringComparer.Ordinal);
 }
@@ -138,4 +141,12 @@ internal sealed class OAuthProviderOptions
     public string Url { get; set; } = "";
 
     public bool SkipNonceCheck { get; set; }
+}
+
+/// <summary>An auth hook: pg-functions://postgres/schema/function or an HTTPS URL with Standard Webhooks secrets ("v1,whsec_…", '|'-separated).</summary>
+internal sealed class HookOptions
+{
+    public bool Enabled { get; set; }
+    public string Uri { get; set; } = "";
+    public string Secrets { get; set; } = "";
 }

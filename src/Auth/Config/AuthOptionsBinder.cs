@@ -73,6 +73,16 @@ internal static class AuthOptionsBinder
             if (sms.Section("test_otp").GetString(key) is { } otp) o.SmsTestOtp[key.TrimStart('+')] = otp;
 
         if (auth.Section("mfa").GetLong("max_enrolled_factors") is { } maxFactors) o.MfaMaxEnrolledFactors = (int)maxFactors;
+        var hook = auth.Section("hook").Section("custom_access_token");
+        if (hook.Exists)
+        {
+            o.CustomAccessTokenHook = new HookOptions
+            {
+                Enabled = hook.GetBool("enabled") ?? false,
+                Uri = hook.GetString("uri") ?? "",
+                Secrets = hook.GetString("secrets") ?? "",
+            };
+        }
         var limits = auth.Section("rate_limit");
         if (limits.GetLong("email_sent") is { } emailSent) o.RateLimitEmailSent = emailSent;
         if (limits.GetLong("anonymous_users") is { } anonUsers) o.RateLimitAnonymousUsers = anonUsers;
@@ -163,6 +173,13 @@ internal static class AuthOptionsBinder
             if (G(prefix + "REDIRECT_URI") is { } redirect) p.RedirectUri = redirect;
             if (G(prefix + "URL") is { } url) p.Url = url;
             if (G(prefix + "SKIP_NONCE_CHECK") is { } skip) p.SkipNonceCheck = B(skip);
+        }
+        if (G("HOOK_CUSTOM_ACCESS_TOKEN_URI") is { } hookUri)
+        {
+            o.CustomAccessTokenHook ??= new HookOptions();
+            o.CustomAccessTokenHook.Uri = hookUri;
+            o.CustomAccessTokenHook.Enabled = G("HOOK_CUSTOM_ACCESS_TOKEN_ENABLED") is not { } he || B(he);
+            if (G("HOOK_CUSTOM_ACCESS_TOKEN_SECRETS") is { } hs) o.CustomAccessTokenHook.Secrets = hs;
         }
         if (G("RATE_LIMIT_HEADER") is { } rlh) o.RateLimitHeader = rlh;
         if (G("RATE_LIMIT_TOKEN_REFRESH") is { } rlt) o.RateLimitTokenRefresh = double.Parse(rlt, CultureInfo.InvariantCulture);

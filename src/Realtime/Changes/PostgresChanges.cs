@@ -28,8 +28,11 @@ internal sealed record ChangeBinding(JoinedChannel Channel, PostgresChangeReques
         if (Schema != "*" && Schema != change.Relation.Schema) return false;
         if (Table is not null && Table != "*" && Table != change.Relation.Table) return false;
         if (Filter is null) return true;
-        var column = change.Relation.IndexOf(Filter.Column);
-        return column < 0 || Filter.Matches(change.FilterValue(column));
+        return Filter.Matches(name =>
+        {
+            var column = change.Relation.IndexOf(name);
+            return column < 0 ? null : change.FilterValue(column);
+        });
     }
 }
 
@@ -111,7 +114,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, Action<Data
         var bindings = new List<ChangeBinding>();
         foreach (var r in requests)
         {
-            var schema = r.Schema ?? "public";
+            var schema = r.Schema is null or "" ? "public" : r.Schema;
             var table = r.Table is null or "*" ? null : r.Table;
             var matching = published.Where(t => (schema == "*" || t.Schema == schema) && (table is null || t.Table == table)).ToList();
             if (matching.Count == 0)
@@ -123,8 +126,9 @@ internal sealed partial class PostgresChanges(SupacsProject project, Action<Data
                 if (filter is null) return new ChangeSubscription(error, []);
                 if (table is null)
                     return new ChangeSubscription($"Unable to subscribe to changes with given parameters. A filter needs a table: {r.Filter}", []);
-                if (!matching[0].Columns.Contains(filter.Column))
-                    return new ChangeSubscription($"Unable to subscribe to changes with given parameters. Invalid column for filter {filter.Column}", []);
+                var unknown = filter.Columns.FirstOrDefault(c => !matching[0].Columns.Contains(c));
+                if (unknown is not null)
+                    return new ChangeSubscription($"Unable to subscribe to changes with given parameters. Invalid column for filter {unknown}", []);
             }
             bindings.Add(new ChangeBinding(channel, r, schema, table, filter));
         }
@@ -226,6 +230,11 @@ internal sealed partial class PostgresChanges(SupacsProject project, Action<Data
             foreach (var (channel, ids) in channels)
             {
                 if (change.Type != "DELETE" && !(visible.TryGetValue(GroupKey(channel.Identity), out var rows) && rows.Contains(change))) continue;
+                if (channel.Config.Legacy)
+                {
+                    channel.Socket.Push(channel, change.Type, data);
+                    continue;
+                }
                 var payload = Json.Object(w =>
                 {
                     w.WritePropertyName("ids");
