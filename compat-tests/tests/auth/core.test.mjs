@@ -317,3 +317,20 @@ test('raw HTTP: /.well-known/jwks.json is empty for HS256 and GET /user after lo
   assert.equal(me.status, 403);
   assert.equal((await me.json()).code, 'session_not_found');
 });
+
+test('brute-forcing OTPs hits the per-client /verify limit (Sb-Forwarded-For)', async () => {
+  const address = email();
+  await sb.client().auth.signUp({ email: address, password: 'password123' });
+  const attempt = (ip, token) => fetch(`${sb.url}/auth/v1/verify`, {
+    method: 'POST',
+    headers: { apikey: sb.anonKey, 'content-type': 'application/json', 'sb-forwarded-for': ip, 'x-supabase-api-version': '2024-01-01' },
+    body: JSON.stringify({ type: 'email', email: address, token }),
+  });
+  const statuses = [];
+  for (let i = 0; i < 31; i++) statuses.push((await attempt('203.0.113.9', String(100000 + i))).status);
+  assert.deepEqual(statuses.slice(0, 30), Array(30).fill(403));
+  const limited = await attempt('203.0.113.9', '123456');
+  assert.equal(limited.status, 429);
+  assert.equal((await limited.json()).code, 'over_request_rate_limit');
+  assert.equal((await attempt('198.51.100.2', '123456')).status, 403);
+});

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { jwtVerify } from 'jose';
+import { jwtVerify, generateKeyPair, exportPKCS8, exportJWK, SignJWT } from 'jose';
 import { FunctionsHttpError } from '@supabase/supabase-js';
 import { startSupacs, fixturesDir } from '../../lib/supacs.mjs';
 
@@ -12,6 +12,8 @@ let sb;
 let upstream;
 let upstreamUrl;
 const upstreamSeen = [];
+let rsa;
+let ec;
 
 before(async () => {
   upstream = createServer((req, res) => {
@@ -35,7 +37,12 @@ before(async () => {
   });
   await new Promise((ok) => upstream.listen(0, '127.0.0.1', ok));
   upstreamUrl = `http://127.0.0.1:${upstream.address().port}`;
-  sb = await startSupacs({ projectDir: join(fixturesDir, 'functions'), env: { UPSTREAM_URL: upstreamUrl } });
+  rsa = await generateKeyPair('RS256', { extractable: true });
+  ec = await generateKeyPair('ES256', { extractable: true });
+  sb = await startSupacs({
+    projectDir: join(fixturesDir, 'functions'),
+    env: { UPSTREAM_URL: upstreamUrl, RSA_PRIVATE_KEY: await exportPKCS8(rsa.privateKey), EC_PRIVATE_KEY: await exportPKCS8(ec.privateKey) },
+  });
 });
 
 after(async () => {
@@ -201,4 +208,28 @@ test('supabase-js imported from esm.sh runs inside a function and calls back int
   assert.equal(result.error, null);
   assert.deepEqual(result.data.echoed, { message: 'Hello from a function!', hasAuth: true, method: 'POST' });
   assert.deepEqual(result.data.rows, [{ body: 'one' }, { body: 'two' }]);
+});
+
+test('jose from npm signs RS256/ES256 JWTs and verifies one inside a function', async () => {
+  const incoming = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setSubject('from-node').sign(ec.privateKey);
+  const { data, error } = await sb.client().functions.invoke('jose-sign', {
+    body: { sub: 'user-42', verifyToken: incoming, verifyJwk: await exportJWK(ec.publicKey) },
+  });
+  assert.equal(error, null, error && (await error.context?.text?.()));
+  const rs = await jwtVerify(data.rs256, rsa.publicKey);
+  assert.equal(rs.payload.sub, 'user-42');
+  assert.equal(rs.protectedHeader.alg, 'RS256');
+  const es = await jwtVerify(data.es256, ec.publicKey);
+  assert.equal(es.payload.sub, 'user-42');
+  assert.equal(data.verified, 'from-node');
+});
+
+test('a TSX email template renders to HTML with react-dom/server from npm', async () => {
+  const { data, error } = await sb.client().functions.invoke('welcome-email', { body: { name: 'Ada' } });
+  assert.equal(error, null, error && (await error.context?.text?.()));
+  // The same markup react-dom/server gives in Node for this component.
+  assert.equal(
+    data.html,
+    '<html lang="en"><head></head><body style="background-color:#ffffff;font-family:sans-serif"><h1>Welcome, Ada!</h1><ul><li>Realtime</li><li>Storage</li></ul></body></html>',
+  );
 });

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Routing;
 using Supacs.Auth.Http;
+using Supacs.Auth.Limits;
 using Supacs.Auth.Mail;
 using Supacs.Auth.Passwords;
 using Supacs.Auth.Users;
@@ -22,6 +23,7 @@ internal static class Otp
     {
         var o = req.Options;
         var body = await req.BodyAsync().ConfigureAwait(false);
+        RateLimits.Check(req, "otp");
         var rawEmail = AuthRequest.Str(body, "email");
         if (string.IsNullOrEmpty(rawEmail))
         {

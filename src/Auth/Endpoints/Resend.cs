@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Routing;
 using Supacs.Auth.Http;
+using Supacs.Auth.Limits;
 using Supacs.Auth.Mail;
 using Supacs.Auth.Users;
 
@@ -11,6 +12,7 @@ internal static class Resend
     public static void Map(IEndpointRouteBuilder group) => group.MapAuth("POST", "/resend", async req =>
     {
         var body = await req.BodyAsync().ConfigureAwait(false);
+        RateLimits.Check(req, "resend");
         var type = AuthRequest.Str(body, "type") ?? "";
         if (type is not ("signup" or "email_change" or "sms" or "phone_change"))
             throw AuthException.Validation("Missing one of these types: signup, email_change, sms, phone_change");

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Npgsql;
 using Supacs.Auth.Http;
+using Supacs.Auth.Limits;
 using Supacs.Auth.Mail;
 using Supacs.Auth.Passwords;
 using Supacs.Auth.Sessions;
@@ -31,6 +32,7 @@ internal static class Verify
 
     private static async Task GetAsync(AuthRequest req)
     {
+        RateLimits.Check(req, "verify");
         var type = req.Query("type") ?? "";
         var token = req.Query("token") ?? "";
         var redirectTo = Redirects.Resolve(req, req.Query("redirect_to"));
@@ -67,6 +69,7 @@ internal static class Verify
 
     private static async Task PostAsync(AuthRequest req)
     {
+        RateLimits.Check(req, "verify");
         var body = await req.BodyAsync().ConfigureAwait(false);
         var type = AuthRequest.Str(body, "type") ?? "";
         var tokenHash = AuthRequest.Str(body, "token_hash");

@@ -19,6 +19,9 @@ internal sealed record ProviderTokens(string AccessToken, string? RefreshToken, 
 internal sealed class OidcClient : IDisposable
 {
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>The project's outgoing HTTP client (providers, HTTP hooks).</summary>
+    public HttpClient Http => _http;
     private readonly ConcurrentDictionary<string, OidcEndpoints> _discovery = new(StringComparer.Ordinal);
 
     public async Task<OidcEndpoints> DiscoverAsync(OAuthProviderOptions provider, CancellationToken ct)

@@ -35,7 +35,7 @@ internal sealed partial class RealtimeSocket
         }
 
         var payload = m.Payload;
-        var config = ChannelConfig.Parse(payload);
+        var config = ChannelConfig.Parse(payload, m.Topic["realtime:".Length..]);
         var accessToken = payload.ValueKind == JsonValueKind.Object
             ? (payload.TryGetProperty("access_token", out var at) && at.ValueKind == JsonValueKind.String ? at.GetString()
                : payload.TryGetProperty("user_token", out var ut) && ut.ValueKind == JsonValueKind.String ? ut.GetString() : null)

@@ -79,7 +79,8 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
     private async Task ReceiveLoopAsync(CancellationToken ct)
     {
         var options = hub.Options;
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        // Idle sockets hold no receive buffer: a zero-byte read waits for data, then a pooled buffer is rented per message.
+        byte[]? buffer = null;
         var length = 0;
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
@@ -90,6 +91,16 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
                 ValueWebSocketReceiveResult result;
                 try
                 {
+                    if (buffer is null)
+                    {
+                        var peek = await ws.ReceiveAsync(Memory<byte>.Empty, idle.Token).ConfigureAwait(false);
+                        if (peek.MessageType == WebSocketMessageType.Close)
+                        {
+                            await CloseAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
+                            return;
+                        }
+                        buffer = ArrayPool<byte>.Shared.Rent(4096);
+                    }
                     if (length == buffer.Length)
                     {
                         var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
@@ -121,6 +132,8 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
                     ? PhoenixCodec.DecodeBinary(frame.ToArray(), out var error)
                     : PhoenixCodec.DecodeText(frame.Span, Version, out error);
                 length = 0;
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = null;
                 if (message is null)
                 {
                     Log.MalformedFrame(logger, error ?? "unknown");
@@ -131,7 +144,7 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
