@@ -223,3 +223,13 @@ test('jose from npm signs RS256/ES256 JWTs and verifies one inside a function', 
   assert.equal(es.payload.sub, 'user-42');
   assert.equal(data.verified, 'from-node');
 });
+
+test('a TSX email template renders to HTML with react-dom/server from npm', async () => {
+  const { data, error } = await sb.client().functions.invoke('welcome-email', { body: { name: 'Ada' } });
+  assert.equal(error, null, error && (await error.context?.text?.()));
+  // The same markup react-dom/server gives in Node for this component.
+  assert.equal(
+    data.html,
+    '<html lang="en"><head></head><body style="background-color:#ffffff;font-family:sans-serif"><h1>Welcome, Ada!</h1><ul><li>Realtime</li><li>Storage</li></ul></body></html>',
+  );
+});

@@ -82,6 +82,8 @@ internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache,
         Files.Add(LoadedFile.Of(path));
         var text = File.ReadAllText(path);
         if (IsJson(resolved)) return ModuleFactory.BuildJsonModule(engine, resolved, text);
+        if (CommonJs.IsCommonJs(path, text))
+            return ModuleFactory.BuildSourceTextModule(engine, resolved, CommonJs.EsmShim(engine, path));
         var code = TypeStripper.NeedsStripping(path) ? TypeStripper.Strip(text, path, stripCacheDir) : text;
         var prepared = cache.Get(resolved.Key, code);
         return ModuleFactory.BuildSourceTextModule(engine, prepared);

@@ -10,6 +10,7 @@ using Jint.Runtime.Interop;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
+using Supacs.Functions.Loading;
 
 namespace Supacs.Functions.Runtime;
 
@@ -76,6 +77,20 @@ internal sealed class HostBindings : IDisposable
             var (priv, pub) = SubtleCrypto.Generate(Str(a, 0), (int)Num(a, 1), Arg(a, 2).IsString() ? Str(a, 2) : null);
             return new JsArray(engine, [Bytes(priv), Bytes(pub)]);
         }));
+        Add("cjsResolve", a => CommonJs.Resolve(Str(a, 0), Str(a, 1), _services.PackageCacheDir) is { } path && MayLoad(path)
+            ? new JsString(path) : JsValue.Null);
+        Add("cjsCompile", a =>
+        {
+            var path = Str(a, 0);
+            if (!MayLoad(path) || !File.Exists(path)) throw TypeError($"Cannot find module '{path}'");
+            return _engine.Evaluate(CommonJs.Compile(path));
+        });
+        Add("readText", a =>
+        {
+            var path = Str(a, 0);
+            if (!MayLoad(path) || !File.Exists(path)) throw TypeError($"Cannot find module '{path}'");
+            return new JsString(File.ReadAllText(path));
+        });
         Add("fetch", Fetch);
         Add("fetchAbort", a => { if (_fetches.TryGetValue((int)Num(a, 0), out var cts)) cts.Cancel(); return JsValue.Undefined; });
         Add("readChunk", a => ReadChunk((int)Num(a, 0)));
@@ -85,6 +100,14 @@ internal sealed class HostBindings : IDisposable
     }
 
     public JsObject Object { get; }
+
+    // require() may read installed packages and the project's own files, nothing else.
+    private bool MayLoad(string path)
+    {
+        var full = Path.GetFullPath(path);
+        return full.Contains($"{Path.DirectorySeparatorChar}node_modules{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+            || full.StartsWith(Path.GetFullPath(_services.ProjectDir) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+    }
 
     // ---------- arguments ----------
     private static JsValue Arg(JsValue[] a, int i) => i < a.Length ? a[i] : JsValue.Undefined;

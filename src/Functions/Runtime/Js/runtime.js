@@ -1125,6 +1125,33 @@
   define("crypto", crypto);
   define("CryptoKey", CryptoKey);
 
+  // ---------- MessageChannel (React's scheduler posts tasks through it) ----------
+  class MessageEvent extends Event {
+    constructor(type, init = {}) { super(type, init); this.data = init.data; this.ports = []; }
+  }
+  class MessagePort extends EventTarget {
+    constructor() { super(); this._other = null; this.onmessage = null; this._closed = false; }
+    postMessage(data) {
+      const target = this._other;
+      if (!target || this._closed) return;
+      const copy = structuredClone(data);
+      setTimeout(() => { if (!target._closed) target.dispatchEvent(new MessageEvent("message", { data: copy })); }, 0);
+    }
+    start() {}
+    close() { this._closed = true; }
+  }
+  class MessageChannel {
+    constructor() {
+      this.port1 = new MessagePort();
+      this.port2 = new MessagePort();
+      this.port1._other = this.port2;
+      this.port2._other = this.port1;
+    }
+  }
+  define("MessageEvent", MessageEvent);
+  define("MessagePort", MessagePort);
+  define("MessageChannel", MessageChannel);
+
   // ---------- WebSocket ----------
   // Outbound WebSockets are not available yet: the constructor succeeds (libraries probe for the global) and the
   // socket fails asynchronously like an unreachable server would.
@@ -1219,6 +1246,119 @@
   define("removeEventListener", (t, l) => globalEvents.removeEventListener(t, l));
   define("dispatchEvent", (e) => globalEvents.dispatchEvent(e));
   define("self", g);
+
+  // ---------- process (Deno 2 has a global one) ----------
+  const processEnv = new Proxy({}, {
+    get: (_, k) => (typeof k === "string" ? env.get(k) : undefined),
+    set: (_, k, v) => { env.set(String(k), String(v)); return true; },
+    has: (_, k) => env.has(String(k)),
+    deleteProperty: (_, k) => { env.delete(String(k)); return true; },
+    ownKeys: () => Object.keys(env.toObject()),
+    getOwnPropertyDescriptor: (_, k) => (env.has(String(k)) ? { value: env.get(String(k)), enumerable: true, configurable: true, writable: true } : undefined),
+  });
+  const processEvents = new Map();
+  const process = {
+    env: processEnv,
+    argv: [],
+    platform: "linux",
+    arch: "x64",
+    pid: 1,
+    version: "v20.11.1",
+    versions: {},
+    browser: false,
+    cwd: () => "/",
+    nextTick: (fn, ...args) => queueMicrotask(() => fn(...args)),
+    hrtime: Object.assign((prev) => {
+      const t = host.now();
+      const s = Math.floor(t / 1000), ns = Math.floor((t % 1000) * 1e6);
+      return prev ? [s - prev[0], ns - prev[1]] : [s, ns];
+    }, { bigint: () => BigInt(Math.floor(host.now() * 1e6)) }),
+    on(e, f) { processEvents.set(e, f); return process; },
+    once(e, f) { processEvents.set(e, f); return process; },
+    off(e) { processEvents.delete(e); return process; },
+    removeListener(e) { processEvents.delete(e); return process; },
+    emitWarning: (w) => console.warn(String(w)),
+    exit: () => { throw new Error("process.exit() is not allowed in edge functions"); },
+    memoryUsage: () => ({ rss: 0, heapTotal: 0, heapUsed: 0, external: 0 }),
+    stdout: { write: (s) => { host.log(1, String(s)); return true; } },
+    stderr: { write: (s) => { host.log(3, String(s)); return true; } },
+  };
+  define("process", process);
+
+  // ---------- CommonJS (npm packages without an ES module build) ----------
+  class EventEmitter {
+    constructor() { this._events = new Map(); }
+    on(e, f) { if (!this._events) this._events = new Map(); (this._events.get(e) || this._events.set(e, []).get(e)).push(f); return this; }
+    addListener(e, f) { return this.on(e, f); }
+    prependListener(e, f) { this.on(e, f); const l = this._events.get(e); l.unshift(l.pop()); return this; }
+    once(e, f) { const w = (...a) => { this.off(e, w); f.apply(this, a); }; w.listener = f; return this.on(e, w); }
+    off(e, f) { const l = this._events?.get(e); if (l) { const i = l.findIndex((x) => x === f || x.listener === f); if (i >= 0) l.splice(i, 1); } return this; }
+    removeListener(e, f) { return this.off(e, f); }
+    removeAllListeners(e) { if (e === undefined) this._events = new Map(); else this._events?.delete(e); return this; }
+    emit(e, ...a) { const l = this._events?.get(e); if (!l || l.length === 0) { if (e === "error") throw a[0]; return false; } for (const f of [...l]) f.apply(this, a); return true; }
+    listeners(e) { return [...(this._events?.get(e) || [])]; }
+    listenerCount(e) { return this._events?.get(e)?.length || 0; }
+    setMaxListeners() { return this; }
+    getMaxListeners() { return 10; }
+    eventNames() { return [...(this._events?.keys() || [])]; }
+  }
+  EventEmitter.EventEmitter = EventEmitter;
+  EventEmitter.default = EventEmitter;
+  const inherits = (ctor, superCtor) => { Object.setPrototypeOf(ctor.prototype, superCtor.prototype); Object.setPrototypeOf(ctor, superCtor); ctor.super_ = superCtor; };
+  const builtins = {
+    events: EventEmitter,
+    process,
+    url: { URL, URLSearchParams, fileURLToPath: (u) => new URL(String(u)).pathname, pathToFileURL: (p) => new URL("file://" + p) },
+    util: {
+      inherits, TextEncoder, TextDecoder, inspect: (v) => inspect(v, 1, []), format: (...a) => format(a),
+      promisify: (fn) => (...a) => new Promise((res, rej) => fn(...a, (e, v) => (e ? rej(e) : res(v)))),
+      deprecate: (fn) => fn, isDeepStrictEqual: (a, b) => JSON.stringify(a) === JSON.stringify(b),
+      types: { isUint8Array: (v) => v instanceof Uint8Array, isPromise: (v) => v instanceof Promise, isDate: (v) => v instanceof Date, isRegExp: (v) => v instanceof RegExp },
+    },
+    crypto: { webcrypto: crypto, subtle: crypto.subtle, randomUUID: () => crypto.randomUUID(), getRandomValues: (a) => crypto.getRandomValues(a) },
+    timers: { setTimeout, clearTimeout, setInterval, clearInterval, setImmediate: (f, ...a) => setTimeout(f, 0, ...a) },
+  };
+  const cjsCache = new Map();
+  const dirOf = (p) => p.slice(0, p.lastIndexOf("/")) || "/";
+  function makeRequire(dir) {
+    const require = (spec) => {
+      spec = String(spec);
+      const bare = spec.startsWith("node:") ? spec.slice(5) : spec;
+      if (Object.prototype.hasOwnProperty.call(builtins, bare)) return builtins[bare];
+      const path = host.cjsResolve(spec, dir);
+      if (path === null) {
+        const err = new Error(`Cannot find module '${spec}'`);
+        err.code = "MODULE_NOT_FOUND";
+        throw err;
+      }
+      return loadCommonJs(path);
+    };
+    require.resolve = (spec) => host.cjsResolve(String(spec), dir);
+    require.cache = {};
+    return require;
+  }
+  function loadCommonJs(path) {
+    const cached = cjsCache.get(path);
+    if (cached) return cached.exports;
+    if (path.endsWith(".json")) {
+      const module = { exports: JSON.parse(host.readText(path)) };
+      cjsCache.set(path, module);
+      return module.exports;
+    }
+    const module = { exports: {}, id: path, filename: path, loaded: false, children: [], paths: [] };
+    cjsCache.set(path, module);
+    const fn = host.cjsCompile(path);
+    const dir = dirOf(path);
+    try {
+      fn.call(module.exports, module.exports, makeRequire(dir), module, path, dir);
+    } catch (e) {
+      cjsCache.delete(path);
+      throw e;
+    }
+    module.loaded = true;
+    return module.exports;
+  }
+  define("__supacsRequire", loadCommonJs);
 
   // ---------- the host's entry points ----------
   define("__supacsStdServe", (fn, opts) => { Deno.serve(opts || {}, fn); return Promise.resolve(); });
