@@ -20,6 +20,7 @@ before(async () => {
       GOTRUE_EXTERNAL_KEYCLOAK_SECRET: 'supacs-secret-supacs-secret-1234',
       GOTRUE_EXTERNAL_KEYCLOAK_URL: issuer,
       GOTRUE_URI_ALLOW_LIST: 'http://localhost:3000/**',
+      GOTRUE_SECURITY_MANUAL_LINKING_ENABLED: 'true',
     },
   });
   oidc = new Provider(issuer, {
@@ -146,4 +147,36 @@ test('unknown or disabled providers and forged state are refused', async () => {
   const settings = await (await fetch(`${sb.url}/auth/v1/settings`, { headers: { apikey: sb.anonKey } })).json();
   assert.equal(settings.external.keycloak, true);
   assert.equal(settings.external.github, false);
+});
+
+test('linkIdentity adds the provider identity to the signed-in user; unlinkIdentity removes it but not the last one', async () => {
+  const supabase = sb.client();
+  const address = `link${Math.random().toString(36).slice(2, 8)}@example.com`;
+  const { data: signed } = await supabase.auth.signUp({ email: address, password: 'password123' });
+  const { data, error } = await supabase.auth.linkIdentity({ provider: 'keycloak', options: { redirectTo: 'http://localhost:3000/linked', skipBrowserRedirect: true } });
+  assert.equal(error, null);
+  assert.ok(data.url.startsWith(`${issuer}/auth?`));
+  const final = new URL(await runBrowser(data.url, 'dave'));
+  assert.equal(final.pathname, '/linked');
+  const params = new URLSearchParams(final.hash.slice(1));
+  const { data: me } = await sb.client().auth.getUser(params.get('access_token'));
+  assert.equal(me.user.id, signed.user.id);
+  assert.deepEqual(me.user.identities.map((i) => i.provider).sort(), ['email', 'keycloak']);
+
+  const { data: ids } = await supabase.auth.getUserIdentities();
+  const kc = ids.identities.find((i) => i.provider === 'keycloak');
+  assert.equal((await supabase.auth.unlinkIdentity(kc)).error, null);
+  const { data: after } = await supabase.auth.getUserIdentities();
+  assert.deepEqual(after.identities.map((i) => i.provider), ['email']);
+  const last = await supabase.auth.unlinkIdentity(after.identities[0]);
+  assert.equal(last.error.code, 'single_identity_not_deletable');
+
+  // dave's provider identity now belongs to nobody; linking it to a second user works, and linking it again elsewhere is refused.
+  const other = sb.client();
+  await other.auth.signUp({ email: `o${address}`, password: 'password123' });
+  const { data: d2 } = await other.auth.linkIdentity({ provider: 'keycloak', options: { redirectTo: 'http://localhost:3000/linked', skipBrowserRedirect: true } });
+  assert.ok(new URLSearchParams(new URL(await runBrowser(d2.url, 'dave')).hash.slice(1)).get('access_token'));
+  const { data: d3 } = await supabase.auth.linkIdentity({ provider: 'keycloak', options: { redirectTo: 'http://localhost:3000/linked', skipBrowserRedirect: true } });
+  const refused = new URL(await runBrowser(d3.url, 'dave'));
+  assert.equal(new URLSearchParams(refused.hash.slice(1)).get('error_code'), 'identity_already_exists');
 });

@@ -122,6 +122,9 @@ internal sealed class AuthOptions
     /// <summary>[auth.hook.custom_access_token] / HOOK_CUSTOM_ACCESS_TOKEN_*.</summary>
     public HookOptions? CustomAccessTokenHook { get; set; }
 
+    /// <summary>SECURITY_MANUAL_LINKING_ENABLED ([auth] enable_manual_linking).</summary>
+    public bool ManualLinkingEnabled { get; set; }
+
     /// <summary>Whether the caller's role may use the admin API.</summary>
     public bool IsAdminRole(string? role) => role is not null && JwtAdminRoles.Contains(role, StringComparer.Ordinal);
 }

@@ -31,6 +31,7 @@ internal static class AuthOptionsBinder
         if (auth.GetBool("enable_anonymous_sign_ins") is { } anon) o.AnonymousUsersEnabled = anon;
         if (auth.GetBool("enable_refresh_token_rotation") is { } rot) o.RefreshTokenRotation = rot;
         if (auth.GetLong("refresh_token_reuse_interval") is { } reuse) o.RefreshTokenReuseInterval = reuse;
+        if (auth.GetBool("enable_manual_linking") is { } linking) o.ManualLinkingEnabled = linking;
         if (auth.GetLong("minimum_password_length") is { } min) o.PasswordMinLength = (int)min;
         if (auth.GetString("password_requirements") is { Length: > 0 } req) o.PasswordRequiredCharacters = PasswordRequirementSets(req);
 
@@ -181,6 +182,7 @@ internal static class AuthOptionsBinder
             o.CustomAccessTokenHook.Enabled = G("HOOK_CUSTOM_ACCESS_TOKEN_ENABLED") is not { } he || B(he);
             if (G("HOOK_CUSTOM_ACCESS_TOKEN_SECRETS") is { } hs) o.CustomAccessTokenHook.Secrets = hs;
         }
+        if (G("SECURITY_MANUAL_LINKING_ENABLED") is { } ml) o.ManualLinkingEnabled = B(ml);
         if (G("RATE_LIMIT_HEADER") is { } rlh) o.RateLimitHeader = rlh;
         if (G("RATE_LIMIT_TOKEN_REFRESH") is { } rlt) o.RateLimitTokenRefresh = double.Parse(rlt, CultureInfo.InvariantCulture);
         if (G("RATE_LIMIT_VERIFY") is { } rlv) o.RateLimitVerify = double.Parse(rlv, CultureInfo.InvariantCulture);
