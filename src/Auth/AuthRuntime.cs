@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Supacs.Auth.Config;
+using Supacs.Auth.Limits;
 using Supacs.Auth.Mail;
 using Supacs.Auth.OAuth;
 using Supacs.Core.Projects;
@@ -24,6 +25,7 @@ internal sealed class AuthRuntime
     public AuthOptions Options { get; }
     public Mailer Mailer { get; }
     public OidcClient Oidc { get; } = new();
+    public RateLimiter Limiter { get; } = new(TimeProvider.System);
 
     public static AuthRuntime For(SupacsProject project, IServiceProvider services) =>
         project.Feature(p => new AuthRuntime(p, services.GetService<AuthEnvironment>() ?? AuthEnvironment.Process));

@@ -41,6 +41,7 @@ public static class SupacsAuthExtensions
         Jwks.Map(group);
         Authorize.Map(group);
         Callback.Map(group);
+        Identities.Map(group);
         Endpoints.Mfa.Enroll.Map(group);
         Endpoints.Mfa.Challenge.Map(group);
         Endpoints.Mfa.VerifyFactor.Map(group);

@@ -5,7 +5,15 @@ import { startSupacs } from '../../lib/supacs.mjs';
 
 let sb;
 before(async () => {
-  sb = await startSupacs({ env: { GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED: 'true' } });
+  sb = await startSupacs({
+    env: {
+      GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED: 'true',
+      GOTRUE_EXTERNAL_PHONE_ENABLED: 'true',
+      GOTRUE_SMS_AUTOCONFIRM: 'false',
+      GOTRUE_SMS_MAX_FREQUENCY: '0s',
+      GOTRUE_SMS_TEST_OTP: '15550101111:123456,15550102222:654321',
+    },
+  });
 });
 after(async () => { await sb?.stop(); });
 
@@ -316,4 +324,43 @@ test('raw HTTP: /.well-known/jwks.json is empty for HS256 and GET /user after lo
   const me = await fetch(`${sb.url}/auth/v1/user`, { headers });
   assert.equal(me.status, 403);
   assert.equal((await me.json()).code, 'session_not_found');
+});
+
+test('brute-forcing OTPs hits the per-client /verify limit (Sb-Forwarded-For)', async () => {
+  const address = email();
+  await sb.client().auth.signUp({ email: address, password: 'password123' });
+  const attempt = (ip, token) => fetch(`${sb.url}/auth/v1/verify`, {
+    method: 'POST',
+    headers: { apikey: sb.anonKey, 'content-type': 'application/json', 'sb-forwarded-for': ip, 'x-supabase-api-version': '2024-01-01' },
+    body: JSON.stringify({ type: 'email', email: address, token }),
+  });
+  const statuses = [];
+  for (let i = 0; i < 31; i++) statuses.push((await attempt('203.0.113.9', String(100000 + i))).status);
+  assert.deepEqual(statuses.slice(0, 30), Array(30).fill(403));
+  const limited = await attempt('203.0.113.9', '123456');
+  assert.equal(limited.status, 429);
+  assert.equal((await limited.json()).code, 'over_request_rate_limit');
+  assert.equal((await attempt('198.51.100.2', '123456')).status, 403);
+});
+
+test('phone: signUp + verifyOtp(sms), signInWithOtp(phone) + verifyOtp with the test OTP', async () => {
+  const supabase = sb.client();
+  const { data, error } = await supabase.auth.signUp({ phone: '+15550101111', password: 'password123' });
+  assert.equal(error, null);
+  assert.equal(data.session, null);
+  assert.equal(data.user.phone, '15550101111');
+  const { data: v, error: e2 } = await supabase.auth.verifyOtp({ phone: '+15550101111', token: '123456', type: 'sms' });
+  assert.equal(e2, null);
+  assert.ok(v.user.phone_confirmed_at);
+  assert.equal((await sb.client().auth.signInWithPassword({ phone: '+15550101111', password: 'password123' })).error, null);
+
+  const other = sb.client();
+  const { data: sent, error: e3 } = await other.auth.signInWithOtp({ phone: '+15550102222' });
+  assert.equal(e3, null);
+  assert.equal(sent.messageId, 'test-otp');
+  const wrong = await other.auth.verifyOtp({ phone: '+15550102222', token: '000000', type: 'sms' });
+  assert.equal(wrong.error.code, 'otp_expired');
+  const { data: s2, error: e4 } = await other.auth.verifyOtp({ phone: '+15550102222', token: '654321', type: 'sms' });
+  assert.equal(e4, null);
+  assert.equal(s2.session.user.phone, '15550102222');
 });

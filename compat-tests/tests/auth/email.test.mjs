@@ -236,3 +236,37 @@ test('admin.generateLink sends no mail and its magic link verifies', async () =>
   await new Promise((ok) => setTimeout(ok, 300));
   assert.equal(inbox.filter((m) => m.to.value.some((a) => a.address === address)).length, 0);
 });
+
+test('signUp with the PKCE flow: the confirmation link redirects with ?code= and exchangeCodeForSession signs in', async () => {
+  const store = new Map();
+  const { createClient } = await import('@supabase/supabase-js');
+  const supabase = createClient(sb.url, sb.anonKey, {
+    auth: {
+      flowType: 'pkce', persistSession: true, autoRefreshToken: false, detectSessionInUrl: false,
+      storage: { getItem: (k) => store.get(k) ?? null, setItem: (k, v) => store.set(k, v), removeItem: (k) => store.delete(k) },
+    },
+  });
+  const address = email();
+  const { data, error } = await supabase.auth.signUp({ email: address, password: 'password123', options: { emailRedirectTo: 'http://localhost:3000/auth/confirm' } });
+  assert.equal(error, null);
+  assert.equal(data.session, null);
+  const link = linkOf(await mailTo(address));
+  assert.match(link, /token=pkce_/);
+  const location = new URL((await fetch(link, { redirect: 'manual' })).headers.get('location'));
+  assert.equal(location.pathname, '/auth/confirm');
+  const { data: session, error: e2 } = await supabase.auth.exchangeCodeForSession(location.searchParams.get('code'));
+  assert.equal(e2, null);
+  assert.equal(session.user.email, address);
+  assert.ok(session.user.email_confirmed_at);
+});
+
+test('reauthenticate emails a nonce', async () => {
+  const address = email();
+  await sb.client(sb.serviceRoleKey).auth.admin.createUser({ email: address, password: 'password123', email_confirm: true });
+  const supabase = sb.client();
+  await supabase.auth.signInWithPassword({ email: address, password: 'password123' });
+  assert.equal((await supabase.auth.reauthenticate()).error, null);
+  const mail = await mailTo(address);
+  assert.equal(mail.subject, 'Confirm reauthentication');
+  assert.match(mail.html, /\d{6}/);
+});

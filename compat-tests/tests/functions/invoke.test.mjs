@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { jwtVerify } from 'jose';
+import { jwtVerify, generateKeyPair, exportPKCS8, exportJWK, SignJWT } from 'jose';
 import { FunctionsHttpError } from '@supabase/supabase-js';
 import { startSupacs, fixturesDir } from '../../lib/supacs.mjs';
 
@@ -12,14 +12,22 @@ let sb;
 let upstream;
 let upstreamUrl;
 const upstreamSeen = [];
+let rsa;
+let ec;
+const sendJson = (res, value) => { res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_1' }); res.end(JSON.stringify(value)); };
 
 before(async () => {
   upstream = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => { body += c; });
     req.on('end', async () => {
+      upstreamSeen.push({ url: req.url, auth: req.headers.authorization, body });
+      // Stripe's and Resend's APIs, as far as the create-checkout function uses them.
+      if (req.url.startsWith('/v1/customers')) return sendJson(res, { object: 'list', data: [{ id: 'cus_123', object: 'customer' }], has_more: false, url: '/v1/customers' });
+      if (req.url.startsWith('/v1/checkout/sessions')) return sendJson(res, { id: 'cs_1', object: 'checkout.session', url: 'https://checkout.stripe.test/cs_1' });
+      if (req.url === '/emails') return sendJson(res, { id: 'email_1' });
       const json = body ? JSON.parse(body) : {};
-      upstreamSeen.push({ url: req.url, auth: req.headers.authorization, json });
+      upstreamSeen.at(-1).json = json;
       if (json.stream) {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         for (const word of ['Hel', 'lo', '!']) {
@@ -35,7 +43,14 @@ before(async () => {
   });
   await new Promise((ok) => upstream.listen(0, '127.0.0.1', ok));
   upstreamUrl = `http://127.0.0.1:${upstream.address().port}`;
-  sb = await startSupacs({ projectDir: join(fixturesDir, 'functions'), env: { UPSTREAM_URL: upstreamUrl } });
+  rsa = await generateKeyPair('RS256', { extractable: true });
+  ec = await generateKeyPair('ES256', { extractable: true });
+  sb = await startSupacs({
+    projectDir: join(fixturesDir, 'functions'),
+    env: {
+      UPSTREAM_URL: upstreamUrl, STRIPE_SECRET_KEY: 'sk_test_compat', RESEND_API_KEY: 're_compat', RESEND_BASE_URL: upstreamUrl,
+      RSA_PRIVATE_KEY: await exportPKCS8(rsa.privateKey), EC_PRIVATE_KEY: await exportPKCS8(ec.privateKey) },
+  });
 });
 
 after(async () => {
@@ -151,7 +166,7 @@ test('outbound fetch reaches a local upstream with the secret from .env', async 
   const { data, error } = await sb.client().functions.invoke('fetch-upstream', { body: { prompt: 'ping' } });
   assert.equal(error, null);
   assert.deepEqual(data, { reply: 'echo: ping' });
-  const seen = upstreamSeen.find((s) => s.json.messages?.[0]?.content === 'ping');
+  const seen = upstreamSeen.find((s) => s.json?.messages?.[0]?.content === 'ping');
   assert.equal(seen.auth, 'Bearer compat-secret-value');
 });
 
@@ -201,4 +216,46 @@ test('supabase-js imported from esm.sh runs inside a function and calls back int
   assert.equal(result.error, null);
   assert.deepEqual(result.data.echoed, { message: 'Hello from a function!', hasAuth: true, method: 'POST' });
   assert.deepEqual(result.data.rows, [{ body: 'one' }, { body: 'two' }]);
+});
+
+test('jose from npm signs RS256/ES256 JWTs and verifies one inside a function', async () => {
+  const incoming = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setSubject('from-node').sign(ec.privateKey);
+  const { data, error } = await sb.client().functions.invoke('jose-sign', {
+    body: { sub: 'user-42', verifyToken: incoming, verifyJwk: await exportJWK(ec.publicKey) },
+  });
+  assert.equal(error, null, error && (await error.context?.text?.()));
+  const rs = await jwtVerify(data.rs256, rsa.publicKey);
+  assert.equal(rs.payload.sub, 'user-42');
+  assert.equal(rs.protectedHeader.alg, 'RS256');
+  const es = await jwtVerify(data.es256, ec.publicKey);
+  assert.equal(es.payload.sub, 'user-42');
+  assert.equal(data.verified, 'from-node');
+});
+
+test('a TSX email template renders to HTML with react-dom/server from npm', async () => {
+  const { data, error } = await sb.client().functions.invoke('welcome-email', { body: { name: 'Ada' } });
+  assert.equal(error, null, error && (await error.context?.text?.()));
+  // The same markup react-dom/server gives in Node for this component.
+  assert.equal(
+    data.html,
+    '<html lang="en"><head></head><body style="background-color:#ffffff;font-family:sans-serif"><h1>Welcome, Ada!</h1><ul><li>Realtime</li><li>Storage</li></ul></body></html>',
+  );
+});
+
+test('stripe, zod and resend from npm/esm.sh work inside a function (APIs served by the local upstream)', async () => {
+  const fns = sb.client().functions;
+  const { data, error } = await fns.invoke('create-checkout', { body: { email: 'ada@example.com', priceId: 'price_1' } });
+  assert.equal(error, null, error && (await error.context?.text?.()));
+  assert.deepEqual(data, { customer: 'cus_123', url: 'https://checkout.stripe.test/cs_1', mailId: 'email_1', mailError: null });
+  const list = upstreamSeen.find((s) => s.url.startsWith('/v1/customers'));
+  assert.equal(list.url, '/v1/customers?email=ada%40example.com&limit=1');
+  assert.equal(list.auth, 'Bearer sk_test_compat');
+  const session = upstreamSeen.find((s) => s.url === '/v1/checkout/sessions');
+  assert.match(session.body, /customer=cus_123&line_items\[0\]\[price\]=price_1/);
+  const mail = upstreamSeen.find((s) => s.url === '/emails');
+  assert.equal(mail.auth, 'Bearer re_compat');
+  assert.equal(JSON.parse(mail.body).to, 'ada@example.com');
+  const invalid = await fns.invoke('create-checkout', { body: { email: 'nope', priceId: 'price_1' } });
+  assert.equal(invalid.error.context.status, 400);
+  assert.deepEqual(await invalid.error.context.json(), { error: 'Invalid email address' });
 });

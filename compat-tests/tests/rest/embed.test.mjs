@@ -103,3 +103,11 @@ test('embedding on a view-free table with count', async () => {
   assert.equal(count, 3);
   assert.deepEqual(data.map((u) => u.posts.length), [2, 1, 0]);
 });
+
+test('views embed through their base table foreign keys', async () => {
+  const { data, error } = await db.from('published_posts').select('title, users(name)').order('id');
+  assert.equal(error, null);
+  assert.deepEqual(data, [{ title: 'Hello', users: { name: 'Alice' } }, { title: 'Bonjour', users: { name: 'Bob' } }]);
+  const back = await db.from('users').select('name, published_posts(title)').eq('name', 'Bob');
+  assert.deepEqual(back.data, [{ name: 'Bob', published_posts: [{ title: 'Bonjour' }] }]);
+});

@@ -92,6 +92,12 @@ internal sealed class AuthOptions
     /// <summary>Template bodies loaded from [auth.email.template.NAME] content_path.</summary>
     public Dictionary<string, string> MailTemplates { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>SMS_OTP_EXP in seconds.</summary>
+    public long SmsOtpExpiry { get; set; } = 60;
+
+    /// <summary>SMS_MAX_FREQUENCY ([auth.sms] max_frequency).</summary>
+    public TimeSpan SmsMaxFrequency { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>SMS_TEST_OTP: phone → fixed OTP.</summary>
     public Dictionary<string, string> SmsTestOtp { get; } = new(StringComparer.Ordinal);
 
@@ -100,6 +106,30 @@ internal sealed class AuthOptions
 
     /// <summary>EXTERNAL_FLOW_STATE_EXPIRY_DURATION: how long an OAuth/PKCE flow may take.</summary>
     public TimeSpan FlowStateExpiry { get; set; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>RATE_LIMIT_HEADER: the header naming the client for per-IP limits (else Sb-Forwarded-For; neither → no limit).</summary>
+    public string RateLimitHeader { get; set; } = "";
+
+    /// <summary>RATE_LIMIT_TOKEN_REFRESH ([auth.rate_limit] token_refresh): /token requests per 5 minutes per client.</summary>
+    public double RateLimitTokenRefresh { get; set; } = 150;
+
+    /// <summary>RATE_LIMIT_VERIFY ([auth.rate_limit] token_verifications): /verify per 5 minutes per client.</summary>
+    public double RateLimitVerify { get; set; } = 30;
+
+    /// <summary>RATE_LIMIT_OTP ([auth.rate_limit] sign_in_sign_ups): signup, otp, recover, resend per 5 minutes per client.</summary>
+    public double RateLimitOtp { get; set; } = 30;
+
+    /// <summary>RATE_LIMIT_ANONYMOUS_USERS: anonymous sign-ins per hour per client.</summary>
+    public double RateLimitAnonymousUsers { get; set; } = 30;
+
+    /// <summary>RATE_LIMIT_EMAIL_SENT ([auth.rate_limit] email_sent): emails per hour, project-wide.</summary>
+    public double RateLimitEmailSent { get; set; } = 30;
+
+    /// <summary>[auth.hook.custom_access_token] / HOOK_CUSTOM_ACCESS_TOKEN_*.</summary>
+    public HookOptions? CustomAccessTokenHook { get; set; }
+
+    /// <summary>SECURITY_MANUAL_LINKING_ENABLED ([auth] enable_manual_linking).</summary>
+    public bool ManualLinkingEnabled { get; set; }
 
     /// <summary>Whether the caller's role may use the admin API.</summary>
     public bool IsAdminRole(string? role) => role is not null && JwtAdminRoles.Contains(role, StringComparer.Ordinal);
@@ -120,4 +150,12 @@ internal sealed class OAuthProviderOptions
     public string Url { get; set; } = "";
 
     public bool SkipNonceCheck { get; set; }
+}
+
+/// <summary>An auth hook: pg-functions://postgres/schema/function or an HTTPS URL with Standard Webhooks secrets ("v1,whsec_…", '|'-separated).</summary>
+internal sealed class HookOptions
+{
+    public bool Enabled { get; set; }
+    public string Uri { get; set; } = "";
+    public string Secrets { get; set; } = "";
 }

@@ -31,6 +31,7 @@ internal static class AuthOptionsBinder
         if (auth.GetBool("enable_anonymous_sign_ins") is { } anon) o.AnonymousUsersEnabled = anon;
         if (auth.GetBool("enable_refresh_token_rotation") is { } rot) o.RefreshTokenRotation = rot;
         if (auth.GetLong("refresh_token_reuse_interval") is { } reuse) o.RefreshTokenReuseInterval = reuse;
+        if (auth.GetBool("enable_manual_linking") is { } linking) o.ManualLinkingEnabled = linking;
         if (auth.GetLong("minimum_password_length") is { } min) o.PasswordMinLength = (int)min;
         if (auth.GetString("password_requirements") is { Length: > 0 } req) o.PasswordRequiredCharacters = PasswordRequirementSets(req);
 
@@ -69,10 +70,27 @@ internal static class AuthOptionsBinder
         var sms = auth.Section("sms");
         if (sms.GetBool("enable_signup") is { } smsSignup) o.PhoneEnabled = smsSignup;
         if (sms.GetBool("enable_confirmations") is { } smsConfirm) o.SmsAutoconfirm = !smsConfirm;
+        if (sms.GetString("max_frequency") is { Length: > 0 } smsFreq) o.SmsMaxFrequency = ParseDuration(smsFreq);
         foreach (var key in sms.Section("test_otp").Keys)
             if (sms.Section("test_otp").GetString(key) is { } otp) o.SmsTestOtp[key.TrimStart('+')] = otp;
 
         if (auth.Section("mfa").GetLong("max_enrolled_factors") is { } maxFactors) o.MfaMaxEnrolledFactors = (int)maxFactors;
+        var hook = auth.Section("hook").Section("custom_access_token");
+        if (hook.Exists)
+        {
+            o.CustomAccessTokenHook = new HookOptions
+            {
+                Enabled = hook.GetBool("enabled") ?? false,
+                Uri = hook.GetString("uri") ?? "",
+                Secrets = hook.GetString("secrets") ?? "",
+            };
+        }
+        var limits = auth.Section("rate_limit");
+        if (limits.GetLong("email_sent") is { } emailSent) o.RateLimitEmailSent = emailSent;
+        if (limits.GetLong("anonymous_users") is { } anonUsers) o.RateLimitAnonymousUsers = anonUsers;
+        if (limits.GetLong("token_refresh") is { } tokenRefresh) o.RateLimitTokenRefresh = tokenRefresh;
+        if (limits.GetLong("sign_in_sign_ups") is { } signIns) o.RateLimitOtp = signIns;
+        if (limits.GetLong("token_verifications") is { } verifications) o.RateLimitVerify = verifications;
 
         foreach (var (name, p) in auth.Section("external").Children())
         {
@@ -158,7 +176,23 @@ internal static class AuthOptionsBinder
             if (G(prefix + "URL") is { } url) p.Url = url;
             if (G(prefix + "SKIP_NONCE_CHECK") is { } skip) p.SkipNonceCheck = B(skip);
         }
+        if (G("HOOK_CUSTOM_ACCESS_TOKEN_URI") is { } hookUri)
+        {
+            o.CustomAccessTokenHook ??= new HookOptions();
+            o.CustomAccessTokenHook.Uri = hookUri;
+            o.CustomAccessTokenHook.Enabled = G("HOOK_CUSTOM_ACCESS_TOKEN_ENABLED") is not { } he || B(he);
+            if (G("HOOK_CUSTOM_ACCESS_TOKEN_SECRETS") is { } hs) o.CustomAccessTokenHook.Secrets = hs;
+        }
+        if (G("SECURITY_MANUAL_LINKING_ENABLED") is { } ml) o.ManualLinkingEnabled = B(ml);
+        if (G("RATE_LIMIT_HEADER") is { } rlh) o.RateLimitHeader = rlh;
+        if (G("RATE_LIMIT_TOKEN_REFRESH") is { } rlt) o.RateLimitTokenRefresh = double.Parse(rlt, CultureInfo.InvariantCulture);
+        if (G("RATE_LIMIT_VERIFY") is { } rlv) o.RateLimitVerify = double.Parse(rlv, CultureInfo.InvariantCulture);
+        if (G("RATE_LIMIT_OTP") is { } rlo) o.RateLimitOtp = double.Parse(rlo, CultureInfo.InvariantCulture);
+        if (G("RATE_LIMIT_ANONYMOUS_USERS") is { } rla) o.RateLimitAnonymousUsers = double.Parse(rla, CultureInfo.InvariantCulture);
+        if (G("RATE_LIMIT_EMAIL_SENT") is { } rle) o.RateLimitEmailSent = double.Parse(rle, CultureInfo.InvariantCulture);
         if (G("EXTERNAL_FLOW_STATE_EXPIRY_DURATION") is { } flow) o.FlowStateExpiry = ParseDuration(flow);
+        if (G("SMS_OTP_EXP") is { } smsExp) o.SmsOtpExpiry = long.Parse(smsExp, CultureInfo.InvariantCulture);
+        if (G("SMS_MAX_FREQUENCY") is { } smsFreqEnv) o.SmsMaxFrequency = ParseDuration(smsFreqEnv);
         if (G("SMS_TEST_OTP") is { } testOtp)
             foreach (var pair in testOtp.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 if (pair.Split(':', 2) is [var phone, var code]) o.SmsTestOtp[phone.TrimStart('+')] = code;

@@ -14,7 +14,14 @@ internal static class Authorize
 {
     public static void Map(IEndpointRouteBuilder group) => group.MapAuth("GET", "/authorize", async req =>
     {
-        var name = req.Query("provider") ?? "";
+        var url = await ProviderUrlAsync(req, req.Query("provider") ?? "", linkingTarget: null).ConfigureAwait(false);
+        req.Http.Response.StatusCode = StatusCodes.Status302Found;
+        req.Http.Response.Headers.Location = url;
+    });
+
+    /// <summary>Creates the flow_state (its id is the OAuth state) and returns the provider's authorization URL.</summary>
+    public static async Task<string> ProviderUrlAsync(AuthRequest req, string name, Guid? linkingTarget)
+    {
         if (!req.Options.External.TryGetValue(name, out var provider) || !provider.Enabled)
             throw AuthException.Validation($"Unsupported provider: Provider {name} could not be found");
         var endpoints = await req.Runtime.Oidc.DiscoverAsync(provider, req.Aborted).ConfigureAwait(false);
@@ -27,8 +34,8 @@ internal static class Authorize
         var state = Guid.NewGuid();
         await using (var conn = await req.Db.OpenConnectionAsync(req.Aborted).ConfigureAwait(false))
         await using (var cmd = new NpgsqlCommand(
-            "INSERT INTO auth.flow_state (id, auth_code, code_challenge_method, code_challenge, provider_type, authentication_method, referrer, created_at, updated_at) " +
-            "VALUES ($1, $2, $3::auth.code_challenge_method, $4, $5, 'oauth', $6, now(), now())", conn))
+            "INSERT INTO auth.flow_state (id, auth_code, code_challenge_method, code_challenge, provider_type, authentication_method, referrer, linking_target_id, created_at, updated_at) " +
+            "VALUES ($1, $2, $3::auth.code_challenge_method, $4, $5, 'oauth', $6, $7, now(), now())", conn))
         {
             cmd.Parameters.Add(new NpgsqlParameter { Value = state });
             cmd.Parameters.Add(new NpgsqlParameter { Value = Guid.NewGuid().ToString() });
@@ -36,6 +43,7 @@ internal static class Authorize
             cmd.Parameters.Add(new NpgsqlParameter { Value = string.IsNullOrEmpty(challenge) ? DBNull.Value : challenge, NpgsqlDbType = NpgsqlDbType.Text });
             cmd.Parameters.Add(new NpgsqlParameter { Value = name });
             cmd.Parameters.Add(new NpgsqlParameter { Value = redirectTo });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = linkingTarget is { } t ? t : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
             await cmd.ExecuteNonQueryAsync(req.Aborted).ConfigureAwait(false);
         }
 
@@ -45,19 +53,11 @@ internal static class Authorize
         var query = new Dictionary<string, string?>
         {
             ["client_id"] = provider.ClientId,
-            ["redirect_uri"] = CallbackUri(req),
+            ["redirect_uri"] = provider.RedirectUri.Length > 0 ? provider.RedirectUri : req.Options.ApiExternalUrl + "/callback",
             ["response_type"] = "code",
             ["scope"] = string.Join(' ', scopes),
             ["state"] = state.ToString(),
         };
-        var url = Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(endpoints.AuthorizationEndpoint, query);
-        req.Http.Response.StatusCode = StatusCodes.Status302Found;
-        req.Http.Response.Headers.Location = url;
-    });
-
-    public static string CallbackUri(AuthRequest req)
-    {
-        var name = req.Query("provider") ?? "";
-        return req.Options.External.TryGetValue(name, out var p) && p.RedirectUri.Length > 0 ? p.RedirectUri : req.Options.ApiExternalUrl + "/callback";
+        return Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(endpoints.AuthorizationEndpoint, query);
     }
 }

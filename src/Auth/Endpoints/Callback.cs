@@ -35,8 +35,9 @@ internal static class Callback
         string providerName, redirectTo, authCode;
         bool pkce;
         DateTime created;
+        Guid? linkingTarget;
         await using (var cmd = new NpgsqlCommand(
-            "SELECT provider_type, coalesce(referrer, ''), auth_code, code_challenge IS NOT NULL, created_at FROM auth.flow_state WHERE id = $1 AND user_id IS NULL FOR UPDATE", conn, tx))
+            "SELECT provider_type, coalesce(referrer, ''), auth_code, code_challenge IS NOT NULL, created_at, linking_target_id FROM auth.flow_state WHERE id = $1 AND user_id IS NULL FOR UPDATE", conn, tx))
         {
             cmd.Parameters.Add(new NpgsqlParameter { Value = flowId });
             await using var r = await cmd.ExecuteReaderAsync(req.Aborted).ConfigureAwait(false);
@@ -47,6 +48,7 @@ internal static class Callback
             authCode = r.GetString(2);
             pkce = r.GetBoolean(3);
             created = r.GetDateTime(4);
+            linkingTarget = r.IsDBNull(5) ? null : r.GetGuid(5);
         }
 
         string Fail(string error, string code, string description)
@@ -86,7 +88,10 @@ internal static class Callback
         UserRecord user;
         try
         {
-            user = await SignInOrSignUpAsync(req, conn, tx, providerName, sub, IdentityData(endpoints.Issuer, sub, profile)).ConfigureAwait(false);
+            var data = IdentityData(endpoints.Issuer, sub, profile);
+            user = linkingTarget is { } target
+                ? await LinkAsync(req, conn, tx, target, providerName, sub, data).ConfigureAwait(false)
+                : await SignInOrSignUpAsync(req, conn, tx, providerName, sub, data).ConfigureAwait(false);
         }
         catch (AuthException e)
         {
@@ -123,7 +128,7 @@ internal static class Callback
     }
 
     /// <summary>GoTrue's identity_data for an OAuth identity: the standard claims plus its aliases.</summary>
-    private static JsonObject IdentityData(string issuer, string sub, JsonElement profile)
+    public static JsonObject IdentityData(string issuer, string sub, JsonElement profile)
     {
         var data = new JsonObject { ["iss"] = issuer, ["sub"] = sub, ["provider_id"] = sub };
         foreach (var key in new[] { "name", "email", "picture", "preferred_username", "nickname", "given_name", "family_name", "phone" })
@@ -136,7 +141,7 @@ internal static class Callback
         return data;
     }
 
-    private static async Task<UserRecord> SignInOrSignUpAsync(AuthRequest req, NpgsqlConnection conn, NpgsqlTransaction tx, string provider, string sub, JsonObject data)
+    public static async Task<UserRecord> SignInOrSignUpAsync(AuthRequest req, NpgsqlConnection conn, NpgsqlTransaction tx, string provider, string sub, JsonObject data)
     {
         var o = req.Options;
         var email = data["email"]?.GetValue<string>();
@@ -178,6 +183,33 @@ internal static class Callback
         }
         if (user.IsBanned) throw AuthException.Forbidden("user_banned", "User is banned");
         if (verified) user.EmailConfirmedAt ??= DateTime.UtcNow;
+        await UserStore.UpdateAsync(conn, tx, user, req.Aborted).ConfigureAwait(false);
+        await UserStore.LoadRelatedAsync(conn, user, req.Aborted, tx).ConfigureAwait(false);
+        return user;
+    }
+
+    /// <summary>Manual linking: the provider identity joins the user who started the flow, unless another user owns it.</summary>
+    private static async Task<UserRecord> LinkAsync(AuthRequest req, NpgsqlConnection conn, NpgsqlTransaction tx, Guid target, string provider, string sub, JsonObject data)
+    {
+        await using (var cmd = new NpgsqlCommand("SELECT user_id FROM auth.identities WHERE provider_id = $1 AND provider = $2", conn, tx))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = sub });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = provider });
+            if (await cmd.ExecuteScalarAsync(req.Aborted).ConfigureAwait(false) is Guid owner && owner != target)
+                throw AuthException.Unprocessable("identity_already_exists", "Identity is already linked to another user");
+        }
+        var user = await UserStore.FindByIdAsync(conn, target, req.Aborted, tx).ConfigureAwait(false)
+            ?? throw AuthException.NotFound("user_not_found", "User not found");
+        if (!user.Identities.Any(i => i.Provider == provider && i.ProviderId == sub))
+            await UserStore.InsertIdentityAsync(conn, tx, user.Id, provider, sub, data, req.Aborted).ConfigureAwait(false);
+        var providers = user.AppMetadata["providers"] as JsonArray ?? [];
+        if (!providers.Any(p => p?.GetValue<string>() == provider)) providers.Add(provider);
+        user.AppMetadata["providers"] = providers.DeepClone();
+        if (user.IsAnonymous && data["email"] is not null)
+        {
+            user.IsAnonymous = false;
+            user.Email ??= data["email"]!.GetValue<string>();
+        }
         await UserStore.UpdateAsync(conn, tx, user, req.Aborted).ConfigureAwait(false);
         await UserStore.LoadRelatedAsync(conn, user, req.Aborted, tx).ConfigureAwait(false);
         return user;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Routing;
 using Supacs.Auth.Http;
+using Supacs.Auth.Limits;
 using Supacs.Auth.Mail;
 using Supacs.Auth.Users;
 
@@ -11,6 +12,7 @@ internal static class Recover
     public static void Map(IEndpointRouteBuilder group) => group.MapAuth("POST", "/recover", async req =>
     {
         var body = await req.BodyAsync().ConfigureAwait(false);
+        RateLimits.Check(req, "recover");
         var raw = AuthRequest.Str(body, "email");
         if (string.IsNullOrEmpty(raw)) throw AuthException.Validation("Password recovery requires an email");
         var email = UserFactory.ValidateEmail(raw);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Routing;
 using Supacs.Auth.Http;
+using Supacs.Auth.Limits;
 using Supacs.Auth.Mail;
 using Supacs.Auth.Passwords;
 using Supacs.Auth.Sessions;
@@ -21,6 +22,7 @@ internal static class Signup
     {
         var o = req.Options;
         var body = await req.BodyAsync().ConfigureAwait(false);
+        RateLimits.Check(req, "signup");
         if (o.DisableSignup) throw AuthException.Unprocessable("signup_disabled", "Signups not allowed for this instance");
         var email = AuthRequest.Str(body, "email");
         var phone = AuthRequest.Str(body, "phone");
@@ -103,10 +105,7 @@ internal static class Signup
         if (provider == "email")
             await EmailFlows.PrepareAsync(req, conn, tx, user, EmailAction.Signup, redirectTo, send: true).ConfigureAwait(false);
         else
-        {
-            user.ConfirmationSentAt = DateTime.UtcNow;
-            await UserStore.UpdateAsync(conn, tx, user, req.Aborted).ConfigureAwait(false);
-        }
+            await Sms.SmsFlows.SendAsync(req, conn, tx, user, Sms.SmsFlows.Kind.Confirmation, phone!).ConfigureAwait(false);
         await UserStore.LoadRelatedAsync(conn, user, req.Aborted, tx).ConfigureAwait(false);
         await tx.CommitAsync(req.Aborted).ConfigureAwait(false);
         await JsonResponse.WriteAsync(req.Http, 200, w => UserJson.Write(w, user)).ConfigureAwait(false);
@@ -116,6 +115,7 @@ internal static class Signup
     {
         if (!req.Options.AnonymousUsersEnabled)
             throw AuthException.Unprocessable("anonymous_provider_disabled", "Anonymous sign-ins are disabled");
+        RateLimits.Check(req, "anonymous");
         await using var conn = await req.Db.OpenConnectionAsync(req.Aborted).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(req.Aborted).ConfigureAwait(false);
         var user = UserFactory.New(req.Options, null, null, null, data, "anonymous");

@@ -38,6 +38,7 @@ internal static class EmailChange
             user.EmailChangeTokenCurrent = "";
         }
         if (!send) return;
+        Limits.RateLimits.CheckEmailSent(req);
         var linkNew = Link(o.ApiExternalUrl, user.EmailChangeTokenNew, redirectTo);
         await req.Runtime.Mailer.SendAsync("email_change", newEmail,
             new MailContext(linkNew, otpNew, user.EmailChangeTokenNew, o.SiteUrl, user.Email ?? "", redirectTo, newEmail), req.Aborted).ConfigureAwait(false);

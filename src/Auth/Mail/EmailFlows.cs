@@ -61,6 +61,7 @@ internal static class EmailFlows
         var link = $"{options.ApiExternalUrl}/verify?token={Uri.EscapeDataString(hash)}&type={action.VerifyType}&redirect_to={Uri.EscapeDataString(redirectTo)}";
         if (send)
         {
+            Limits.RateLimits.CheckEmailSent(req);
             await req.Runtime.Mailer.SendAsync(action.Template, email,
                 new MailContext(link, otp, hash, options.SiteUrl, email, redirectTo), req.Aborted).ConfigureAwait(false);
         }

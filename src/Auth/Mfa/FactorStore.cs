@@ -57,7 +57,7 @@ internal static class FactorStore
             await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
         var claims = await SessionService.AmrAsync(conn, tx, sessionId, ct).ConfigureAwait(false);
-        var access = SessionService.AccessToken(req.Project.Keys, req.Options, user, sessionId, "aal2", claims, now);
+        var access = await SessionService.AccessTokenAsync(req, conn, tx, user, sessionId, "aal2", claims, now, amrMethod).ConfigureAwait(false);
         return new IssuedSession(access, refresh, req.Options.JwtExpiry, new DateTimeOffset(now).ToUnixTimeSeconds() + req.Options.JwtExpiry, user, sessionId);
     }
 }

@@ -63,12 +63,21 @@ internal static class SessionService
         }
         user.LastSignInAt = now;
         user.UpdatedAt = now;
-        var access = AccessToken(req.Project.Keys, req.Options, user, sessionId, "aal1", [(amrMethod, now)], now);
+        var access = await AccessTokenAsync(req, conn, tx, user, sessionId, "aal1", [(amrMethod, now)], now, amrMethod).ConfigureAwait(false);
         return new IssuedSession(access, refresh, req.Options.JwtExpiry, new DateTimeOffset(now).ToUnixTimeSeconds() + req.Options.JwtExpiry, user, sessionId);
     }
 
-    /// <summary>An access token with GoTrue's claims, in GoTrue's order.</summary>
-    public static string AccessToken(JwtKeys keys, AuthOptions options, UserRecord user, Guid sessionId, string aal,
+    /// <summary>Builds the claims, lets the custom access token hook rewrite them, and signs.</summary>
+    public static async Task<string> AccessTokenAsync(AuthRequest req, NpgsqlConnection conn, NpgsqlTransaction? tx, UserRecord user, Guid sessionId,
+        string aal, IReadOnlyList<(string Method, DateTime At)> amr, DateTime now, string authMethod)
+    {
+        var claims = Claims(req.Options, user, sessionId, aal, amr, now);
+        claims = await Hooks.CustomAccessTokenHook.ApplyAsync(req, conn, tx, user.Id, claims, authMethod).ConfigureAwait(false);
+        return req.Project.Keys.SignPayload(claims);
+    }
+
+    /// <summary>GoTrue's access-token claims, in GoTrue's order.</summary>
+    private static string Claims(AuthOptions options, UserRecord user, Guid sessionId, string aal,
         IReadOnlyList<(string Method, DateTime At)> amr, DateTime now)
     {
         var iat = new DateTimeOffset(DateTime.SpecifyKind(now, DateTimeKind.Utc)).ToUnixTimeSeconds();
@@ -102,7 +111,7 @@ internal static class SessionService
             w.WriteBoolean("is_anonymous", user.IsAnonymous);
             w.WriteEndObject();
         }
-        return keys.SignPayload(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     /// <summary>The refresh_token grant, GoTrue v1 semantics (see auth.md §2).</summary>
@@ -198,8 +207,8 @@ internal static class SessionService
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
         var amr = await AmrAsync(conn, tx, sessionId.Value, ct).ConfigureAwait(false);
+        var access = await AccessTokenAsync(req, conn, tx, user, sessionId.Value, aal, amr, now, "token_refresh").ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
-        var access = AccessToken(req.Project.Keys, options, user, sessionId.Value, aal, amr, now);
         return new IssuedSession(access, issued, options.JwtExpiry, new DateTimeOffset(now).ToUnixTimeSeconds() + options.JwtExpiry, user, sessionId.Value);
     }
 

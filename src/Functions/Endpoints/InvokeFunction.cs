@@ -70,7 +70,7 @@ internal static class InvokeFunction
         FunctionWorker worker;
         try
         {
-            worker = await pool.RentAsync(entry, context.RequestAborted).ConfigureAwait(false);
+            worker = await pool.RentAsync(entry, settings, context.RequestAborted).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

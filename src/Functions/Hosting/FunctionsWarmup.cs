@@ -45,8 +45,9 @@ internal sealed class FunctionsWarmup(ProjectRegistry registry, ILoggerFactory l
         foreach (var name in names)
         {
             if (ct.IsCancellationRequested) return;
-            var entry = FunctionLocator.FindEntry(project.ProjectDir, name, FunctionSettings.For(project.Config, name));
-            if (entry is not null) runtime.Pool(name).Prewarm(entry);
+            var settings = FunctionSettings.For(project.Config, name);
+            var entry = FunctionLocator.FindEntry(project.ProjectDir, name, settings);
+            if (entry is not null) runtime.Pool(name).Prewarm(entry, settings);
         }
     }
 }

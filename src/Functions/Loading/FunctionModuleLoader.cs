@@ -41,7 +41,7 @@ internal sealed class ModuleCache
 /// deno.land std <c>http/server.ts</c> to a shim over <c>Deno.serve</c>, type-only modules to empty ones.
 /// TypeScript/JSX files are stripped on load. Records every file it read so edits are picked up.
 /// </summary>
-internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache, string? stripCacheDir, string? packageCache) : IModuleLoader
+internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache, string? stripCacheDir, string? packageCache, ImportMap? importMap) : IModuleLoader
 {
     public const string StdServe = "supacs:std/http/server";
     public const string Empty = "supacs:empty";
@@ -82,6 +82,8 @@ internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache,
         Files.Add(LoadedFile.Of(path));
         var text = File.ReadAllText(path);
         if (IsJson(resolved)) return ModuleFactory.BuildJsonModule(engine, resolved, text);
+        if (CommonJs.IsCommonJs(path, text))
+            return ModuleFactory.BuildSourceTextModule(engine, resolved, CommonJs.EsmShim(engine, path));
         var code = TypeStripper.NeedsStripping(path) ? TypeStripper.Strip(text, path, stripCacheDir) : text;
         var prepared = cache.Get(resolved.Key, code);
         return ModuleFactory.BuildSourceTextModule(engine, prepared);
@@ -93,6 +95,9 @@ internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache,
 
     private string Map(string specifier, string? referencing)
     {
+        // Import maps apply to the function's own code, not inside installed packages (as in Deno).
+        if (importMap is not null && (referencing is null || !referencing.Contains("/node_modules/", StringComparison.Ordinal)))
+            specifier = importMap.Apply(specifier);
         if (IsStdHttpServer(specifier)) return StdServe;
         if (IsTypeOnly(specifier)) return Empty;
         var referencingDir = referencing is not null && referencing.StartsWith("file:", StringComparison.Ordinal)

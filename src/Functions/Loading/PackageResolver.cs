@@ -12,8 +12,11 @@ namespace Supacs.Functions.Loading;
 /// </summary>
 internal static partial class PackageResolver
 {
-    // The conditions an edge runtime matches in package.json "exports" (first listed by the package wins).
-    private static readonly HashSet<string> Conditions = ["deno", "worker", "browser", "import", "module", "default"];
+    // The conditions matched in package.json "exports" (first listed by the package wins). Not "deno": packages
+    // use it for builds that lean on Deno's Node compatibility layer (react-dom/server → async_hooks), which this
+    // runtime does not have; the worker/browser builds need only Web APIs.
+    private static readonly HashSet<string> Conditions = ["worker", "browser", "import", "module", "default"];
+    private static readonly HashSet<string> RequireConditions = ["worker", "browser", "require", "default"];
     private static readonly string[] Probes = ["", ".js", ".mjs", ".ts", ".cjs", "/index.js", "/index.mjs", "/index.ts"];
 
     [GeneratedRegex(@"^https?://(?:esm\.sh|cdn\.esm\.sh)/(?:v\d+/|stable/)?(?<spec>[^?#]+)")]
@@ -52,11 +55,11 @@ internal static partial class PackageResolver
         s.Length > 0 && !s.StartsWith('.') && !s.StartsWith('/') && !s.Contains(':', StringComparison.Ordinal);
 
     /// <summary>The file to load for <paramref name="name"/>/<paramref name="subpath"/> seen from <paramref name="fromDir"/>, or null.</summary>
-    public static string? Resolve(string name, string subpath, string fromDir, IEnumerable<string> extraRoots)
+    public static string? Resolve(string name, string subpath, string fromDir, IEnumerable<string> extraRoots, bool require = false)
     {
         foreach (var dir in PackageDirs(name, fromDir, extraRoots))
         {
-            var file = EntryOf(dir, subpath);
+            var file = EntryOf(dir, subpath, require);
             if (file is not null) return file;
         }
         return null;
@@ -77,7 +80,7 @@ internal static partial class PackageResolver
         }
     }
 
-    private static string? EntryOf(string packageDir, string subpath)
+    private static string? EntryOf(string packageDir, string subpath, bool require = false)
     {
         var pkgPath = Path.Combine(packageDir, "package.json");
         JsonElement pkg = default;
@@ -89,25 +92,25 @@ internal static partial class PackageResolver
         var key = subpath.Length == 0 ? "." : "./" + subpath;
         if (pkg.ValueKind == JsonValueKind.Object && pkg.TryGetProperty("exports", out var exports) && exports.ValueKind != JsonValueKind.Null)
         {
-            var target = ResolveExports(exports, key);
+            var target = ResolveExports(exports, key, require ? RequireConditions : Conditions);
             if (target is not null) return Probe(Path.GetFullPath(Path.Combine(packageDir, target)));
         }
         if (subpath.Length > 0) return Probe(Path.Combine(packageDir, subpath));
-        foreach (var field in new[] { "module", "main" })
+        foreach (var field in require ? new[] { "main" } : new[] { "module", "main" })
             if (pkg.ValueKind == JsonValueKind.Object && pkg.TryGetProperty(field, out var f) && f.ValueKind == JsonValueKind.String
                 && Probe(Path.GetFullPath(Path.Combine(packageDir, f.GetString()!))) is { } file)
                 return file;
         return Probe(Path.Combine(packageDir, "index"));
     }
 
-    private static string? ResolveExports(JsonElement exports, string key)
+    private static string? ResolveExports(JsonElement exports, string key, HashSet<string> conditions)
     {
         if (exports.ValueKind == JsonValueKind.String || exports.ValueKind == JsonValueKind.Array)
-            return key == "." ? Target(exports, null) : null;
+            return key == "." ? Target(exports, null, conditions) : null;
         if (exports.ValueKind != JsonValueKind.Object) return null;
         var isPathMap = exports.EnumerateObject().Any(p => p.Name.StartsWith('.'));
-        if (!isPathMap) return key == "." ? Target(exports, null) : null;
-        if (exports.TryGetProperty(key, out var exact)) return Target(exact, null);
+        if (!isPathMap) return key == "." ? Target(exports, null, conditions) : null;
+        if (exports.TryGetProperty(key, out var exact)) return Target(exact, null, conditions);
         foreach (var p in exports.EnumerateObject())
         {
             var star = p.Name.IndexOf('*', StringComparison.Ordinal);
@@ -115,12 +118,12 @@ internal static partial class PackageResolver
             var prefix = p.Name[..star];
             var suffix = p.Name[(star + 1)..];
             if (key.StartsWith(prefix, StringComparison.Ordinal) && key.EndsWith(suffix, StringComparison.Ordinal) && key.Length >= prefix.Length + suffix.Length)
-                return Target(p.Value, key[prefix.Length..(key.Length - suffix.Length)]);
+                return Target(p.Value, key[prefix.Length..(key.Length - suffix.Length)], conditions);
         }
         return null;
     }
 
-    private static string? Target(JsonElement target, string? star)
+    private static string? Target(JsonElement target, string? star, HashSet<string> conditions)
     {
         switch (target.ValueKind)
         {
@@ -129,11 +132,11 @@ internal static partial class PackageResolver
                 return star is null ? s : s.Replace("*", star, StringComparison.Ordinal);
             case JsonValueKind.Array:
                 foreach (var t in target.EnumerateArray())
-                    if (Target(t, star) is { } r) return r;
+                    if (Target(t, star, conditions) is { } r) return r;
                 return null;
             case JsonValueKind.Object:
                 foreach (var p in target.EnumerateObject())
-                    if (Conditions.Contains(p.Name) && Target(p.Value, star) is { } r) return r;
+                    if (conditions.Contains(p.Name) && Target(p.Value, star, conditions) is { } r) return r;
                 return null;
             default:
                 return null;

@@ -44,7 +44,17 @@ internal sealed class FunctionWorker : IDisposable
         _readChunk = engine.GetValue("__supacsReadChunk");
         _runTimer = engine.GetValue("__supacsRunTimer");
         _hasWaits = engine.GetValue("__supacsHasWaits");
+        _done = new ClrFunction(engine, "done", (_, a) => { _parts = a.Length > 0 ? a[0] : JsValue.Undefined; return JsValue.Undefined; });
+        _fail = new ClrFunction(engine, "fail", (_, a) => { _error = a.Length > 0 ? a[0] : JsValue.Undefined; return JsValue.Undefined; });
+        _settled = () => _parts is not null || _error is not null;
     }
+
+    // The handler's outcome for the current request, set by the done/fail callbacks (created once per worker).
+    private JsValue? _parts;
+    private JsValue? _error;
+    private readonly ClrFunction _done;
+    private readonly ClrFunction _fail;
+    private readonly Func<bool> _settled;
 
     public string Entry { get; }
     public IReadOnlyList<LoadedFile> Files { get; }
@@ -55,10 +65,12 @@ internal sealed class FunctionWorker : IDisposable
     public bool IsStale(string currentEntry) => currentEntry != Entry || Files.Any(f => f.Changed);
 
     /// <summary>Creates an engine, installs the Web APIs, evaluates the function's module and finds its handler.</summary>
-    public static FunctionWorker Boot(FunctionServices services, string name, string entry)
+    public static FunctionWorker Boot(FunctionServices services, string name, string entry, FunctionSettings settings)
     {
         var options = services.Options;
-        var loader = new FunctionModuleLoader(services.ProjectDir, services.Modules, services.StripCacheDir, services.PackageCacheDir);
+        var importMap = ImportMap.Find(entry, services.ProjectDir, settings);
+        var loader = new FunctionModuleLoader(services.ProjectDir, services.Modules, services.StripCacheDir, services.PackageCacheDir, importMap);
+        if (importMap is not null) loader.Files.Add(LoadedFile.Of(importMap.Path));
         var engine = new Engine(o =>
         {
             o.EnableModules(loader);
@@ -94,10 +106,8 @@ internal sealed class FunctionWorker : IDisposable
     /// <summary>Runs the handler for the current request and writes its response.</summary>
     public async Task InvokeAsync(HttpContext context, string url, byte[]? body, CancellationToken wallClock)
     {
-        JsValue? parts = null;
-        JsValue? error = null;
-        var done = new ClrFunction(_engine, "done", (_, a) => { parts = a.Length > 0 ? a[0] : JsValue.Undefined; return JsValue.Undefined; });
-        var fail = new ClrFunction(_engine, "fail", (_, a) => { error = a.Length > 0 ? a[0] : JsValue.Undefined; return JsValue.Undefined; });
+        _parts = null;
+        _error = null;
 
         var request = context.Request;
         var flat = new List<JsValue>(request.Headers.Count * 2);
@@ -109,11 +119,11 @@ internal sealed class FunctionWorker : IDisposable
             }
         var remote = context.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1";
         Enter(() => _engine.Invoke(_dispatch, request.Method, url, new JsArray(_engine, flat.ToArray()),
-            body is null ? JsValue.Null : _host.Bytes(body), remote, context.Connection.RemotePort, done, fail));
-        await PumpAsync(() => parts is not null || error is not null, wallClock).ConfigureAwait(false);
-        if (error is not null) throw new FunctionThrewException(Describe(error));
+            body is null ? JsValue.Null : _host.Bytes(body), remote, context.Connection.RemotePort, _done, _fail));
+        await PumpAsync(_settled, wallClock).ConfigureAwait(false);
+        if (_error is not null) throw new FunctionThrewException(Describe(_error));
 
-        var p = parts!.AsArray();
+        var p = _parts!.AsArray();
         var response = context.Response;
         var status = (int)p[0].AsNumber();
         response.StatusCode = status;

@@ -10,6 +10,7 @@ using Jint.Runtime.Interop;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
+using Supacs.Functions.Loading;
 
 namespace Supacs.Functions.Runtime;
 
@@ -65,6 +66,34 @@ internal sealed class HostBindings : IDisposable
         Add("envSet", a => { _env[Str(a, 0)] = Str(a, 1); return JsValue.Undefined; });
         Add("envDelete", a => { _env.Remove(Str(a, 0)); return JsValue.Undefined; });
         Add("envAll", _ => new JsArray(engine, _env.SelectMany(kv => new JsValue[] { kv.Key, kv.Value }).ToArray()));
+        Add("keyImport", KeyImport);
+        Add("keyExport", a => Crypto(() => Str(a, 3) == "jwk"
+            ? new JsString(SubtleCrypto.ExportJwk(Str(a, 0), TypeConverter.ToBoolean(Arg(a, 1)), U8(a, 2)))
+            : Bytes(SubtleCrypto.ExportDer(Str(a, 0), TypeConverter.ToBoolean(Arg(a, 1)), U8(a, 2), Str(a, 3)))));
+        Add("keySign", a => Crypto(() => Bytes(SubtleCrypto.Sign(Str(a, 0), Str(a, 1), U8(a, 2), U8(a, 3), (int)Num(a, 4)))));
+        Add("keyVerify", a => Crypto(() => SubtleCrypto.Verify(Str(a, 0), Str(a, 1), TypeConverter.ToBoolean(Arg(a, 2)), U8(a, 3), U8(a, 4), U8(a, 5)) ? JsBoolean.True : JsBoolean.False));
+        Add("keyGenerate", a => Crypto(() =>
+        {
+            var (priv, pub) = SubtleCrypto.Generate(Str(a, 0), (int)Num(a, 1), Arg(a, 2).IsString() ? Str(a, 2) : null);
+            return new JsArray(engine, [Bytes(priv), Bytes(pub)]);
+        }));
+        Add("cjsResolve", a => CommonJs.Resolve(Str(a, 0), Str(a, 1), _services.PackageCacheDir) is { } path && MayLoad(path)
+            ? new JsString(path) : JsValue.Null);
+        Add("cjsCompile", a =>
+        {
+            var path = Str(a, 0);
+            if (!MayLoad(path) || !File.Exists(path)) throw TypeError($"Cannot find module '{path}'");
+            return _engine.Evaluate(CommonJs.Compile(path));
+        });
+        Add("readText", a =>
+        {
+            var path = Str(a, 0);
+            if (!MayLoad(path) || !File.Exists(path)) throw TypeError($"Cannot find module '{path}'");
+            return new JsString(File.ReadAllText(path));
+        });
+        Add("aesEncrypt", a => Crypto(() => Bytes(SubtleCrypto.Encrypt(Str(a, 0), U8(a, 1), U8(a, 2), U8(a, 3), Arg(a, 4).IsNull() ? null : U8(a, 4), (int)Num(a, 5)))));
+        Add("aesDecrypt", a => Crypto(() => Bytes(SubtleCrypto.Decrypt(Str(a, 0), U8(a, 1), U8(a, 2), U8(a, 3), Arg(a, 4).IsNull() ? null : U8(a, 4), (int)Num(a, 5)))));
+        Add("deriveBits", a => Crypto(() => Bytes(SubtleCrypto.DeriveBits(Str(a, 0), Str(a, 1), U8(a, 2), U8(a, 3), U8(a, 4), (int)Num(a, 5), (int)Num(a, 6)))));
         Add("fetch", Fetch);
         Add("fetchAbort", a => { if (_fetches.TryGetValue((int)Num(a, 0), out var cts)) cts.Cancel(); return JsValue.Undefined; });
         Add("readChunk", a => ReadChunk((int)Num(a, 0)));
@@ -74,6 +103,14 @@ internal sealed class HostBindings : IDisposable
     }
 
     public JsObject Object { get; }
+
+    // require() may read installed packages and the project's own files, nothing else.
+    private bool MayLoad(string path)
+    {
+        var full = Path.GetFullPath(path);
+        return full.Contains($"{Path.DirectorySeparatorChar}node_modules{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+            || full.StartsWith(Path.GetFullPath(_services.ProjectDir) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+    }
 
     // ---------- arguments ----------
     private static JsValue Arg(JsValue[] a, int i) => i < a.Length ? a[i] : JsValue.Undefined;
@@ -266,6 +303,28 @@ internal sealed class HostBindings : IDisposable
         _ => throw new NotSupportedException(alg),
     };
 #pragma warning restore CA5350
+
+    private JsValue KeyImport(JsValue[] a) => Crypto(() =>
+    {
+        var format = Str(a, 1);
+        var info = SubtleCrypto.Import(Str(a, 0), format, format == "jwk" ? null : U8(a, 2), format == "jwk" ? Str(a, 2) : null);
+        return new JsArray(_engine, [
+            info.IsPrivate ? JsBoolean.True : JsBoolean.False, Bytes(info.Der), info.ModulusLength,
+            info.PublicExponent is null ? JsValue.Null : Bytes(info.PublicExponent), info.NamedCurve is null ? JsValue.Null : new JsString(info.NamedCurve)]);
+    });
+
+    // WebCrypto failures are DOMExceptions in JS; here they become catchable errors the JS side rewraps.
+    private JsValue Crypto(Func<JsValue> operation)
+    {
+        try
+        {
+            return operation();
+        }
+        catch (Exception e) when (e is CryptographicException or NotSupportedException or FormatException or KeyNotFoundException or System.Text.Json.JsonException or ArgumentException)
+        {
+            throw new JavaScriptException(_engine.Intrinsics.Error, "OperationError: " + e.Message);
+        }
+    }
 
     // ---------- fetch ----------
     private JsValue Fetch(JsValue[] a)

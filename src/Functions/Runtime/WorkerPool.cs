@@ -1,3 +1,4 @@
+using Supacs.Functions.Loading;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
@@ -16,7 +17,7 @@ internal sealed class WorkerPool(string name, FunctionServices services) : IDisp
     public string Name { get; } = name;
 
     /// <summary>A worker for <paramref name="entry"/>; boots one when none is idle (throws on boot failure).</summary>
-    public async Task<FunctionWorker> RentAsync(string entry, CancellationToken ct)
+    public async Task<FunctionWorker> RentAsync(string entry, FunctionSettings settings, CancellationToken ct)
     {
         await _slots.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -29,9 +30,9 @@ internal sealed class WorkerPool(string name, FunctionServices services) : IDisp
                 DrainIdle();
             }
             var started = Stopwatch.GetTimestamp();
-            var booted = await Task.Run(() => FunctionWorker.Boot(services, Name, entry), ct).ConfigureAwait(false);
+            var booted = await Task.Run(() => FunctionWorker.Boot(services, Name, entry, settings), ct).ConfigureAwait(false);
             FunctionsLog.Booted(services.Logger, Name, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            WarmInBackground(entry);
+            WarmInBackground(entry, settings);
             return booted;
         }
         catch
@@ -49,12 +50,12 @@ internal sealed class WorkerPool(string name, FunctionServices services) : IDisp
     }
 
     /// <summary>Boots one worker into the idle pool now (at start-up); boot errors wait for a request to report them.</summary>
-    public void Prewarm(string entry)
+    public void Prewarm(string entry, FunctionSettings settings)
     {
         if (services.Options.PoolSize == 0 || !_idle.IsEmpty) return;
         try
         {
-            var worker = FunctionWorker.Boot(services, Name, entry);
+            var worker = FunctionWorker.Boot(services, Name, entry, settings);
             if (_idle.IsEmpty) _idle.Enqueue(worker);
             else worker.Dispose();
         }
@@ -65,14 +66,14 @@ internal sealed class WorkerPool(string name, FunctionServices services) : IDisp
     }
 
     /// <summary>Keeps one spare engine ready so the next concurrent request does not pay the boot.</summary>
-    private void WarmInBackground(string entry)
+    private void WarmInBackground(string entry, FunctionSettings settings)
     {
         if (services.Options.PoolSize == 0 || !_idle.IsEmpty || Interlocked.Exchange(ref _warming, 1) == 1) return;
         _ = Task.Run(() =>
         {
             try
             {
-                var worker = FunctionWorker.Boot(services, Name, entry);
+                var worker = FunctionWorker.Boot(services, Name, entry, settings);
                 if (_idle.Count < services.Options.PoolSize) _idle.Enqueue(worker);
                 else worker.Dispose();
             }

@@ -24,10 +24,7 @@ internal sealed class CorsMiddleware(RequestDelegate next)
         {
             if (ModuleRoutes.ModuleOf(request.Path) == "functions")
             {
-                context.Response.OnStarting(() => { AddPreflightIfMissing(context); return Task.CompletedTask; });
-                await next(context).ConfigureAwait(false);
-                if (!context.Response.HasStarted && context.Response.StatusCode is 404 or 405)
-                    WritePreflight(context);
+                await PreflightThroughFunctionAsync(context).ConfigureAwait(false);
                 return;
             }
             WritePreflight(context);
@@ -44,6 +41,35 @@ internal sealed class CorsMiddleware(RequestDelegate next)
             });
         }
         await next(context).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Functions answer their own OPTIONS (their corsHeaders); the answer is buffered (preflights are tiny) so
+    /// that a 404/405 — no such function, or one that ignores OPTIONS — can still become our preflight.
+    /// </summary>
+    private async Task PreflightThroughFunctionAsync(HttpContext context)
+    {
+        var realBody = context.Response.Body;
+        await using var buffer = new MemoryStream();
+        context.Response.Body = buffer;
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            context.Response.Body = realBody;
+        }
+        if (context.Response.StatusCode is 404 or 405)
+        {
+            context.Response.Clear();
+            WritePreflight(context);
+            return;
+        }
+        AddPreflightIfMissing(context);
+        context.Response.ContentLength = buffer.Length;
+        buffer.Position = 0;
+        await buffer.CopyToAsync(realBody).ConfigureAwait(false);
     }
 
     private static void WritePreflight(HttpContext context)

@@ -28,8 +28,11 @@ internal sealed record ChangeBinding(JoinedChannel Channel, PostgresChangeReques
         if (Schema != "*" && Schema != change.Relation.Schema) return false;
         if (Table is not null && Table != "*" && Table != change.Relation.Table) return false;
         if (Filter is null) return true;
-        var column = change.Relation.IndexOf(Filter.Column);
-        return column < 0 || Filter.Matches(change.FilterValue(column));
+        return Filter.Matches(name =>
+        {
+            var column = change.Relation.IndexOf(name);
+            return column < 0 ? null : change.FilterValue(column);
+        });
     }
 }
 
@@ -37,7 +40,7 @@ internal sealed record ChangeBinding(JoinedChannel Channel, PostgresChangeReques
 /// The postgres_changes pipeline of one project: bindings registered in memory, one pgoutput stream, and per
 /// committed transaction an RLS visibility check run once per distinct (role, claims) group and table — not per subscriber.
 /// </summary>
-internal sealed partial class PostgresChanges(SupacsProject project, Action<DatabaseMessage> onMessage, ILogger logger) : IAsyncDisposable
+internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOptions options, Action<DatabaseMessage> onMessage, ILogger logger) : IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stop = new();
@@ -54,7 +57,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, Action<Data
             {
                 if (_stream is null)
                 {
-                    _stream = new ReplicationStream(project.Database.AdminConnectionString, project.Database.Admin, logger);
+                    _stream = new ReplicationStream(project.Database.AdminConnectionString, project.Database.Admin, logger, options.DurableSlot, options.DurableReplayDelay);
                     _stream.Start();
                     _dispatch = Task.Run(DispatchLoopAsync);
                     _maintenance = Task.Run(MaintainPartitionsAsync);
@@ -111,7 +114,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, Action<Data
         var bindings = new List<ChangeBinding>();
         foreach (var r in requests)
         {
-            var schema = r.Schema ?? "public";
+            var schema = r.Schema is null or "" ? "public" : r.Schema;
             var table = r.Table is null or "*" ? null : r.Table;
             var matching = published.Where(t => (schema == "*" || t.Schema == schema) && (table is null || t.Table == table)).ToList();
             if (matching.Count == 0)
@@ -123,8 +126,9 @@ internal sealed partial class PostgresChanges(SupacsProject project, Action<Data
                 if (filter is null) return new ChangeSubscription(error, []);
                 if (table is null)
                     return new ChangeSubscription($"Unable to subscribe to changes with given parameters. A filter needs a table: {r.Filter}", []);
-                if (!matching[0].Columns.Contains(filter.Column))
-                    return new ChangeSubscription($"Unable to subscribe to changes with given parameters. Invalid column for filter {filter.Column}", []);
+                var unknown = filter.Columns.FirstOrDefault(c => !matching[0].Columns.Contains(c));
+                if (unknown is not null)
+                    return new ChangeSubscription($"Unable to subscribe to changes with given parameters. Invalid column for filter {unknown}", []);
             }
             bindings.Add(new ChangeBinding(channel, r, schema, table, filter));
         }
@@ -163,60 +167,75 @@ internal sealed partial class PostgresChanges(SupacsProject project, Action<Data
     private async Task DispatchLoopAsync()
     {
         var reader = Stream.Transactions.Reader;
+        var batch = new List<CommittedTransaction>();
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (reader.TryRead(out var tx))
+            // Under load, transactions that queued up are authorised together: one visibility round trip for all of them.
+            batch.Clear();
+            while (batch.Count < 1000 && reader.TryRead(out var tx)) batch.Add(tx);
+            try
             {
-                try
-                {
-                    await DispatchAsync(tx).ConfigureAwait(false);
-                }
-                catch (Exception e)
-                {
-                    Log.DispatchFailed(logger, e);
-                }
+                await DispatchAsync(batch).ConfigureAwait(false);
             }
+            catch (Exception e)
+            {
+                Log.DispatchFailed(logger, e);
+            }
+            _stream?.Acknowledge(batch[^1].EndLsn);
         }
     }
 
-    private async Task DispatchAsync(CommittedTransaction tx)
+    private async Task DispatchAsync(List<CommittedTransaction> batch)
     {
-        foreach (var change in tx.Changes)
-            if (change.Relation.Schema == "realtime" && change.Relation.Table == "messages" && change.Type == "INSERT")
-                DeliverMessage(change);
+        foreach (var tx in batch)
+            foreach (var change in tx.Changes)
+                if (change.Relation.Schema == "realtime" && change.Relation.Table == "messages" && change.Type == "INSERT")
+                    DeliverMessage(change);
         var bindings = Volatile.Read(ref _bindings);
         if (bindings.Length == 0) return;
         // Per change: the matching bindings, grouped per channel.
-        var deliveries = new List<(RowChange Change, Dictionary<JoinedChannel, List<int>> Channels)>();
-        foreach (var change in tx.Changes)
+        var deliveries = new List<(RowChange Change, string CommitTimestamp, Dictionary<JoinedChannel, List<int>> Channels)>();
+        foreach (var tx in batch)
         {
-            Dictionary<JoinedChannel, List<int>>? channels = null;
-            foreach (var b in bindings)
+            string? commitTimestamp = null;
+            foreach (var change in tx.Changes)
             {
-                if (b.Channel.Closed || !b.Matches(change)) continue;
-                channels ??= [];
-                if (!channels.TryGetValue(b.Channel, out var ids)) channels[b.Channel] = ids = [];
-                if (!ids.Contains(b.Request.Id)) ids.Add(b.Request.Id);
+                Dictionary<JoinedChannel, List<int>>? channels = null;
+                foreach (var b in bindings)
+                {
+                    if (b.Channel.Closed || !b.Matches(change)) continue;
+                    channels ??= [];
+                    if (!channels.TryGetValue(b.Channel, out var ids)) channels[b.Channel] = ids = [];
+                    if (!ids.Contains(b.Request.Id)) ids.Add(b.Request.Id);
+                }
+                if (channels is null) continue;
+                commitTimestamp ??= tx.CommitTimestamp.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+                deliveries.Add((change, commitTimestamp, channels));
             }
-            if (channels is not null) deliveries.Add((change, channels));
         }
         if (deliveries.Count == 0) return;
 
-        // RLS: one visibility query per distinct (role, claims) and table for the whole transaction. DELETEs bypass RLS as upstream.
-        var groups = deliveries.Where(d => d.Change.Type != "DELETE")
-            .SelectMany(d => d.Channels.Keys.Select(c => (Key: c.Identity.Role + "\n" + c.Identity.ClaimsJson, c.Identity)))
-            .DistinctBy(g => g.Key).ToList();
-        var visible = new Dictionary<string, HashSet<RowChange>>(StringComparer.Ordinal);
-        foreach (var (key, identity) in groups)
-            visible[key] = await VisibleAsync(identity, deliveries.Where(d => d.Change.Type != "DELETE").Select(d => d.Change).ToList()).ConfigureAwait(false);
+        // RLS: decided once per distinct (role, claims) group for all changes of the batch. DELETEs bypass RLS as upstream.
+        var checkedChanges = deliveries.Where(d => d.Change.Type != "DELETE").Select(d => d.Change).ToList();
+        var groups = new Dictionary<string, RequestIdentity>(StringComparer.Ordinal);
+        foreach (var d in deliveries)
+        {
+            if (d.Change.Type == "DELETE") continue;
+            foreach (var c in d.Channels.Keys) groups.TryAdd(GroupKey(c.Identity), c.Identity);
+        }
+        var visible = groups.Count == 0 ? [] : await VisibleAsync(groups, checkedChanges).ConfigureAwait(false);
 
-        var commitTimestamp = tx.CommitTimestamp.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-        foreach (var (change, channels) in deliveries)
+        foreach (var (change, commitTimestamp, channels) in deliveries)
         {
             var data = EncodeData(change, commitTimestamp);
             foreach (var (channel, ids) in channels)
             {
-                if (change.Type != "DELETE" && !visible[channel.Identity.Role + "\n" + channel.Identity.ClaimsJson].Contains(change)) continue;
+                if (change.Type != "DELETE" && !(visible.TryGetValue(GroupKey(channel.Identity), out var rows) && rows.Contains(change))) continue;
+                if (channel.Config.Legacy)
+                {
+                    channel.Socket.Push(channel, change.Type, data);
+                    continue;
+                }
                 var payload = Json.Object(w =>
                 {
                     w.WritePropertyName("ids");
@@ -229,6 +248,77 @@ internal sealed partial class PostgresChanges(SupacsProject project, Action<Data
                 channel.Socket.Push(channel, "postgres_changes", payload);
             }
         }
+    }
+
+    private static string GroupKey(RequestIdentity identity) => identity.Role + "\n" + identity.ClaimsJson;
+
+    /// <summary>
+    /// Which rows each (role, claims) group may SELECT now, in one round trip: per group, the role and claims are set
+    /// transaction-locally, then one query per table looks the rows up by primary key under RLS. Groups whose role does not
+    /// exist or lacks SELECT on a table see none of its rows (checked first, so the batch does not fail on privileges).
+    /// </summary>
+    private async Task<Dictionary<string, HashSet<RowChange>>> VisibleAsync(Dictionary<string, RequestIdentity> groups, List<RowChange> changes)
+    {
+        var result = groups.Keys.ToDictionary(k => k, _ => new HashSet<RowChange>(), StringComparer.Ordinal);
+        var tables = changes.Where(c => c.Relation.PrimaryKey.Count > 0).GroupBy(c => c.Relation.Id).Select(g => (Relation: g.First().Relation, Rows: g.ToList())).ToList();
+        if (tables.Count == 0 || changes.Count == 0) return result;
+
+        await using var conn = await project.Database.Api.OpenConnectionAsync().ConfigureAwait(false);
+        var allowed = new HashSet<(string Role, uint Table)>();
+        await using (var privileges = new NpgsqlCommand(
+            "SELECT r.role, t.relid::bigint FROM unnest($1::text[]) r(role) CROSS JOIN unnest($2::bigint[]) t(relid) " +
+            "WHERE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.role) AND has_table_privilege(r.role, t.relid::oid, 'SELECT')", conn))
+        {
+            privileges.Parameters.Add(new NpgsqlParameter { Value = groups.Values.Select(g => g.Role).Distinct().ToArray() });
+            privileges.Parameters.Add(new NpgsqlParameter { Value = tables.Select(t => (long)t.Relation.Id).ToArray() });
+            await using var reader = await privileges.ExecuteReaderAsync().ConfigureAwait(false);
+            while (await reader.ReadAsync().ConfigureAwait(false)) allowed.Add((reader.GetString(0), (uint)reader.GetInt64(1)));
+        }
+
+        await using var tx = await conn.BeginTransactionAsync().ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(conn, tx);
+        var plan = new List<(string Group, List<RowChange>? Rows)>();
+        foreach (var (key, identity) in groups)
+        {
+            var readable = tables.Where(t => allowed.Contains((identity.Role, t.Relation.Id))).ToList();
+            if (readable.Count == 0) continue;
+            var settings = new NpgsqlBatchCommand(
+                "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.jwt.claim.sub', $3, true), " +
+                "set_config('request.jwt.claim.role', $1, true), set_config('request.method', 'GET', true), set_config('request.path', '/realtime/v1', true)");
+            settings.Parameters.Add(new NpgsqlParameter { Value = identity.Role });
+            settings.Parameters.Add(new NpgsqlParameter { Value = identity.ClaimsJson });
+            settings.Parameters.Add(new NpgsqlParameter { Value = identity.Subject ?? "" });
+            batch.BatchCommands.Add(settings);
+            plan.Add((key, null));
+            foreach (var (relation, rows) in readable)
+            {
+                var keys = relation.PrimaryKey;
+                var query = new NpgsqlBatchCommand(
+                    $"SELECT k.i::int FROM unnest({string.Join(", ", keys.Select((_, n) => $"${n + 1}::text[]"))}) WITH ORDINALITY AS k({string.Join(", ", keys.Select((_, n) => $"c{n}"))}, i) " +
+                    $"WHERE EXISTS (SELECT 1 FROM {Quote(relation.Schema)}.{Quote(relation.Table)} t WHERE " +
+                    string.Join(" AND ", keys.Select((k, n) => $"t.{Quote(relation.Columns[k].Name)} = k.c{n}::{relation.Columns[k].SqlType}")) + ")");
+                foreach (var k in keys) query.Parameters.Add(new NpgsqlParameter { Value = rows.Select(c => c.New![k]).ToArray() });
+                batch.BatchCommands.Add(query);
+                plan.Add((key, rows));
+            }
+        }
+        if (plan.Count == 0) return result;
+        try
+        {
+            await using var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+            foreach (var (group, rows) in plan)
+            {
+                if (rows is not null)
+                    while (await reader.ReadAsync().ConfigureAwait(false)) result[group].Add(rows[reader.GetInt32(0) - 1]);
+                await reader.NextResultAsync().ConfigureAwait(false);
+            }
+        }
+        catch (PostgresException e)
+        {
+            // A policy raised an error: nothing from this batch is delivered rather than guessing.
+            Log.VisibilityDenied(logger, e.TableName ?? "?", "batch", e.MessageText);
+        }
+        return result;
     }
 
     /// <summary>A broadcast row inserted into realtime.messages (e.g. by realtime.send()).</summary>
@@ -245,42 +335,6 @@ internal sealed partial class PostgresChanges(SupacsProject project, Action<Data
         var ev = Value("event");
         if (topic is null || ev is null) return;
         onMessage(new DatabaseMessage(topic, ev, Value("payload") ?? "{}", Value("private") == "t", Value("id")));
-    }
-
-    /// <summary>Which of the changes' rows the identity may SELECT now (RLS and privileges), one query per table.</summary>
-    private async Task<HashSet<RowChange>> VisibleAsync(RequestIdentity identity, List<RowChange> changes)
-    {
-        var result = new HashSet<RowChange>();
-        if (changes.Count == 0) return result;
-        await using var scope = await DbScope.BeginAsync(project.Database.Api, new DbScopeSettings(identity, "GET", "/realtime/v1")).ConfigureAwait(false);
-        foreach (var byTable in changes.GroupBy(c => c.Relation.Id))
-        {
-            var relation = byTable.First().Relation;
-            var list = byTable.ToList();
-            if (relation.PrimaryKey.Count == 0) continue;
-            var keys = relation.PrimaryKey;
-            var sql = $"SELECT k.i::int FROM unnest({string.Join(", ", keys.Select((_, n) => $"${n + 1}::text[]"))}) WITH ORDINALITY AS k({string.Join(", ", keys.Select((_, n) => $"c{n}"))}, i) " +
-                      $"WHERE EXISTS (SELECT 1 FROM {Quote(relation.Schema)}.{Quote(relation.Table)} t WHERE " +
-                      string.Join(" AND ", keys.Select((k, n) => $"t.{Quote(relation.Columns[k].Name)} = k.c{n}::{relation.Columns[k].SqlType}")) + ")";
-            try
-            {
-                await scope.EnsureSettingsAsync().ConfigureAwait(false);
-                await using (var sp = new NpgsqlCommand("SAVEPOINT visibility", scope.Connection, scope.Transaction))
-                    await sp.ExecuteNonQueryAsync().ConfigureAwait(false);
-                await using var cmd = new NpgsqlCommand(sql, scope.Connection, scope.Transaction);
-                foreach (var k in keys) cmd.Parameters.Add(new NpgsqlParameter { Value = list.Select(c => c.New![k]).ToArray() });
-                await using var reader = await cmd.ExecuteReaderAsync().ConfigureAwait(false);
-                while (await reader.ReadAsync().ConfigureAwait(false)) result.Add(list[reader.GetInt32(0) - 1]);
-            }
-            catch (PostgresException e)
-            {
-                // No privilege (or an unknown role): nothing of this table is visible to this group.
-                Log.VisibilityDenied(logger, relation.Table, identity.Role, e.MessageText);
-                await using var rb = new NpgsqlCommand("ROLLBACK TO SAVEPOINT visibility", scope.Connection, scope.Transaction);
-                await rb.ExecuteNonQueryAsync().ConfigureAwait(false);
-            }
-        }
-        return result;
     }
 
     private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

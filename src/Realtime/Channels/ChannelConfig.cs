@@ -7,10 +7,12 @@ internal sealed record PostgresChangeRequest(string Event, string? Schema, strin
 
 /// <summary>The <c>config</c> object of a <c>phx_join</c> payload (booleans may be "true"/"false" strings).</summary>
 internal sealed record ChannelConfig(bool BroadcastSelf, bool BroadcastAck, string PresenceKey, bool PresenceEnabled,
-    bool Private, IReadOnlyList<PostgresChangeRequest> PostgresChanges)
+    bool Private, IReadOnlyList<PostgresChangeRequest> PostgresChanges, bool Legacy = false)
 {
-    public static ChannelConfig Parse(JsonElement payload)
+    public static ChannelConfig Parse(JsonElement payload, string subTopic = "")
     {
+        var hasConfig = payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("config", out _);
+        if (!hasConfig && subTopic.Length > 0) return LegacyTopic(subTopic);
         var config = payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("config", out var c) && c.ValueKind == JsonValueKind.Object ? c : default;
         var broadcast = Child(config, "broadcast");
         var presence = Child(config, "presence");
@@ -31,6 +33,19 @@ internal sealed record ChannelConfig(bool BroadcastSelf, bool BroadcastAck, stri
         var presenceEnabled = Bool(presence, "enabled") ?? false;
         return new ChannelConfig(Bool(broadcast, "self") ?? false, Bool(broadcast, "ack") ?? false, presenceKey, presenceEnabled,
             Bool(config, "private") ?? false, changes);
+    }
+
+    /// <summary>
+    /// The legacy API (supabase-js v1): no <c>config</c>, the topic is the subscription, <c>schema[:table[:filter]]</c>
+    /// (<c>*</c> for every published table); changes arrive as INSERT/UPDATE/DELETE events.
+    /// </summary>
+    private static ChannelConfig LegacyTopic(string subTopic)
+    {
+        var parts = subTopic.Split(':', 3);
+        var schema = parts[0];
+        var table = parts.Length > 1 ? parts[1] : null;
+        var filter = parts.Length > 2 ? parts[2] : null;
+        return new ChannelConfig(false, false, "", false, false, [new PostgresChangeRequest("*", schema, table, filter, StableId("*", schema, table, filter))], Legacy: true);
     }
 
     /// <summary>Same parameters give the same id (upstream uses a hash of the params too), so clients can match ids.</summary>

@@ -1,17 +1,21 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Supacs.Core.Projects;
 using Supacs.Realtime.Changes;
+using Supacs.Realtime.Presence;
 
 namespace Supacs.Realtime.Channels;
 
 /// <summary>
-/// A project's Realtime state on this node (held in <c>project.Feature</c>): the topic groups with their
-/// members and presence, the socket count, and the postgres-changes pipeline.
+/// A project's Realtime state on this node (held in <c>project.Feature</c>): the topic groups with their members,
+/// presence per topic (local and replicated), the socket count, limits, the postgres-changes pipeline and the backplane
+/// to other nodes.
 /// </summary>
 internal sealed class RealtimeHub : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, TopicGroup> _groups = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PresenceSet> _presence = new(StringComparer.Ordinal);
     private readonly Lock _membership = new();
     private int _sockets;
 
@@ -21,18 +25,22 @@ internal sealed class RealtimeHub : IAsyncDisposable
         Options = RealtimeOptions.From(project.Config);
         Joins = new RateCounter(Options.MaxJoinsPerSecond, TimeSpan.FromSeconds(1), 1);
         Events = new RateCounter(Options.MaxEventsPerSecond * 60L, TimeSpan.FromSeconds(60), 12);
-        Changes = new PostgresChanges(project, DeliverDatabaseMessage, loggers.CreateLogger<PostgresChanges>());
+        Changes = new PostgresChanges(project, Options, DeliverDatabaseMessage, loggers.CreateLogger<PostgresChanges>());
+        Backplane = new Backplane(this, project.Database.Admin, loggers.CreateLogger<Backplane>());
+        Backplane.Start();
     }
 
     public SupacsProject Project { get; }
     public RealtimeOptions Options { get; }
     public PostgresChanges Changes { get; }
+    public Backplane Backplane { get; }
 
     /// <summary>Joins per second (<c>max_joins_per_second</c>).</summary>
     public RateCounter Joins { get; }
 
     /// <summary>Broadcast and presence messages per second, averaged over 60 s (<c>max_events_per_second</c>).</summary>
     public RateCounter Events { get; }
+
     public int SocketCount => Volatile.Read(ref _sockets);
 
     public static RealtimeHub For(SupacsProject project, ILoggerFactory loggers) =>
@@ -50,6 +58,8 @@ internal sealed class RealtimeHub : IAsyncDisposable
 
     public TopicGroup? Group(string key) => _groups.TryGetValue(key, out var g) ? g : null;
 
+    private PresenceSet PresenceFor(string key) => _presence.GetOrAdd(key, _ => new PresenceSet(Backplane.NodeId));
+
     public TopicGroup Join(JoinedChannel channel)
     {
         lock (_membership)
@@ -60,29 +70,86 @@ internal sealed class RealtimeHub : IAsyncDisposable
         }
     }
 
-    /// <summary>Removes the channel from its topic and tells the others if it had presence.</summary>
+    /// <summary>Removes the channel from its topic and tells everyone if it had presence.</summary>
     public void Leave(JoinedChannel channel)
     {
-        byte[]? leaveDiff;
-        TopicGroup? group;
         lock (_membership)
         {
-            if (!_groups.TryGetValue(channel.GroupKey, out group)) return;
-            if (group.Remove(channel, out leaveDiff) == 0) _groups.TryRemove(channel.GroupKey, out _);
+            if (_groups.TryGetValue(channel.GroupKey, out var group) && group.Remove(channel) == 0) _groups.TryRemove(channel.GroupKey, out _);
         }
-        if (leaveDiff is not null) group.SendPresenceDiff(leaveDiff);
+        Untrack(channel);
+        if (_presence.TryGetValue(channel.GroupKey, out var set) && set.IsEmpty && Group(channel.GroupKey) is null) _presence.TryRemove(channel.GroupKey, out _);
     }
 
-    /// <summary>Sends a broadcast to a topic's members (from the database or the REST API; no sender).</summary>
-    public void Publish(string subTopic, bool isPrivate, BroadcastMessage message) =>
-        Group((isPrivate ? "private:" : "public:") + subTopic)?.Broadcast(message, sender: null);
+    /// <summary>The presence_state payload for a topic (this node's entries and those replicated from others).</summary>
+    public byte[] PresenceState(string key) => _presence.TryGetValue(key, out var set) ? set.State() : "{}"u8.ToArray();
 
+    /// <summary>Tracks the channel's presence; the diff goes to local members and other nodes. False when nothing changed.</summary>
+    public void Track(JoinedChannel channel, JsonElement meta)
+    {
+        if (PresenceFor(channel.GroupKey).Track(channel, meta) is { } change) Announce(channel.GroupKey, change);
+    }
+
+    public void Untrack(JoinedChannel channel)
+    {
+        if (_presence.TryGetValue(channel.GroupKey, out var set) && set.Untrack(channel) is { } change) Announce(channel.GroupKey, change);
+    }
+
+    private void Announce(string key, PresenceChange change)
+    {
+        Group(key)?.SendPresenceDiff(change.Diff());
+        Backplane.PublishPresence(key, change);
+    }
+
+    /// <summary>A client broadcast: to this node's members and to the other nodes.</summary>
+    public void Broadcast(JoinedChannel sender, BroadcastMessage message)
+    {
+        Group(sender.GroupKey)?.Broadcast(message, sender);
+        Backplane.PublishBroadcast(sender.GroupKey, message);
+    }
+
+    /// <summary>A broadcast with no sender (REST API): to this node's members and to the other nodes.</summary>
+    public void Publish(string subTopic, bool isPrivate, BroadcastMessage message)
+    {
+        var key = (isPrivate ? "private:" : "public:") + subTopic;
+        Group(key)?.Broadcast(message, sender: null);
+        Backplane.PublishBroadcast(key, message);
+    }
+
+    /// <summary>Every node streams the database itself, so database broadcasts stay local.</summary>
     private void DeliverDatabaseMessage(DatabaseMessage m)
     {
-        var meta = m.Id is null ? null : System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["id"] = m.Id });
-        Publish(m.Topic, m.Private, new BroadcastMessage("realtime:" + m.Topic, m.Event, Protocol.BroadcastEncoding.Json,
-            System.Text.Encoding.UTF8.GetBytes(m.PayloadJson), meta));
+        var meta = m.Id is null ? null : JsonSerializer.Serialize(new Dictionary<string, string> { ["id"] = m.Id });
+        var key = (m.Private ? "private:" : "public:") + m.Topic;
+        Group(key)?.Broadcast(new BroadcastMessage("realtime:" + m.Topic, m.Event, Protocol.BroadcastEncoding.Json,
+            System.Text.Encoding.UTF8.GetBytes(m.PayloadJson), meta), sender: null);
     }
 
-    public ValueTask DisposeAsync() => Changes.DisposeAsync();
+    public void OnRemoteBroadcast(string key, BroadcastMessage message) => Group(key)?.Broadcast(message, sender: null);
+
+    public void OnRemotePresence(string key, PresenceEntry? join, string? leaveRef)
+    {
+        if (PresenceFor(key).ApplyRemote(join, leaveRef) is { } change) Group(key)?.SendPresenceDiff(change.Diff());
+    }
+
+    public void OnNodeGone(string node)
+    {
+        foreach (var (key, set) in _presence)
+            foreach (var change in set.RemoveNode(node))
+                Group(key)?.SendPresenceDiff(change.Diff());
+    }
+
+    /// <summary>This node's presence entries as joins, for a node that just appeared.</summary>
+    public IEnumerable<(string Key, PresenceChange Change)> LocalPresence()
+    {
+        foreach (var (key, set) in _presence)
+            foreach (var entry in set.LocalEntries())
+                yield return (key, new PresenceChange(entry, null));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Backplane.DisposeAsync().ConfigureAwait(false);
+        await Changes.DisposeAsync().ConfigureAwait(false);
+    }
 }

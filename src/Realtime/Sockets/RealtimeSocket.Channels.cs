@@ -35,7 +35,7 @@ internal sealed partial class RealtimeSocket
         }
 
         var payload = m.Payload;
-        var config = ChannelConfig.Parse(payload);
+        var config = ChannelConfig.Parse(payload, m.Topic["realtime:".Length..]);
         var accessToken = payload.ValueKind == JsonValueKind.Object
             ? (payload.TryGetProperty("access_token", out var at) && at.ValueKind == JsonValueKind.String ? at.GetString()
                : payload.TryGetProperty("user_token", out var ut) && ut.ValueKind == JsonValueKind.String ? ut.GetString() : null)
@@ -65,7 +65,7 @@ internal sealed partial class RealtimeSocket
             return;
         }
         TryAdd(channel);
-        var group = hub.Join(channel);
+        hub.Join(channel);
         await hub.Changes.WaitLiveAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         Reply(reply, ok: true, Json.Object(w =>
         {
@@ -83,7 +83,7 @@ internal sealed partial class RealtimeSocket
             }
             w.WriteEndArray();
         }));
-        if (channel.ReceivesPresence) Push(channel, "presence_state", group.PresenceState());
+        if (channel.ReceivesPresence) Push(channel, "presence_state", hub.PresenceState(channel.GroupKey));
         ScheduleExpiry(channel);
         if (config.PostgresChanges.Count > 0)
         {
@@ -128,7 +128,7 @@ internal sealed partial class RealtimeSocket
             if (channel.Config.BroadcastAck) ReplyError(m, "payload_size_exceeded");
             return;
         }
-        hub.Group(channel.GroupKey)?.Broadcast(message, channel);
+        hub.Broadcast(channel, message);
         if (channel.Config.BroadcastAck) Reply(m, ok: true, Json.EmptyObject);
     }
 
@@ -142,8 +142,7 @@ internal sealed partial class RealtimeSocket
         }
         var p = m.Payload;
         var ev = p.ValueKind == JsonValueKind.Object && p.TryGetProperty("event", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
-        var group = hub.Group(channel.GroupKey);
-        if (group is null) return;
+        if (channel.Closed) return;
         if (channel.Config.Private && ev is "track" or "untrack")
         {
             channel.CanWritePresence ??= await ChannelAuthorization.WriteAsync(hub.Project.Database.Api, channel.Identity, channel.SubTopic, "presence").ConfigureAwait(false);
@@ -171,18 +170,16 @@ internal sealed partial class RealtimeSocket
                 if (!channel.PresenceEnabled)
                 {
                     channel.PresenceEnabled = true;
-                    if (channel.ReceivesPresence) Push(channel, "presence_state", group.PresenceState());
+                    if (channel.ReceivesPresence) Push(channel, "presence_state", hub.PresenceState(channel.GroupKey));
                 }
-                var diff = group.Track(channel, meta);
                 Reply(m, ok: true, Json.EmptyObject);
-                if (diff is not null) group.SendPresenceDiff(diff);
+                hub.Track(channel, meta);
                 return;
             }
             case "untrack":
             {
-                var diff = group.Untrack(channel);
                 Reply(m, ok: true, Json.EmptyObject);
-                if (diff is not null) group.SendPresenceDiff(diff);
+                hub.Untrack(channel);
                 return;
             }
             default:

@@ -46,10 +46,34 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
         _outbound.Writer.TryWrite((data, binary));
     }
 
-    public async Task RunAsync(CancellationToken aborted)
+    /// <summary>
+    /// Runs the socket until the client leaves, the request aborts, or the host stops (<paramref name="stopping"/>):
+    /// then every channel gets the system message "Server requested disconnect" and phx_close before the close frame.
+    /// </summary>
+    public async Task RunAsync(CancellationToken aborted, CancellationToken stopping = default)
     {
+        // A cancelled receive aborts a websocket, so host shutdown does not cancel the receive loop: it says goodbye,
+        // closes the output once the queue is flushed, and the loop ends with the client's close (or an abort 2 s later).
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, _closing.Token);
         var writer = WriteLoopAsync(linked.Token);
+        using var onStop = stopping.Register(() => _ = Task.Run(async () =>
+        {
+            foreach (var channel in _channels.Values)
+            {
+                PushSystem(channel, "system", ok: true, "Server requested disconnect");
+                CloseFromServer(channel);
+            }
+            _outbound.Writer.TryComplete();
+            using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                await writer.WaitAsync(drain.Token).ConfigureAwait(false);
+                await CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutdown").ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromSeconds(2), aborted).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException) { }
+            if (ws.State != WebSocketState.Closed) ws.Abort();
+        }));
         try
         {
             await ReceiveLoopAsync(linked.Token).ConfigureAwait(false);
@@ -66,7 +90,8 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
             _outbound.Writer.TryComplete();
             try
             {
-                await writer.ConfigureAwait(false);
+                using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await writer.WaitAsync(drain.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) { }
             catch (WebSocketException) { }
@@ -79,7 +104,8 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
     private async Task ReceiveLoopAsync(CancellationToken ct)
     {
         var options = hub.Options;
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        // Idle sockets hold no receive buffer: a zero-byte read waits for data, then a pooled buffer is rented per message.
+        byte[]? buffer = null;
         var length = 0;
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
@@ -90,6 +116,16 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
                 ValueWebSocketReceiveResult result;
                 try
                 {
+                    if (buffer is null)
+                    {
+                        var peek = await ws.ReceiveAsync(Memory<byte>.Empty, idle.Token).ConfigureAwait(false);
+                        if (peek.MessageType == WebSocketMessageType.Close)
+                        {
+                            await CloseAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
+                            return;
+                        }
+                        buffer = ArrayPool<byte>.Shared.Rent(4096);
+                    }
                     if (length == buffer.Length)
                     {
                         var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
@@ -121,6 +157,8 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
                     ? PhoenixCodec.DecodeBinary(frame.ToArray(), out var error)
                     : PhoenixCodec.DecodeText(frame.Span, Version, out error);
                 length = 0;
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = null;
                 if (message is null)
                 {
                     Log.MalformedFrame(logger, error ?? "unknown");
@@ -131,7 +169,7 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

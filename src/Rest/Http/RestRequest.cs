@@ -57,7 +57,7 @@ internal sealed class RestRequest
             schema = profile;
         }
 
-        var identity = await ResolveIdentityAsync(request, project.Keys, settings).ConfigureAwait(false);
+        var identity = await ResolveIdentityAsync(request, project, settings).ConfigureAwait(false);
         var prefer = Preferences.Parse(request);
         if (prefer.Handling == "strict" && prefer.Invalid.Count > 0)
             throw new RestException(400, "PGRST122", "Invalid preferences given with handling=strict",
@@ -70,9 +70,12 @@ internal sealed class RestRequest
         return new RestRequest(http, project, settings, state, cache, schema, identity, prefer);
     }
 
-    private static async Task<RequestIdentity> ResolveIdentityAsync(HttpRequest request, JwtKeys keys, RestSettings settings)
+    private static async Task<RequestIdentity> ResolveIdentityAsync(HttpRequest request, SupacsProject project, RestSettings settings)
     {
-        var result = await RequestIdentityResolver.ResolveAsync(request, keys, settings.AnonRole).ConfigureAwait(false);
+        var token = RequestIdentityResolver.BearerToken(request) ?? RequestIdentityResolver.ApiKey(request);
+        var cache = JwtCache.For(project);
+        if (token is not null && cache.Get(token) is { } cached) return cached;
+        var result = await RequestIdentityResolver.ResolveAsync(request, project.Keys, settings.AnonRole).ConfigureAwait(false);
         if (!result.IsValid)
         {
             var message = result.Failure switch
@@ -92,6 +95,7 @@ internal sealed class RestRequest
                 : a.ValueKind == JsonValueKind.Array && a.EnumerateArray().Any(x => x.ValueKind == JsonValueKind.String && x.GetString() == aud);
             if (!ok) throw Unauthorized("JWT not in audience");
         }
+        if (token is not null) cache.Add(token, identity);
         return identity;
     }
 

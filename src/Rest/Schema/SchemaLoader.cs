@@ -63,6 +63,18 @@ internal static class SchemaLoader
         WHERE n.nspname = ANY($1) AND p.prokind = 'f'
         """;
 
+    // Base-table columns each view reads (from its _RETURN rule's dependencies), to carry FKs over to views.
+    private const string ViewColumnsSql = """
+        SELECT DISTINCT r.ev_class, d.refobjid, a.attname::text
+        FROM pg_catalog.pg_rewrite r
+        JOIN pg_catalog.pg_class v ON v.oid = r.ev_class
+        JOIN pg_catalog.pg_namespace n ON n.oid = v.relnamespace
+        JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
+             AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjsubid > 0
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+        WHERE n.nspname = ANY($1) AND r.rulename = '_RETURN' AND d.refobjid <> r.ev_class
+        """;
+
     /// <summary>Loads the cache for <paramref name="schemas"/> on an admin connection.</summary>
     public static async Task<SchemaCache> LoadAsync(NpgsqlConnection conn, IReadOnlyList<string> schemas, CancellationToken ct)
     {
@@ -70,7 +82,7 @@ internal static class SchemaLoader
         var byOid = new Dictionary<uint, Relation>();
         var schemaArray = schemas.ToArray();
         await using var batch = new NpgsqlBatch(conn);
-        foreach (var sql in new[] { RelationsSql, ColumnsSql, ConstraintsSql, UniqueIndexesSql, FunctionsSql })
+        foreach (var sql in new[] { RelationsSql, ColumnsSql, ConstraintsSql, UniqueIndexesSql, FunctionsSql, ViewColumnsSql })
         {
             var cmd = new NpgsqlBatchCommand(sql);
             cmd.Parameters.Add(new NpgsqlParameter { Value = schemaArray });
@@ -78,6 +90,7 @@ internal static class SchemaLoader
         }
         var pkColumns = new Dictionary<uint, HashSet<string>>();
         var foreignKeys = new List<(string Name, uint From, uint To, string[] FromCols, string[] ToCols)>();
+        var viewColumns = new List<(uint View, uint Table, string Column)>();
         var functions = new List<(Function F, uint RetRelOid, string[] Names, string[] Types, string[] Modes, int Defaults)>();
         await using (var r = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
@@ -129,6 +142,9 @@ internal static class SchemaLoader
                 };
                 functions.Add((f, r.GetFieldValue<uint>(6), r.GetFieldValue<string[]>(8), r.GetFieldValue<string[]>(9), r.GetFieldValue<string[]>(10), r.GetInt16(7)));
             }
+            await r.NextResultAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+                viewColumns.Add((r.GetFieldValue<uint>(0), r.GetFieldValue<uint>(1), r.GetString(2)));
             foreach (var c in columns)
             {
                 if (!byOid.TryGetValue(c.Rel, out var rel)) continue;
@@ -169,7 +185,28 @@ internal static class SchemaLoader
         }
 
         BuildRelationships(byOid, foreignKeys);
+        AddViewRelationships(byOid, viewColumns);
         return cache;
+    }
+
+    /// <summary>
+    /// Carries the base table's relationships over to a view that exposes the FK columns under the same names
+    /// (PostgREST follows view definitions; this covers the common <c>SELECT cols FROM table WHERE …</c> views).
+    /// </summary>
+    private static void AddViewRelationships(Dictionary<uint, Relation> byOid, List<(uint View, uint Table, string Column)> viewColumns)
+    {
+        foreach (var group in viewColumns.GroupBy(v => (v.View, v.Table)))
+        {
+            if (!byOid.TryGetValue(group.Key.View, out var view) || !byOid.TryGetValue(group.Key.Table, out var table)) continue;
+            var exposed = group.Select(g => g.Column).Where(view.ColumnsByName.ContainsKey).ToHashSet(StringComparer.Ordinal);
+            foreach (var rel in table.Relationships.ToList())
+            {
+                if (rel.Junction is not null || !rel.SourceColumns.All(exposed.Contains)) continue;
+                view.Relationships.Add(rel with { Source = view });
+                var back = rel.Target.Relationships.FirstOrDefault(b => b.Target == table && b.Constraint == rel.Constraint && b.Junction is null);
+                if (back is not null) rel.Target.Relationships.Add(back with { Target = view });
+            }
+        }
     }
 
     private static void BuildRelationships(Dictionary<uint, Relation> byOid, List<(string Name, uint From, uint To, string[] FromCols, string[] ToCols)> foreignKeys)

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Supacs.Auth.Schema;
 using Supacs.Testing;
 
@@ -20,12 +21,15 @@ public class AuthHostFixture : DatabaseFixture, IAsyncLifetime
     /// <summary>config.toml for this class's host.</summary>
     protected virtual string ConfigToml => "";
 
+    /// <summary>GOTRUE_* variables this class's host sees (instead of the process environment).</summary>
+    protected virtual IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>();
+
     protected override Task PrepareTemplateAsync(TestPostgres server) =>
         server.EnsureTemplateAsync(TemplateName, conn => new AuthSchemaContributor().MigrateAsync(conn, CancellationToken.None));
 
     protected override async Task InitializeDatabaseAsync(TestDatabase database)
     {
-        Host = await SupacsTestHost.StartAsync(database, s => s.AddSupacsAuth(), app => app.MapSupacsAuth(), ConfigToml);
+        Host = await SupacsTestHost.StartAsync(database, s => s.AddSingleton(new AuthEnvironment(name => Environment.TryGetValue(name, out var v) ? v : null)).AddSupacsAuth(), app => app.MapSupacsAuth(), ConfigToml);
     }
 
     // DatabaseFixture.DisposeAsync is not virtual: re-implement the interface so the host stops first.

@@ -10,6 +10,10 @@ public sealed class PackageImportFixture : FunctionsHostFixture
         verify_jwt = false
         [functions.missing-package]
         verify_jwt = false
+        [functions.import-map]
+        verify_jwt = false
+        [functions.commonjs]
+        verify_jwt = false
         """;
 
     protected override void WriteFunctions()
@@ -37,6 +41,49 @@ public sealed class PackageImportFixture : FunctionsHostFixture
             import pad from "leftpad-lite";
             Deno.serve(() => Response.json({ npm: greet("npm"), esm: viaEsmSh("esm"), format: format(7), jsr: viaJsr("jsr"), bare: pad("x") }));
             """);
+        WritePackage("node_modules/leftpad-lite/cjs/index.js", "module.exports = function pad(s) { return '>>' + s; };\n");
+        WritePackage("node_modules/cjs-lib/package.json", """{"name":"cjs-lib","version":"4.5.6","main":"lib/index"}""");
+        WritePackage("node_modules/cjs-lib/lib/index.js", """
+            'use strict';
+            const { wrap } = require('./helper');
+            const pad = require('leftpad-lite');
+            const EventEmitter = require('node:events');
+            const { version } = require('../package.json');
+            exports.greet = (n) => wrap(pad(n));
+            exports.version = version;
+            exports.emits = () => { const e = new EventEmitter(); let got = null; e.on('x', (v) => { got = v; }); e.emit('x', 5); return got; };
+            exports.nodeEnv = typeof process.env.NODE_ENV;
+            """);
+        WritePackage("node_modules/cjs-lib/lib/helper.js", "module.exports = { wrap: (s) => `[${s}]` };\n");
+        WritePackage("node_modules/transpiled-esm/package.json", """{"name":"transpiled-esm","main":"index.js"}""");
+        WritePackage("node_modules/transpiled-esm/index.js", """
+            "use strict";
+            Object.defineProperty(exports, "__esModule", { value: true });
+            exports.default = function render(x) { return "<p>" + x + "</p>"; };
+            exports.named = 1;
+            """);
+        Write("functions/commonjs/index.ts", """
+            import lib, { greet, version } from "npm:cjs-lib@4";
+            import render, { named } from "https://esm.sh/transpiled-esm";
+            Deno.serve(() => Response.json({ greet: greet("n"), version, viaDefault: lib.greet("d"), emits: lib.emits(), env: lib.nodeEnv, render: render("x"), named }));
+            """);
+        Write("functions/_shared/cors.ts", "export const corsHeaders = { 'Access-Control-Allow-Origin': '*' };\n");
+        Write("functions/import-map/deno.jsonc", """
+            {
+              // per-function dependencies, as the CLI scaffolds them
+              "imports": {
+                "greeter": "npm:@acme/greeter@1",
+                "shared/": "../_shared/",
+                "std/": "https://deno.land/std@0.177.0/",
+              },
+            }
+            """);
+        Write("functions/import-map/index.ts", """
+            import { serve } from "std/http/server.ts";
+            import { corsHeaders } from "shared/cors.ts";
+            import { greet } from "greeter";
+            serve(() => new Response(greet("map"), { headers: corsHeaders }));
+            """);
         Write("functions/missing-package/index.ts", """
             import Stripe from "https://esm.sh/stripe-not-installed@14.21.0";
             Deno.serve(() => new Response(String(Stripe)));
@@ -60,6 +107,25 @@ public sealed class PackageImportTests(PackageImportFixture f) : IClassFixture<P
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body + "\n" + f.Logs.Dump());
         Assert.Equal("""{"npm":">HELLO NPM","esm":">HELLO ESM","format":"#7","jsr":">HELLO JSR","bare":">x"}""", body);
+    }
+
+    [Fact]
+    public async Task Deno_json_import_map_maps_bare_prefix_and_std_specifiers()
+    {
+        var response = await f.Client.SendAsync(f.Request(HttpMethod.Get, "import-map"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body + "\n" + f.Logs.Dump());
+        Assert.Equal(">HELLO MAP", body);
+        Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+    }
+
+    [Fact]
+    public async Task CommonJs_packages_load_through_require_with_named_and_default_exports()
+    {
+        var response = await f.Client.SendAsync(f.Request(HttpMethod.Get, "commonjs"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body + "\n" + f.Logs.Dump());
+        Assert.Equal("""{"greet":"[>>n]","version":"4.5.6","viaDefault":"[>>d]","emits":5,"env":"undefined","render":"<p>x</p>","named":1}""", body);
     }
 
     [Fact]

@@ -23,24 +23,58 @@ public sealed class ChangeFilterTests
     [InlineData("done=eq.true", "t", true)]
     [InlineData("done=eq.false", "t", false)]
     [InlineData("body=eq.a.b", "a.b", true)]
+    [InlineData("name=like.bo%", "bob", true)]
+    [InlineData("name=like.bo*", "bob", true)]
+    [InlineData("name=like.b_b", "bob", true)]
+    [InlineData("name=like.B%", "bob", false)]
+    [InlineData("name=ilike.B%", "bob", true)]
+    [InlineData("name=match.^b.b$", "bob", true)]
+    [InlineData("name=match.^B", "bob", false)]
+    [InlineData("name=imatch.^B", "bob", true)]
+    [InlineData("done=is.true", "t", true)]
+    [InlineData("done=is.false", "t", false)]
+    [InlineData("id=isdistinct.5", "6", true)]
+    [InlineData("id=isdistinct.5", "5", false)]
+    [InlineData("id=not.eq.5", "5", false)]
+    [InlineData("id=not.in.(1,2)", "3", true)]
+    [InlineData("name=eq.\"a,b\"", "a,b", true)]
+    [InlineData("name=in.(\"x,y\",z)", "x,y", true)]
     public void Evaluates_operators(string filter, string value, bool expected)
     {
         var f = ChangeFilter.Parse(filter, out var error);
         Assert.Null(error);
-        Assert.Equal(expected, f!.Matches(value));
+        Assert.Equal(expected, f!.MatchesValue(value));
     }
 
     [Fact]
-    public void Null_passes()
+    public void Null_passes_comparisons_but_not_is_or_isdistinct()
     {
-        Assert.True(ChangeFilter.Parse("id=eq.1", out _)!.Matches(null));
+        Assert.True(ChangeFilter.Parse("id=eq.1", out _)!.MatchesValue(null));
+        Assert.True(ChangeFilter.Parse("id=is.null", out _)!.MatchesValue(null));
+        Assert.False(ChangeFilter.Parse("id=is.null", out _)!.MatchesValue("1"));
+        Assert.True(ChangeFilter.Parse("id=not.is.null", out _)!.MatchesValue("1"));
+        Assert.True(ChangeFilter.Parse("id=isdistinct.1", out _)!.MatchesValue(null));
+    }
+
+    [Fact]
+    public void Conditions_are_anded()
+    {
+        var f = ChangeFilter.Parse("id=in.(1,2),name=eq.bob", out var error)!;
+        Assert.Null(error);
+        Assert.Equal(["id", "name"], f.Columns);
+        var row = new Dictionary<string, string?> { ["id"] = "2", ["name"] = "bob" };
+        Assert.True(f.Matches(c => row[c]));
+        row["name"] = "alice";
+        Assert.False(f.Matches(c => row[c]));
     }
 
     [Theory]
     [InlineData("id")]
     [InlineData("id=5")]
     [InlineData("=eq.5")]
-    [InlineData("id=like.5")]
+    [InlineData("id=nope.5")]
+    [InlineData("id=is.maybe")]
+    [InlineData("id=match.(")]
     [InlineData("id=in.5")]
     public void Rejects_malformed_filters(string filter)
     {

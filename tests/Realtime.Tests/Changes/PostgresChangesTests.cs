@@ -153,6 +153,34 @@ public sealed class PostgresChangesTests(ChangesFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Legacy_topic_subscriptions_get_events_named_after_the_change()
+    {
+        await using var client = await fixture.ConnectAsync("1.0.0");
+        await client.JoinAsync("realtime:public:notes:id=eq.900", new { user_token = TestTokens.For(null, "service_role") });
+        await client.WaitForAsync(m => m.Event == "system");
+        await fixture.Database.ExecuteAsync("INSERT INTO public.notes VALUES (899, 'other', 1); INSERT INTO public.notes VALUES (900, 'legacy', 1)");
+        var insert = await client.WaitForAsync(m => m.Event == "INSERT");
+        Assert.Equal("legacy", insert.Payload!["record"]!["body"]!.GetValue<string>());
+        Assert.Equal("notes", insert.Payload["table"]!.GetValue<string>());
+        await fixture.Database.ExecuteAsync("DELETE FROM public.notes WHERE id = 900");
+        var delete = await client.WaitForAsync(m => m.Event == "DELETE");
+        Assert.Equal(900, delete.Payload!["old_record"]!["id"]!.GetValue<int>());
+        await client.AssertNoneAsync(m => m.Event == "INSERT", TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public async Task Comma_anded_filters_select_the_changes()
+    {
+        var (client, _) = await SubscribeAsync("realtime:c9", TestTokens.For(null, "service_role"),
+            new { @event = "INSERT", schema = "public", table = "notes", filter = "id=gte.950,body=like.ke%" });
+        await using var _ = client;
+        await fixture.Database.ExecuteAsync("INSERT INTO public.notes VALUES (949, 'keep', 1), (951, 'drop', 1), (952, 'keep', 1)");
+        var got = await client.WaitForAsync(m => m.Event == "postgres_changes");
+        Assert.Equal(952, got.Payload!["data"]!["record"]!["id"]!.GetValue<int>());
+        await client.AssertNoneAsync(m => m.Event == "postgres_changes", TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
     public async Task Leaving_stops_delivery()
     {
         var service = TestTokens.For(null, "service_role");

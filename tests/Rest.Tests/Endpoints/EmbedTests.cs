@@ -102,4 +102,15 @@ public sealed class EmbedTests(RestFixture fx) : IClassFixture<RestFixture>
         Assert.Equal(400, status);
         Assert.Equal("PGRST108", Json(body).GetProperty("code").GetString());
     }
+
+    [Fact]
+    public async Task Views_embed_through_their_base_table_foreign_keys()
+    {
+        var (status, body, _) = await fx.GetAsync("/published_posts?select=title,users(name)&order=id");
+        Assert.True(status == 200, body);
+        Assert.Equal("""[{"title":"Hello","users":{"name":"Alice"}},{"title":"Bonjour","users":{"name":"Bob"}}]""", RestFixture.Norm(body));
+        (status, body, _) = await fx.GetAsync("/users?select=name,published_posts(title)&order=name");
+        Assert.True(status == 200, body);
+        Assert.Equal("""[{"name":"Alice","published_posts":[{"title":"Hello"}]},{"name":"Bob","published_posts":[{"title":"Bonjour"}]},{"name":"Carol","published_posts":[]}]""", RestFixture.Norm(body));
+    }
 }

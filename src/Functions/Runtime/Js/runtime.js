@@ -879,7 +879,7 @@
       this.method = method;
       this.headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
       this.redirect = init.redirect || (src ? src.redirect : "follow");
-      this.signal = init.signal || (src ? src.signal : new AbortController().signal);
+      this._signal = init.signal || (src ? src.signal : null);
       this.credentials = init.credentials || "same-origin";
       this.mode = init.mode || "cors";
       this.cache = init.cache || "default";
@@ -898,6 +898,7 @@
       } else this._body = null;
     }
     get url() { return this._url; }
+    get signal() { return this._signal || (this._signal = new AbortController().signal); }
     get destination() { return ""; }
     clone() {
       if (this.bodyUsed) throw new TypeError("Body already consumed.");
@@ -1026,10 +1027,52 @@
     return u;
   };
   const algName = (a) => String(typeof a === "string" ? a : a.name).toUpperCase();
+  const ASYMMETRIC = { "RSASSA-PKCS1-V1_5": "RSA", "RSA-PSS": "RSA", "RSA-OAEP": "RSA", ECDSA: "EC", ECDH: "EC" };
+  const canonical = { "RSASSA-PKCS1-V1_5": "RSASSA-PKCS1-v1_5", "RSA-PSS": "RSA-PSS", ECDSA: "ECDSA", HMAC: "HMAC", "RSA-OAEP": "RSA-OAEP", ECDH: "ECDH" };
+  const opError = (e) => new DOMException(String(e && e.message || e).replace(/^OperationError: /, ""), "DataError");
+  function asymmetricKey(name, alg, info, extractable, usages) {
+    // info: [isPrivate, der, modulusLength, publicExponent, namedCurve]
+    const family = ASYMMETRIC[name];
+    const algorithm = family === "RSA"
+      ? { name: canonical[name], modulusLength: info[2], publicExponent: info[3], hash: { name: hashName(alg.hash) } }
+      : { name: canonical[name], namedCurve: info[4] };
+    const type = info[0] ? "private" : "public";
+    const allowed = type === "private" ? ["sign", "decrypt", "unwrapKey", "deriveKey", "deriveBits"] : ["verify", "encrypt", "wrapKey"];
+    return new CryptoKey(type, type === "public" ? true : !!extractable, algorithm, usages.filter((u) => allowed.includes(u)), { family, der: info[1], isPrivate: info[0] });
+  }
+  const SECRET = { "AES-GCM": "AES", "AES-CBC": "AES", "AES-CTR": "AES", "AES-KW": "AES", PBKDF2: "KDF", HKDF: "KDF" };
+  function aes(alg, key, data, encrypt) {
+    const name = algName(alg);
+    if (name !== "AES-GCM" && name !== "AES-CBC") throw new DOMException(`${name} is not supported yet`, "NotSupportedError");
+    if (key.algorithm.name !== name) throw new DOMException("Key does not match the algorithm", "InvalidAccessError");
+    const aad = alg.additionalData === undefined ? null : toU8(alg.additionalData);
+    try {
+      const out = (encrypt ? host.aesEncrypt : host.aesDecrypt)(name, key._material, toU8(alg.iv), toU8(data), aad, alg.tagLength || 128);
+      return copyBuffer(out);
+    } catch (e) {
+      throw encrypt ? opError(e) : new DOMException("Decryption failed", "OperationError");
+    }
+  }
   const subtle = {
     async digest(alg, data) { return copyBuffer(host.digest(hashName(alg), toU8(data))); },
     async importKey(format, keyData, alg, extractable, usages) {
       const name = algName(alg);
+      if (ASYMMETRIC[name]) {
+        let info;
+        try {
+          info = format === "jwk" ? host.keyImport(ASYMMETRIC[name], "jwk", JSON.stringify(keyData)) : host.keyImport(ASYMMETRIC[name], format, toU8(keyData));
+        } catch (e) { throw opError(e); }
+        return asymmetricKey(name, alg, info, extractable, usages);
+      }
+      if (SECRET[name]) {
+        let bytes;
+        if (format === "raw") bytes = toU8(keyData).slice();
+        else if (format === "jwk" && SECRET[name] === "AES") bytes = host.base64UrlDecode(keyData.k);
+        else throw new DOMException(`Unsupported key format ${format} for ${name}`, "NotSupportedError");
+        if (SECRET[name] === "AES" && ![16, 24, 32].includes(bytes.length)) throw new DOMException("AES key data must be 128, 192 or 256 bits", "DataError");
+        const algorithm = SECRET[name] === "AES" ? { name, length: bytes.length * 8 } : { name };
+        return new CryptoKey("secret", SECRET[name] === "AES" ? !!extractable : false, algorithm, usages, bytes);
+      }
       if (name !== "HMAC") throw new DOMException(`${name} keys are not supported yet`, "NotSupportedError");
       let raw;
       if (format === "raw") raw = toU8(keyData).slice();
@@ -1040,21 +1083,75 @@
     },
     async exportKey(format, key) {
       if (!key.extractable) throw new DOMException("key is not extractable", "InvalidAccessError");
+      if (key.type !== "secret") {
+        const m = key._material;
+        try {
+          if (format === "jwk") {
+            const jwk = JSON.parse(host.keyExport(m.family, m.isPrivate, m.der, "jwk"));
+            jwk.key_ops = key.usages;
+            jwk.ext = true;
+            return jwk;
+          }
+          return copyBuffer(host.keyExport(m.family, m.isPrivate, m.der, format));
+        } catch (e) { throw opError(e); }
+      }
       if (format === "raw") return copyBuffer(key._material);
+      if (format === "jwk" && SECRET[key.algorithm.name] === "AES")
+        return { kty: "oct", k: host.base64UrlEncode(key._material), alg: `A${key.algorithm.length}${key.algorithm.name.slice(4)}`, ext: true, key_ops: key.usages };
       if (format === "jwk") return { kty: "oct", k: host.base64UrlEncode(key._material), alg: "HS" + key.algorithm.hash.name.slice(4), ext: true, key_ops: key.usages };
       throw new DOMException(`Unsupported key format ${format}`, "NotSupportedError");
     },
     async generateKey(alg, extractable, usages) {
-      if (algName(alg) !== "HMAC") throw new DOMException(`${algName(alg)} keys are not supported yet`, "NotSupportedError");
+      const name = algName(alg);
+      if (ASYMMETRIC[name]) {
+        const family = ASYMMETRIC[name];
+        const pair = host.keyGenerate(family, alg.modulusLength || 2048, alg.namedCurve || null);
+        const priv = host.keyImport(family, "pkcs8", pair[0]);
+        const pub = host.keyImport(family, "spki", pair[1]);
+        return { privateKey: asymmetricKey(name, alg, priv, extractable, usages), publicKey: asymmetricKey(name, alg, pub, true, usages) };
+      }
+      if (SECRET[name] === "AES") {
+        if (![128, 192, 256].includes(alg.length)) throw new DOMException("AES key length must be 128, 192 or 256", "OperationError");
+        return new CryptoKey("secret", !!extractable, { name, length: alg.length }, usages, host.randomBytes(alg.length / 8));
+      }
+      if (name !== "HMAC") throw new DOMException(`${name} keys are not supported yet`, "NotSupportedError");
       const hash = hashName(alg.hash);
       const len = alg.length ? alg.length / 8 : hash === "SHA-384" || hash === "SHA-512" ? 128 : 64;
       return new CryptoKey("secret", !!extractable, { name: "HMAC", hash: { name: hash }, length: len * 8 }, usages, host.randomBytes(len));
     },
     async sign(alg, key, data) {
-      if (algName(alg) !== "HMAC" || key.algorithm.name !== "HMAC") throw new DOMException(`${algName(alg)} is not supported yet`, "NotSupportedError");
+      const name = algName(alg);
+      if (ASYMMETRIC[name]) {
+        if (key.type !== "private" || algName(key.algorithm) !== name) throw new DOMException("Key does not match the algorithm or is not a private key", "InvalidAccessError");
+        const hash = name === "ECDSA" ? hashName(alg.hash) : key.algorithm.hash.name;
+        try { return copyBuffer(host.keySign(name, hash, key._material.der, toU8(data), alg.saltLength || 0)); } catch (e) { throw opError(e); }
+      }
+      if (name !== "HMAC" || key.algorithm.name !== "HMAC") throw new DOMException(`${name} is not supported yet`, "NotSupportedError");
       return copyBuffer(host.hmac(key.algorithm.hash.name, key._material, toU8(data)));
     },
+    async encrypt(alg, key, data) { return aes(alg, key, data, true); },
+    async decrypt(alg, key, data) { return aes(alg, key, data, false); },
+    async deriveBits(alg, key, length) {
+      const name = algName(alg);
+      if (name !== "PBKDF2" && name !== "HKDF") throw new DOMException(`${name} is not supported yet`, "NotSupportedError");
+      if (key.algorithm.name !== name) throw new DOMException("Key does not match the algorithm", "InvalidAccessError");
+      try {
+        return copyBuffer(host.deriveBits(name, hashName(alg.hash), key._material, toU8(alg.salt || new Uint8Array(0)), toU8(alg.info || new Uint8Array(0)), alg.iterations || 0, length));
+      } catch (e) { throw opError(e); }
+    },
+    async deriveKey(alg, key, derived, extractable, usages) {
+      const dname = algName(derived);
+      const length = SECRET[dname] === "AES" ? derived.length : derived.length || ({ "SHA-1": 512, "SHA-256": 512, "SHA-384": 1024, "SHA-512": 1024 })[hashName(derived.hash)];
+      const bits = await subtle.deriveBits(alg, key, length);
+      return subtle.importKey("raw", bits, derived, extractable, usages);
+    },
     async verify(alg, key, signature, data) {
+      const name = algName(alg);
+      if (ASYMMETRIC[name]) {
+        if (algName(key.algorithm) !== name) throw new DOMException("Key does not match the algorithm", "InvalidAccessError");
+        const hash = name === "ECDSA" ? hashName(alg.hash) : key.algorithm.hash.name;
+        try { return host.keyVerify(name, hash, key._material.isPrivate, key._material.der, toU8(signature), toU8(data)); } catch (e) { throw opError(e); }
+      }
       const mac = new Uint8Array(await subtle.sign(alg, key, data));
       return host.fixedEquals(mac, toU8(signature));
     },
@@ -1071,6 +1168,33 @@
   };
   define("crypto", crypto);
   define("CryptoKey", CryptoKey);
+
+  // ---------- MessageChannel (React's scheduler posts tasks through it) ----------
+  class MessageEvent extends Event {
+    constructor(type, init = {}) { super(type, init); this.data = init.data; this.ports = []; }
+  }
+  class MessagePort extends EventTarget {
+    constructor() { super(); this._other = null; this.onmessage = null; this._closed = false; }
+    postMessage(data) {
+      const target = this._other;
+      if (!target || this._closed) return;
+      const copy = structuredClone(data);
+      setTimeout(() => { if (!target._closed) target.dispatchEvent(new MessageEvent("message", { data: copy })); }, 0);
+    }
+    start() {}
+    close() { this._closed = true; }
+  }
+  class MessageChannel {
+    constructor() {
+      this.port1 = new MessagePort();
+      this.port2 = new MessagePort();
+      this.port1._other = this.port2;
+      this.port2._other = this.port1;
+    }
+  }
+  define("MessageEvent", MessageEvent);
+  define("MessagePort", MessagePort);
+  define("MessageChannel", MessageChannel);
 
   // ---------- WebSocket ----------
   // Outbound WebSockets are not available yet: the constructor succeeds (libraries probe for the global) and the
@@ -1167,6 +1291,119 @@
   define("dispatchEvent", (e) => globalEvents.dispatchEvent(e));
   define("self", g);
 
+  // ---------- process (Deno 2 has a global one) ----------
+  const processEnv = new Proxy({}, {
+    get: (_, k) => (typeof k === "string" ? env.get(k) : undefined),
+    set: (_, k, v) => { env.set(String(k), String(v)); return true; },
+    has: (_, k) => env.has(String(k)),
+    deleteProperty: (_, k) => { env.delete(String(k)); return true; },
+    ownKeys: () => Object.keys(env.toObject()),
+    getOwnPropertyDescriptor: (_, k) => (env.has(String(k)) ? { value: env.get(String(k)), enumerable: true, configurable: true, writable: true } : undefined),
+  });
+  const processEvents = new Map();
+  const process = {
+    env: processEnv,
+    argv: [],
+    platform: "linux",
+    arch: "x64",
+    pid: 1,
+    version: "v20.11.1",
+    versions: {},
+    browser: false,
+    cwd: () => "/",
+    nextTick: (fn, ...args) => queueMicrotask(() => fn(...args)),
+    hrtime: Object.assign((prev) => {
+      const t = host.now();
+      const s = Math.floor(t / 1000), ns = Math.floor((t % 1000) * 1e6);
+      return prev ? [s - prev[0], ns - prev[1]] : [s, ns];
+    }, { bigint: () => BigInt(Math.floor(host.now() * 1e6)) }),
+    on(e, f) { processEvents.set(e, f); return process; },
+    once(e, f) { processEvents.set(e, f); return process; },
+    off(e) { processEvents.delete(e); return process; },
+    removeListener(e) { processEvents.delete(e); return process; },
+    emitWarning: (w) => console.warn(String(w)),
+    exit: () => { throw new Error("process.exit() is not allowed in edge functions"); },
+    memoryUsage: () => ({ rss: 0, heapTotal: 0, heapUsed: 0, external: 0 }),
+    stdout: { write: (s) => { host.log(1, String(s)); return true; } },
+    stderr: { write: (s) => { host.log(3, String(s)); return true; } },
+  };
+  define("process", process);
+
+  // ---------- CommonJS (npm packages without an ES module build) ----------
+  class EventEmitter {
+    constructor() { this._events = new Map(); }
+    on(e, f) { if (!this._events) this._events = new Map(); (this._events.get(e) || this._events.set(e, []).get(e)).push(f); return this; }
+    addListener(e, f) { return this.on(e, f); }
+    prependListener(e, f) { this.on(e, f); const l = this._events.get(e); l.unshift(l.pop()); return this; }
+    once(e, f) { const w = (...a) => { this.off(e, w); f.apply(this, a); }; w.listener = f; return this.on(e, w); }
+    off(e, f) { const l = this._events?.get(e); if (l) { const i = l.findIndex((x) => x === f || x.listener === f); if (i >= 0) l.splice(i, 1); } return this; }
+    removeListener(e, f) { return this.off(e, f); }
+    removeAllListeners(e) { if (e === undefined) this._events = new Map(); else this._events?.delete(e); return this; }
+    emit(e, ...a) { const l = this._events?.get(e); if (!l || l.length === 0) { if (e === "error") throw a[0]; return false; } for (const f of [...l]) f.apply(this, a); return true; }
+    listeners(e) { return [...(this._events?.get(e) || [])]; }
+    listenerCount(e) { return this._events?.get(e)?.length || 0; }
+    setMaxListeners() { return this; }
+    getMaxListeners() { return 10; }
+    eventNames() { return [...(this._events?.keys() || [])]; }
+  }
+  EventEmitter.EventEmitter = EventEmitter;
+  EventEmitter.default = EventEmitter;
+  const inherits = (ctor, superCtor) => { Object.setPrototypeOf(ctor.prototype, superCtor.prototype); Object.setPrototypeOf(ctor, superCtor); ctor.super_ = superCtor; };
+  const builtins = {
+    events: EventEmitter,
+    process,
+    url: { URL, URLSearchParams, fileURLToPath: (u) => new URL(String(u)).pathname, pathToFileURL: (p) => new URL("file://" + p) },
+    util: {
+      inherits, TextEncoder, TextDecoder, inspect: (v) => inspect(v, 1, []), format: (...a) => format(a),
+      promisify: (fn) => (...a) => new Promise((res, rej) => fn(...a, (e, v) => (e ? rej(e) : res(v)))),
+      deprecate: (fn) => fn, isDeepStrictEqual: (a, b) => JSON.stringify(a) === JSON.stringify(b),
+      types: { isUint8Array: (v) => v instanceof Uint8Array, isPromise: (v) => v instanceof Promise, isDate: (v) => v instanceof Date, isRegExp: (v) => v instanceof RegExp },
+    },
+    crypto: { webcrypto: crypto, subtle: crypto.subtle, randomUUID: () => crypto.randomUUID(), getRandomValues: (a) => crypto.getRandomValues(a) },
+    timers: { setTimeout, clearTimeout, setInterval, clearInterval, setImmediate: (f, ...a) => setTimeout(f, 0, ...a) },
+  };
+  const cjsCache = new Map();
+  const dirOf = (p) => p.slice(0, p.lastIndexOf("/")) || "/";
+  function makeRequire(dir) {
+    const require = (spec) => {
+      spec = String(spec);
+      const bare = spec.startsWith("node:") ? spec.slice(5) : spec;
+      if (Object.prototype.hasOwnProperty.call(builtins, bare)) return builtins[bare];
+      const path = host.cjsResolve(spec, dir);
+      if (path === null) {
+        const err = new Error(`Cannot find module '${spec}'`);
+        err.code = "MODULE_NOT_FOUND";
+        throw err;
+      }
+      return loadCommonJs(path);
+    };
+    require.resolve = (spec) => host.cjsResolve(String(spec), dir);
+    require.cache = {};
+    return require;
+  }
+  function loadCommonJs(path) {
+    const cached = cjsCache.get(path);
+    if (cached) return cached.exports;
+    if (path.endsWith(".json")) {
+      const module = { exports: JSON.parse(host.readText(path)) };
+      cjsCache.set(path, module);
+      return module.exports;
+    }
+    const module = { exports: {}, id: path, filename: path, loaded: false, children: [], paths: [] };
+    cjsCache.set(path, module);
+    const fn = host.cjsCompile(path);
+    const dir = dirOf(path);
+    try {
+      fn.call(module.exports, module.exports, makeRequire(dir), module, path, dir);
+    } catch (e) {
+      cjsCache.delete(path);
+      throw e;
+    }
+    module.loaded = true;
+    return module.exports;
+  }
+  define("__supacsRequire", loadCommonJs);
+
   // ---------- the host's entry points ----------
   define("__supacsStdServe", (fn, opts) => { Deno.serve(opts || {}, fn); return Promise.resolve(); });
   define("__supacsHasHandler", () => handler !== null);
@@ -1180,11 +1417,26 @@
   // Runs the handler for one request; calls done(parts) or fail(error). parts = [status, statusText, flatHeaders, kind, payload]
   // with kind 0 = no body, 1 = text, 2 = bytes, 3 = host stream id, 4 = JS stream reader.
   define("__supacsDispatch", (method, url, flat, body, remoteIp, remotePort, done, fail) => {
-    let req;
-    try {
-      req = new Request(url, { method, headers: pairs(flat) });
-      if (body !== null) req._body = { bytes: body };
-    } catch (e) { fail(e); return; }
+    // The host already validated the URL and lower-cased header names: build the Request without re-checking.
+    const req = Object.create(Request.prototype);
+    req._url = url;
+    req.method = method;
+    const headers = new Headers();
+    for (let i = 0; i < flat.length; i += 2) {
+      const list = headers._map.get(flat[i]);
+      if (list) list.push(flat[i + 1]); else headers._map.set(flat[i], [flat[i + 1]]);
+    }
+    req.headers = headers;
+    req.redirect = "follow";
+    req._signal = null;
+    req.credentials = "same-origin";
+    req.mode = "cors";
+    req.cache = "default";
+    req.referrer = "about:client";
+    req.integrity = "";
+    req.keepalive = false;
+    req._bodyUsed = false;
+    req._body = body === null ? null : { bytes: body };
     const info = { remoteAddr: { transport: "tcp", hostname: remoteIp, port: remotePort }, completed: Promise.resolve() };
     let result;
     try { result = handler(req, info); } catch (e) { fail(e); return; }

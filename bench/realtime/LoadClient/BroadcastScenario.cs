@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Supacs.Realtime.Bench;
+
+/// <summary>Broadcast fan-out: channels of N members, one sender per channel at a steady rate, every other member receives.</summary>
+internal static class BroadcastScenario
+{
+    public static async Task<string> RunAsync(Target target, int connections, int perChannel, int ratePerChannel, int seconds)
+    {
+        var channels = connections / perChannel;
+        var latencies = new Latencies();
+        var measuring = 0;
+        var sockets = new List<BenchSocket>(connections);
+        var rssBefore = target.ServerRssKb();
+        var sw = Stopwatch.StartNew();
+        // Connect in waves so the accept queue and join limits are not the thing measured.
+        for (var wave = 0; wave < connections; wave += 200)
+        {
+            var batch = Enumerable.Range(wave, Math.Min(200, connections - wave)).Select(async i =>
+            {
+                var s = new BenchSocket();
+                await s.ConnectAsync(target.SocketUri).ConfigureAwait(false);
+                s.StartReceiving((frame, binary) =>
+                {
+                    if (!binary || Volatile.Read(ref measuring) == 0) return;
+                    var stamp = BenchSocket.ReadStamp(frame.Span);
+                    if (stamp > 0) latencies.Add(Stopwatch.GetTimestamp() - stamp);
+                });
+                await s.JoinAsync($"realtime:bench-{i / perChannel}", """{"config":{"broadcast":{"self":false},"presence":{"key":""},"postgres_changes":[]}}""").ConfigureAwait(false);
+                await s.Joined.Task.ConfigureAwait(false);
+                return s;
+            }).ToList();
+            sockets.AddRange(await Task.WhenAll(batch).ConfigureAwait(false));
+        }
+        var connectSeconds = sw.Elapsed.TotalSeconds;
+        await Task.Delay(3000).ConfigureAwait(false);
+        var rssIdle = target.ServerRssKb();
+        var perConnectionKb = (rssIdle - rssBefore) / (double)connections;
+
+        // Senders: member 0 of each channel.
+        Volatile.Write(ref measuring, 1);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        var sent = 0L;
+        var start = Stopwatch.GetTimestamp();
+        var senders = Enumerable.Range(0, channels).Select(async c =>
+        {
+            var s = sockets[c * perChannel];
+            var interval = TimeSpan.FromSeconds(1.0 / ratePerChannel);
+            using var timer = new PeriodicTimer(interval);
+            try
+            {
+                while (await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false))
+                {
+                    await s.BroadcastAsync($"realtime:bench-{c}", "tick", $$"""{"t":{{Stopwatch.GetTimestamp()}}}""").ConfigureAwait(false);
+                    Interlocked.Increment(ref sent);
+                }
+            }
+            catch (OperationCanceledException) { }
+        }).ToList();
+        var heartbeats = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                foreach (var s in sockets) await s.HeartbeatAsync().ConfigureAwait(false);
+                try { await Task.Delay(20_000, stop.Token).ConfigureAwait(false); } catch (OperationCanceledException) { }
+            }
+        });
+        await Task.WhenAll(senders).ConfigureAwait(false);
+        await Task.Delay(1000).ConfigureAwait(false); // drain
+        var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var delivered = latencies.Count;
+        await heartbeats.ConfigureAwait(false);
+        foreach (var s in sockets) await s.DisposeAsync().ConfigureAwait(false);
+        var expected = sent * (perChannel - 1);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"broadcast: {connections} connections, {channels} channels of {perChannel}, {ratePerChannel} msg/s per channel, {seconds} s; " +
+            $"connected+joined in {connectSeconds:F1} s; sent {sent}, delivered {delivered} of {expected} ({delivered / elapsed:F0} delivered/s); " +
+            $"{latencies.Percentiles()}; server RSS {rssBefore / 1024.0:F1} MB -> {rssIdle / 1024.0:F1} MB idle = {perConnectionKb:F1} KB per connection");
+    }
+}

@@ -1,0 +1,135 @@
+// REST bench: GET one row by PK, GET 100 rows with one embed, POST one row, POST 1,000 rows — each through
+// supacs (JWT on every request) and, as the baseline, the same SQL with the same role switch and claims run by
+// pgbench against the same database in the same run, at the same concurrency. Prints bench/results/rest.md.
+// Run: bench/rest/run   (Release build; needs compat-tests' node_modules for the harness)
+import http from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSupacs } from '../../compat-tests/lib/supacs.mjs';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
+
+const sb = await startSupacs({ env: { SUPACS_LOG_REQUESTS: '0', SUPACS_DB_POOL: String(concurrency) } });
+await sb.sql(`
+  create table bench_authors (id int primary key, name text not null);
+  create table bench_books (id int primary key, author_id int not null references bench_authors(id), title text not null, pages int);
+  create table bench_writes (id bigserial primary key, title text not null, pages int);
+  insert into bench_authors select g, 'author ' || g from generate_series(1, 100) g;
+  insert into bench_books select g, 1 + g % 100, 'book ' || g, g % 500 from generate_series(1, 10000) g;
+  alter table bench_books enable row level security;
+  create policy readable on bench_books for select to authenticated using (true);
+  grant all on bench_authors, bench_books, bench_writes to authenticated;
+  grant all on sequence bench_writes_id_seq to authenticated;
+  analyze;`);
+const token = await sb.tokenFor('11111111-1111-1111-1111-111111111111');
+const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+function request(method, path, body) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const req = http.request(`${sb.url}/rest/v1${path}`, {
+      method, agent,
+      headers: {
+        apikey: sb.anonKey, authorization: `Bearer ${token}`,
+        ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
+      },
+    }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+    });
+    req.on('error', reject);
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+async function load(make) {
+  const latencies = [];
+  let errors = 0;
+  for (let i = 0; i < 50; i++) await request(...make(i));
+  const t0 = Date.now();
+  const deadline = t0 + seconds * 1000;
+  let n = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (Date.now() < deadline) {
+      const r = await request(...make(n++));
+      if (r.status >= 300) errors++;
+      latencies.push(r.ms);
+    }
+  }));
+  const elapsed = (Date.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { rps: latencies.length / elapsed, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), errors };
+}
+
+function pgbench(sql) {
+  const dir = mkdtempSync(join(tmpdir(), 'supacs-pgbench-'));
+  const script = join(dir, 'script.sql');
+  const claimsSql = JSON.stringify(claims).replaceAll("'", "''");
+  writeFileSync(script, `\\set id random(1, 10000)
+BEGIN;
+SELECT set_config('role', 'authenticated', true), set_config('request.jwt.claims', '${claimsSql}', true), set_config('request.method', 'GET', true), set_config('request.path', '/rest/v1/x', true), set_config('search_path', 'public, extensions', true);
+${sql}
+COMMIT;
+`);
+  const out = execFileSync('pgbench', ['-n', '-M', 'prepared', '-c', String(concurrency), '-j', '2', '-T', String(seconds), '-r', '-f', script, sb.dbUrl],
+    { encoding: 'utf8', env: { ...process.env } });
+  const tps = Number(/tps = ([\d.]+)/.exec(out)[1]);
+  const lat = Number(/latency average = ([\d.]+) ms/.exec(out)[1]);
+  return { tps, lat };
+}
+
+const oneRowBody = JSON.stringify({ title: 'new book', pages: 10 });
+const bulkBody = JSON.stringify(Array.from({ length: 1000 }, (_, i) => ({ title: 'bulk ' + i, pages: i })));
+const scenarios = [
+  {
+    name: 'GET one row by primary key', make: (i) => ['GET', `/bench_books?id=eq.${1 + (i % 10000)}`],
+    sql: `SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT * FROM bench_books WHERE id = :id) t;`,
+  },
+  {
+    name: 'GET 100 rows with one embed', make: (i) => ['GET', `/bench_books?select=id,title,bench_authors(name)&id=gt.${i % 9000}&order=id&limit=100`],
+    sql: `SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT b.id, b.title, (SELECT row_to_json(a) FROM (SELECT name FROM bench_authors a WHERE a.id = b.author_id) a) AS bench_authors FROM bench_books b WHERE b.id > :id % 9000 ORDER BY b.id LIMIT 100) t;`,
+  },
+  {
+    name: 'POST one row', make: () => ['POST', '/bench_writes', oneRowBody],
+    sql: `INSERT INTO bench_writes (title, pages) SELECT title, pages FROM json_populate_recordset(NULL::bench_writes, '[${oneRowBody}]');`,
+  },
+  {
+    name: 'POST 1,000 rows in bulk', make: () => ['POST', '/bench_writes?columns=title,pages', bulkBody],
+    sql: `INSERT INTO bench_writes (title, pages) SELECT title, pages FROM json_populate_recordset(NULL::bench_writes, '${bulkBody}');`,
+  },
+];
+
+const rows = [];
+for (const s of scenarios) {
+  const ours = await load(s.make);
+  const base = pgbench(s.sql);
+  rows.push({ ...s, ours, base });
+  process.stderr.write(`${s.name}: ${ours.rps.toFixed(0)} req/s (p50 ${ours.p50.toFixed(1)} ms, p99 ${ours.p99.toFixed(1)} ms, ${ours.errors} errors) vs pgbench ${base.tps.toFixed(0)} tps\n`);
+}
+const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${sb.process.pid}/status`, 'utf8'))[1]);
+await sb.stop();
+
+const ratio = (r) => (100 * r.ours.rps / r.base.tps).toFixed(0);
+const single = rows[0];
+const met = Number(ratio(single)) >= 60 && single.ours.p99 < 10;
+console.log(`## REST (issue 3)
+
+Run ${new Date().toISOString().slice(0, 10)} on ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores, \`supacs\` Release build, embedded PostgreSQL; ${concurrency} concurrent clients,
+${seconds} s per scenario, a user JWT on every request (RLS policy on \`bench_books\`). Load generator: Node keep-alive HTTP
+(on the same 2 cores). Baseline: \`pgbench -M prepared\` running the same SQL with the same \`set_config\` role/claims
+prelude in one transaction, same database, same run, same client count.
+Load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (the machine is shared; absolute numbers are noisy, the ratio less so).
+
+| scenario | supacs req/s | p50 ms | p99 ms | errors | pgbench tps | ratio |
+|---|---|---|---|---|---|---|
+${rows.map((r) => `| ${r.name} | ${r.ours.rps.toFixed(0)} | ${r.ours.p50.toFixed(1)} | ${r.ours.p99.toFixed(1)} | ${r.ours.errors} | ${r.base.tps.toFixed(0)} | ${ratio(r)}% |`).join('\n')}
+
+supacs RSS after the run: ${(rssKb / 1024).toFixed(1)} MB.
+Target (single-row GET ≥ 60% of the baseline, p99 < 10 ms at 32 clients): ${met ? 'met' : 'missed'}.
+`);
