@@ -25,7 +25,7 @@ internal sealed class RealtimeHub : IAsyncDisposable
         Options = RealtimeOptions.From(project.Config);
         Joins = new RateCounter(Options.MaxJoinsPerSecond, TimeSpan.FromSeconds(1), 1);
         Events = new RateCounter(Options.MaxEventsPerSecond * 60L, TimeSpan.FromSeconds(60), 12);
-        Changes = new PostgresChanges(project, DeliverDatabaseMessage, loggers.CreateLogger<PostgresChanges>());
+        Changes = new PostgresChanges(project, Options, DeliverDatabaseMessage, loggers.CreateLogger<PostgresChanges>());
         Backplane = new Backplane(this, project.Database.Admin, loggers.CreateLogger<Backplane>());
         Backplane.Start();
     }
