@@ -30,6 +30,9 @@ internal sealed class Relation(uint oid, string schema, string name, char kind, 
 
     public List<Relationship> Relationships { get; } = [];
 
+    /// <summary>Computed fields: functions taking this relation's row type and returning a scalar (<c>f(tbl)</c>).</summary>
+    public Dictionary<string, Function> ComputedFields { get; } = new(StringComparer.Ordinal);
+
     public bool IsView => Kind is 'v' or 'm';
 
     public void AddColumn(Column c)
