@@ -5,7 +5,15 @@ import { startSupacs } from '../../lib/supacs.mjs';
 
 let sb;
 before(async () => {
-  sb = await startSupacs({ env: { GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED: 'true' } });
+  sb = await startSupacs({
+    env: {
+      GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED: 'true',
+      GOTRUE_EXTERNAL_PHONE_ENABLED: 'true',
+      GOTRUE_SMS_AUTOCONFIRM: 'false',
+      GOTRUE_SMS_MAX_FREQUENCY: '0s',
+      GOTRUE_SMS_TEST_OTP: '15550101111:123456,15550102222:654321',
+    },
+  });
 });
 after(async () => { await sb?.stop(); });
 
@@ -333,4 +341,26 @@ test('brute-forcing OTPs hits the per-client /verify limit (Sb-Forwarded-For)', 
   assert.equal(limited.status, 429);
   assert.equal((await limited.json()).code, 'over_request_rate_limit');
   assert.equal((await attempt('198.51.100.2', '123456')).status, 403);
+});
+
+test('phone: signUp + verifyOtp(sms), signInWithOtp(phone) + verifyOtp with the test OTP', async () => {
+  const supabase = sb.client();
+  const { data, error } = await supabase.auth.signUp({ phone: '+15550101111', password: 'password123' });
+  assert.equal(error, null);
+  assert.equal(data.session, null);
+  assert.equal(data.user.phone, '15550101111');
+  const { data: v, error: e2 } = await supabase.auth.verifyOtp({ phone: '+15550101111', token: '123456', type: 'sms' });
+  assert.equal(e2, null);
+  assert.ok(v.user.phone_confirmed_at);
+  assert.equal((await sb.client().auth.signInWithPassword({ phone: '+15550101111', password: 'password123' })).error, null);
+
+  const other = sb.client();
+  const { data: sent, error: e3 } = await other.auth.signInWithOtp({ phone: '+15550102222' });
+  assert.equal(e3, null);
+  assert.equal(sent.messageId, 'test-otp');
+  const wrong = await other.auth.verifyOtp({ phone: '+15550102222', token: '000000', type: 'sms' });
+  assert.equal(wrong.error.code, 'otp_expired');
+  const { data: s2, error: e4 } = await other.auth.verifyOtp({ phone: '+15550102222', token: '654321', type: 'sms' });
+  assert.equal(e4, null);
+  assert.equal(s2.session.user.phone, '15550102222');
 });

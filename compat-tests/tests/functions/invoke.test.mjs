@@ -14,14 +14,20 @@ let upstreamUrl;
 const upstreamSeen = [];
 let rsa;
 let ec;
+const sendJson = (res, value) => { res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_1' }); res.end(JSON.stringify(value)); };
 
 before(async () => {
   upstream = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => { body += c; });
     req.on('end', async () => {
+      upstreamSeen.push({ url: req.url, auth: req.headers.authorization, body });
+      // Stripe's and Resend's APIs, as far as the create-checkout function uses them.
+      if (req.url.startsWith('/v1/customers')) return sendJson(res, { object: 'list', data: [{ id: 'cus_123', object: 'customer' }], has_more: false, url: '/v1/customers' });
+      if (req.url.startsWith('/v1/checkout/sessions')) return sendJson(res, { id: 'cs_1', object: 'checkout.session', url: 'https://checkout.stripe.test/cs_1' });
+      if (req.url === '/emails') return sendJson(res, { id: 'email_1' });
       const json = body ? JSON.parse(body) : {};
-      upstreamSeen.push({ url: req.url, auth: req.headers.authorization, json });
+      upstreamSeen.at(-1).json = json;
       if (json.stream) {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         for (const word of ['Hel', 'lo', '!']) {
@@ -41,7 +47,9 @@ before(async () => {
   ec = await generateKeyPair('ES256', { extractable: true });
   sb = await startSupacs({
     projectDir: join(fixturesDir, 'functions'),
-    env: { UPSTREAM_URL: upstreamUrl, RSA_PRIVATE_KEY: await exportPKCS8(rsa.privateKey), EC_PRIVATE_KEY: await exportPKCS8(ec.privateKey) },
+    env: {
+      UPSTREAM_URL: upstreamUrl, STRIPE_SECRET_KEY: 'sk_test_compat', RESEND_API_KEY: 're_compat', RESEND_BASE_URL: upstreamUrl,
+      RSA_PRIVATE_KEY: await exportPKCS8(rsa.privateKey), EC_PRIVATE_KEY: await exportPKCS8(ec.privateKey) },
   });
 });
 
@@ -158,7 +166,7 @@ test('outbound fetch reaches a local upstream with the secret from .env', async 
   const { data, error } = await sb.client().functions.invoke('fetch-upstream', { body: { prompt: 'ping' } });
   assert.equal(error, null);
   assert.deepEqual(data, { reply: 'echo: ping' });
-  const seen = upstreamSeen.find((s) => s.json.messages?.[0]?.content === 'ping');
+  const seen = upstreamSeen.find((s) => s.json?.messages?.[0]?.content === 'ping');
   assert.equal(seen.auth, 'Bearer compat-secret-value');
 });
 
@@ -232,4 +240,22 @@ test('a TSX email template renders to HTML with react-dom/server from npm', asyn
     data.html,
     '<html lang="en"><head></head><body style="background-color:#ffffff;font-family:sans-serif"><h1>Welcome, Ada!</h1><ul><li>Realtime</li><li>Storage</li></ul></body></html>',
   );
+});
+
+test('stripe, zod and resend from npm/esm.sh work inside a function (APIs served by the local upstream)', async () => {
+  const fns = sb.client().functions;
+  const { data, error } = await fns.invoke('create-checkout', { body: { email: 'ada@example.com', priceId: 'price_1' } });
+  assert.equal(error, null, error && (await error.context?.text?.()));
+  assert.deepEqual(data, { customer: 'cus_123', url: 'https://checkout.stripe.test/cs_1', mailId: 'email_1', mailError: null });
+  const list = upstreamSeen.find((s) => s.url.startsWith('/v1/customers'));
+  assert.equal(list.url, '/v1/customers?email=ada%40example.com&limit=1');
+  assert.equal(list.auth, 'Bearer sk_test_compat');
+  const session = upstreamSeen.find((s) => s.url === '/v1/checkout/sessions');
+  assert.match(session.body, /customer=cus_123&line_items\[0\]\[price\]=price_1/);
+  const mail = upstreamSeen.find((s) => s.url === '/emails');
+  assert.equal(mail.auth, 'Bearer re_compat');
+  assert.equal(JSON.parse(mail.body).to, 'ada@example.com');
+  const invalid = await fns.invoke('create-checkout', { body: { email: 'nope', priceId: 'price_1' } });
+  assert.equal(invalid.error.context.status, 400);
+  assert.deepEqual(await invalid.error.context.json(), { error: 'Invalid email address' });
 });

@@ -92,6 +92,12 @@ internal sealed class AuthOptions
     /// <summary>Template bodies loaded from [auth.email.template.NAME] content_path.</summary>
     public Dictionary<string, string> MailTemplates { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>SMS_OTP_EXP in seconds.</summary>
+    public long SmsOtpExpiry { get; set; } = 60;
+
+    /// <summary>SMS_MAX_FREQUENCY ([auth.sms] max_frequency).</summary>
+    public TimeSpan SmsMaxFrequency { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>SMS_TEST_OTP: phone → fixed OTP.</summary>
     public Dictionary<string, string> SmsTestOtp { get; } = new(StringComparer.Ordinal);
 

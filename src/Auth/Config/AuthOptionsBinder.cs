@@ -70,6 +70,7 @@ internal static class AuthOptionsBinder
         var sms = auth.Section("sms");
         if (sms.GetBool("enable_signup") is { } smsSignup) o.PhoneEnabled = smsSignup;
         if (sms.GetBool("enable_confirmations") is { } smsConfirm) o.SmsAutoconfirm = !smsConfirm;
+        if (sms.GetString("max_frequency") is { Length: > 0 } smsFreq) o.SmsMaxFrequency = ParseDuration(smsFreq);
         foreach (var key in sms.Section("test_otp").Keys)
             if (sms.Section("test_otp").GetString(key) is { } otp) o.SmsTestOtp[key.TrimStart('+')] = otp;
 
@@ -190,6 +191,8 @@ internal static class AuthOptionsBinder
         if (G("RATE_LIMIT_ANONYMOUS_USERS") is { } rla) o.RateLimitAnonymousUsers = double.Parse(rla, CultureInfo.InvariantCulture);
         if (G("RATE_LIMIT_EMAIL_SENT") is { } rle) o.RateLimitEmailSent = double.Parse(rle, CultureInfo.InvariantCulture);
         if (G("EXTERNAL_FLOW_STATE_EXPIRY_DURATION") is { } flow) o.FlowStateExpiry = ParseDuration(flow);
+        if (G("SMS_OTP_EXP") is { } smsExp) o.SmsOtpExpiry = long.Parse(smsExp, CultureInfo.InvariantCulture);
+        if (G("SMS_MAX_FREQUENCY") is { } smsFreqEnv) o.SmsMaxFrequency = ParseDuration(smsFreqEnv);
         if (G("SMS_TEST_OTP") is { } testOtp)
             foreach (var pair in testOtp.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 if (pair.Split(':', 2) is [var phone, var code]) o.SmsTestOtp[phone.TrimStart('+')] = code;

@@ -27,8 +27,11 @@ internal static class Otp
         var rawEmail = AuthRequest.Str(body, "email");
         if (string.IsNullOrEmpty(rawEmail))
         {
-            if (!string.IsNullOrEmpty(AuthRequest.Str(body, "phone")))
-                throw AuthException.BadRequest("phone_provider_disabled", "Unsupported phone provider");
+            if (AuthRequest.Str(body, "phone") is { Length: > 0 } rawPhone)
+            {
+                await PhoneAsync(req, rawPhone, AuthRequest.Bool(body, "create_user") ?? true, AuthRequest.Obj(body, "data")).ConfigureAwait(false);
+                return;
+            }
             throw AuthException.Validation("Only an email address or phone number should be provided");
         }
         if (!o.EmailEnabled) throw AuthException.BadRequest("email_provider_disabled", "Email logins are disabled");
@@ -50,5 +53,31 @@ internal static class Otp
         await EmailFlows.PrepareAsync(req, conn, tx, user, action, redirectTo, send: true).ConfigureAwait(false);
         await tx.CommitAsync(req.Aborted).ConfigureAwait(false);
         await JsonResponse.EmptyObjectAsync(req.Http).ConfigureAwait(false);
+    }
+
+    /// <summary>SMS OTP: {message_id}; unknown numbers are signed up first unless create_user is false.</summary>
+    private static async Task PhoneAsync(AuthRequest req, string rawPhone, bool createUser, System.Text.Json.JsonElement? data)
+    {
+        var o = req.Options;
+        if (!o.PhoneEnabled) throw AuthException.BadRequest("phone_provider_disabled", "Unsupported phone provider");
+        var phone = UserFactory.ValidatePhone(rawPhone);
+        await using var conn = await req.Db.OpenConnectionAsync(req.Aborted).ConfigureAwait(false);
+        await using var tx = await conn.BeginTransactionAsync(req.Aborted).ConfigureAwait(false);
+        var user = await UserStore.FindByPhoneAsync(conn, phone, o.JwtAud, req.Aborted, tx).ConfigureAwait(false);
+        if (user is null)
+        {
+            if (!createUser || o.DisableSignup) throw AuthException.Unprocessable("otp_disabled", "Signups not allowed for otp");
+            user = UserFactory.New(o, null, phone, PasswordHasher.Hash(Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16))), data, "phone");
+            await UserFactory.InsertWithIdentityAsync(conn, tx, user, "phone", req.Aborted).ConfigureAwait(false);
+        }
+        var kind = user.PhoneConfirmedAt is null ? Sms.SmsFlows.Kind.Confirmation : Sms.SmsFlows.Kind.Recovery;
+        var messageId = await Sms.SmsFlows.SendAsync(req, conn, tx, user, kind, phone).ConfigureAwait(false);
+        await tx.CommitAsync(req.Aborted).ConfigureAwait(false);
+        await JsonResponse.WriteAsync(req.Http, 200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("message_id", messageId);
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
     }
 }

@@ -105,10 +105,7 @@ internal static class Signup
         if (provider == "email")
             await EmailFlows.PrepareAsync(req, conn, tx, user, EmailAction.Signup, redirectTo, send: true).ConfigureAwait(false);
         else
-        {
-            user.ConfirmationSentAt = DateTime.UtcNow;
-            await UserStore.UpdateAsync(conn, tx, user, req.Aborted).ConfigureAwait(false);
-        }
+            await Sms.SmsFlows.SendAsync(req, conn, tx, user, Sms.SmsFlows.Kind.Confirmation, phone!).ConfigureAwait(false);
         await UserStore.LoadRelatedAsync(conn, user, req.Aborted, tx).ConfigureAwait(false);
         await tx.CommitAsync(req.Aborted).ConfigureAwait(false);
         await JsonResponse.WriteAsync(req.Http, 200, w => UserJson.Write(w, user)).ConfigureAwait(false);

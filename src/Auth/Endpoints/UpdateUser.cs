@@ -93,8 +93,7 @@ internal static class UpdateUser
                 }
                 else
                 {
-                    user.PhoneChange = phone;
-                    user.PhoneChangeSentAt = DateTime.UtcNow;
+                    await Sms.SmsFlows.SendAsync(req, conn, tx, user, Sms.SmsFlows.Kind.PhoneChange, phone).ConfigureAwait(false);
                 }
             }
         }

@@ -81,6 +81,8 @@ internal static class Verify
         if (string.IsNullOrEmpty(tokenHash) && string.IsNullOrEmpty(email) && string.IsNullOrEmpty(phone))
             throw AuthException.Validation("Only an email address or phone number should be provided on verify");
         var address = !string.IsNullOrEmpty(email) ? UserFactory.ValidateEmail(email) : phone is null ? null : UserFactory.ValidatePhone(phone);
+        if (type is "sms" or "phone_change" && !string.IsNullOrEmpty(email))
+            throw AuthException.Validation("Only a phone number should be provided for SMS verification");
         var outcome = await VerifyAsync(req, type, tokenHash, token, address).ConfigureAwait(false);
         switch (outcome)
         {
@@ -107,6 +109,8 @@ internal static class Verify
         "recovery" or "magiclink" => ["recovery_token"],
         "email" => ["confirmation_token", "recovery_token"],
         "email_change" => ["email_change_token_new", "email_change_token_current"],
+        "sms" => ["confirmation_token", "recovery_token"],
+        "phone_change" => ["phone_change_token"],
         _ => throw AuthException.Validation("Verify requires a verification type"),
     };
 
@@ -129,10 +133,16 @@ internal static class Verify
         }
         else if (address is not null && otp is not null)
         {
-            user = await UserStore.FindByEmailAsync(conn, address, o.JwtAud, req.Aborted, tx).ConfigureAwait(false);
-            if (user is null && type == "email_change")
+            user = type switch
             {
-                await using var cmd = new NpgsqlCommand($"SELECT id FROM auth.users WHERE lower(email_change) = lower($1) LIMIT 1", conn, tx);
+                "sms" => await UserStore.FindByPhoneAsync(conn, address, o.JwtAud, req.Aborted, tx).ConfigureAwait(false),
+                "phone_change" => null,
+                _ => await UserStore.FindByEmailAsync(conn, address, o.JwtAud, req.Aborted, tx).ConfigureAwait(false),
+            };
+            if (user is null && type is "email_change" or "phone_change")
+            {
+                var changeColumn = type == "email_change" ? "lower(email_change) = lower($1)" : "phone_change = $1";
+                await using var cmd = new NpgsqlCommand($"SELECT id FROM auth.users WHERE {changeColumn} LIMIT 1", conn, tx);
                 cmd.Parameters.Add(new NpgsqlParameter { Value = address });
                 if (await cmd.ExecuteScalarAsync(req.Aborted).ConfigureAwait(false) is Guid id)
                     user = await UserStore.FindByIdAsync(conn, id, req.Aborted, tx).ConfigureAwait(false);
@@ -158,9 +168,11 @@ internal static class Verify
         {
             "confirmation_token" => user.ConfirmationSentAt,
             "recovery_token" => user.RecoverySentAt,
+            "phone_change_token" => user.PhoneChangeSentAt,
             _ => user.EmailChangeSentAt,
         };
-        if (sentAt is not { } sent || DateTime.UtcNow - sent > TimeSpan.FromSeconds(o.MailerOtpExpiry))
+        var isSms = type is "sms" or "phone_change";
+        if (sentAt is not { } sent || DateTime.UtcNow - sent > TimeSpan.FromSeconds(isSms ? o.SmsOtpExpiry : o.MailerOtpExpiry))
             throw AuthException.Forbidden("otp_expired", hash.Length > 0 && otp is null ? Invalid : "Token has expired or is invalid");
         if (user.IsBanned) throw AuthException.Forbidden("user_banned", "User is banned");
 
@@ -168,6 +180,20 @@ internal static class Verify
         string tokenType;
         switch (column)
         {
+            case "confirmation_token" or "recovery_token" when isSms:
+                if (column == "confirmation_token") user.ConfirmationToken = "";
+                else user.RecoveryToken = "";
+                user.PhoneConfirmedAt ??= now;
+                tokenType = column;
+                await MarkPhoneVerifiedAsync(conn, tx, user, req.Aborted).ConfigureAwait(false);
+                break;
+            case "phone_change_token":
+                user.Phone = user.PhoneChange;
+                user.PhoneChange = "";
+                user.PhoneChangeToken = "";
+                user.PhoneConfirmedAt = now;
+                tokenType = column;
+                break;
             case "confirmation_token":
                 user.ConfirmationToken = "";
                 user.EmailConfirmedAt ??= now;
@@ -202,7 +228,7 @@ internal static class Verify
                 await OneTimeTokens.DeleteAsync(conn, tx, user.Id, "email_change_token_new", req.Aborted).ConfigureAwait(false);
                 break;
         }
-        await UserFactory.MarkEmailVerifiedAsync(conn, tx, user, req.Aborted).ConfigureAwait(false);
+        if (!isSms) await UserFactory.MarkEmailVerifiedAsync(conn, tx, user, req.Aborted).ConfigureAwait(false);
         await UserStore.UpdateAsync(conn, tx, user, req.Aborted).ConfigureAwait(false);
         await OneTimeTokens.DeleteAsync(conn, tx, user.Id, tokenType, req.Aborted).ConfigureAwait(false);
 
@@ -229,8 +255,19 @@ internal static class Verify
         "recovery_token" => u.RecoveryToken,
         "email_change_token_new" => u.EmailChangeTokenNew,
         "email_change_token_current" => u.EmailChangeTokenCurrent,
+        "phone_change_token" => u.PhoneChangeToken,
         _ => null,
     };
+
+    private static async Task MarkPhoneVerifiedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, UserRecord user, CancellationToken ct)
+    {
+        foreach (var identity in user.Identities.Where(i => i.Provider == "phone"))
+        {
+            identity.IdentityData["phone_verified"] = true;
+            await UserStore.UpdateIdentityDataAsync(conn, tx, identity, ct).ConfigureAwait(false);
+        }
+        if (user.UserMetadata.ContainsKey("phone_verified")) user.UserMetadata["phone_verified"] = true;
+    }
 
     private static string AppendQuery(string url, string query) => url + (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + query;
 
