@@ -1,6 +1,8 @@
 // Edge-function bench: cold start (first request after the function is loaded, and after an edit), warm
 // requests/s with p50/p99 for hello, a JSON transform and a supabase-js database query, and memory per engine.
-// Run: cd compat-tests && npm ci && node ../bench/functions/bench.mjs   (writes nothing; paste into bench/results/functions.md)
+// Run (Release build): dotnet build src/Gateway -c Release && cd compat-tests && npm ci &&
+//   SUPACS_DLL=$PWD/../src/Gateway/bin/Release/net10.0/supacs.dll node ../bench/functions/bench.mjs
+// Prints a markdown table to paste into bench/results/functions.md. BENCH_SECONDS / BENCH_CONCURRENCY tune it.
 import http from 'node:http';
 import { cpSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +12,7 @@ import { startSupacs } from '../../compat-tests/lib/supacs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
-const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
 
 // A copy of the project, so the cold-start edit does not touch the repo. node_modules resolves from compat-tests.
 const projectDir = mkdtempSync(join(here, '..', '..', 'compat-tests', '.bench-'));
@@ -57,6 +59,20 @@ async function load(path, body) {
 const items = JSON.stringify({ items: Array.from({ length: 50 }, (_, i) => ({ id: i, name: `item ${i}`, price: i * 1.5, tags: ['a', 'b'] })) });
 await new Promise((r) => setTimeout(r, 3000)); // let start-up pre-warming finish
 
+const rssMb = () => Number(readFileSync(`/proc/${sb.process.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024;
+// Memory per pooled engine: RSS with one engine of `sleep` vs after 16 concurrent requests forced 16 of them
+// (max_workers is 16), then the same with the supabase-js function (db-query).
+async function engineCost(name) {
+  for (let i = 0; i < 3; i++) await request(name);
+  const before = rssMb();
+  await Promise.all(Array.from({ length: 16 }, () => request(name)));
+  await new Promise((r) => setTimeout(r, 500));
+  return (rssMb() - before) / 15;
+}
+const rssStart = rssMb();
+const perEngine = await engineCost('sleep');
+const perSupabaseEngine = await engineCost('db-query');
+
 const results = [];
 for (const [name, body] of [['hello'], ['json-transform', items], ['db-query']]) {
   const first = await request(name, body);
@@ -69,8 +85,8 @@ for (const [name, body] of [['hello'], ['json-transform', items], ['db-query']])
   results.push({ name, firstMs: first.ms.toFixed(1), coldAfterEditMs: cold.ms.toFixed(1), ...warm });
 }
 
-const rss = Number(readFileSync(`/proc/${sb.process.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024;
-console.log(`concurrency ${concurrency}, ${seconds}s per case, supacs RSS after run: ${rss.toFixed(0)} MB`);
+console.log(`concurrency ${concurrency}, ${seconds}s per case; supacs RSS ${rssStart.toFixed(0)} MB after start-up, ${rssMb().toFixed(0)} MB at the end; ` +
+  `≈${perEngine.toFixed(1)} MB per extra engine of a small function, ≈${perSupabaseEngine.toFixed(1)} MB per extra engine with supabase-js loaded`);
 console.log('| function | first request (pre-warmed) ms | cold start after edit ms | warm req/s | p50 ms | p99 ms | non-200 |');
 console.log('|---|---|---|---|---|---|---|');
 for (const r of results) console.log(`| ${r.name} | ${r.firstMs} | ${r.coldAfterEditMs} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} |`);

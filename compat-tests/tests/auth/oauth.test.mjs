@@ -3,6 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Provider from 'oidc-provider';
 import { createClient } from '@supabase/supabase-js';
+import { createHash } from 'node:crypto';
 import { startSupacs, freePort } from '../../lib/supacs.mjs';
 
 let sb;
@@ -27,7 +28,7 @@ before(async () => {
     clients: [{
       client_id: 'supacs-client',
       client_secret: 'supacs-secret-supacs-secret-1234',
-      redirect_uris: [`${sb.url}/auth/v1/callback`],
+      redirect_uris: [`${sb.url}/auth/v1/callback`, 'http://localhost/native'],
       token_endpoint_auth_method: 'client_secret_post',
     }],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'picture'] },
@@ -40,6 +41,7 @@ before(async () => {
       };
     },
     pkce: { required: () => false },
+    conformIdTokenClaims: false, // put the email and profile claims in the ID token itself (signInWithIdToken reads only it)
     features: { devInteractions: { enabled: true } },
   });
   server = oidc.listen(port);
@@ -179,4 +181,35 @@ test('linkIdentity adds the provider identity to the signed-in user; unlinkIdent
   const { data: d3 } = await supabase.auth.linkIdentity({ provider: 'keycloak', options: { redirectTo: 'http://localhost:3000/linked', skipBrowserRedirect: true } });
   const refused = new URL(await runBrowser(d3.url, 'dave'));
   assert.equal(new URLSearchParams(refused.hash.slice(1)).get('error_code'), 'identity_already_exists');
+});
+
+/** What a native app does: its own code flow at the provider, then the ID token from the token endpoint. */
+async function nativeIdToken(login, nonce) {
+  const auth = new URL(`${issuer}/auth`);
+  auth.search = new URLSearchParams({
+    client_id: 'supacs-client', redirect_uri: 'http://localhost/native', response_type: 'code', scope: 'openid email profile',
+    state: 's', ...(nonce ? { nonce: createHash('sha256').update(nonce).digest('hex') } : {}),
+  }).toString();
+  const code = new URL(await runBrowser(auth.href, login)).searchParams.get('code');
+  const res = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://localhost/native', client_id: 'supacs-client', client_secret: 'supacs-secret-supacs-secret-1234' }),
+  });
+  return (await res.json()).id_token;
+}
+
+test('signInWithIdToken verifies the provider ID token (JWKS, issuer, audience, nonce)', async () => {
+  const idToken = await nativeIdToken('erin', 'raw-nonce-1');
+  const wrongNonce = await sb.client().auth.signInWithIdToken({ provider: 'keycloak', token: idToken, nonce: 'other' });
+  assert.equal(wrongNonce.error.status, 400);
+  const { data, error } = await sb.client().auth.signInWithIdToken({ provider: 'keycloak', token: idToken, nonce: 'raw-nonce-1' });
+  assert.equal(error, null);
+  assert.equal(data.user.email, 'erin@oidc.example.com');
+  assert.equal(data.user.identities[0].provider, 'keycloak');
+  const tampered = idToken.slice(0, -6) + (idToken.endsWith('AAAAAA') ? 'BBBBBB' : 'AAAAAA');
+  const bad = await sb.client().auth.signInWithIdToken({ provider: 'keycloak', token: tampered, nonce: 'raw-nonce-1' });
+  assert.equal(bad.error.status, 400);
+  const unknown = await sb.client().auth.signInWithIdToken({ provider: 'google', token: idToken });
+  assert.equal(unknown.error.status, 400);
 });

@@ -128,7 +128,7 @@ internal static class Callback
     }
 
     /// <summary>GoTrue's identity_data for an OAuth identity: the standard claims plus its aliases.</summary>
-    private static JsonObject IdentityData(string issuer, string sub, JsonElement profile)
+    public static JsonObject IdentityData(string issuer, string sub, JsonElement profile)
     {
         var data = new JsonObject { ["iss"] = issuer, ["sub"] = sub, ["provider_id"] = sub };
         foreach (var key in new[] { "name", "email", "picture", "preferred_username", "nickname", "given_name", "family_name", "phone" })
@@ -141,7 +141,7 @@ internal static class Callback
         return data;
     }
 
-    private static async Task<UserRecord> SignInOrSignUpAsync(AuthRequest req, NpgsqlConnection conn, NpgsqlTransaction tx, string provider, string sub, JsonObject data)
+    public static async Task<UserRecord> SignInOrSignUpAsync(AuthRequest req, NpgsqlConnection conn, NpgsqlTransaction tx, string provider, string sub, JsonObject data)
     {
         var o = req.Options;
         var email = data["email"]?.GetValue<string>();

@@ -19,6 +19,7 @@ internal static class Token
         "password" => TokenPassword.HandleAsync(req),
         "refresh_token" => TokenRefresh.HandleAsync(req),
         "pkce" => TokenPkce.HandleAsync(req),
+        "id_token" => TokenIdToken.HandleAsync(req),
         _ => throw AuthException.BadRequest("invalid_credentials", "unsupported_grant_type"),
     };
 }

@@ -7,7 +7,7 @@ using Supacs.Auth.Http;
 namespace Supacs.Auth.OAuth;
 
 /// <summary>A provider's OpenID Connect endpoints, from its discovery document.</summary>
-internal sealed record OidcEndpoints(string Issuer, string AuthorizationEndpoint, string TokenEndpoint, string? UserinfoEndpoint);
+internal sealed record OidcEndpoints(string Issuer, string AuthorizationEndpoint, string TokenEndpoint, string? UserinfoEndpoint, string? JwksUri);
 
 /// <summary>The tokens a code exchange returned.</summary>
 internal sealed record ProviderTokens(string AccessToken, string? RefreshToken, string? IdToken);
@@ -38,7 +38,7 @@ internal sealed class OidcClient : IDisposable
             AuthRequest.Str(root, "issuer") ?? issuer,
             AuthRequest.Str(root, "authorization_endpoint") ?? throw new AuthException(500, "unexpected_failure", "OpenID configuration has no authorization_endpoint"),
             AuthRequest.Str(root, "token_endpoint") ?? throw new AuthException(500, "unexpected_failure", "OpenID configuration has no token_endpoint"),
-            AuthRequest.Str(root, "userinfo_endpoint"));
+            AuthRequest.Str(root, "userinfo_endpoint"), AuthRequest.Str(root, "jwks_uri"));
         _discovery[issuer] = endpoints;
         return endpoints;
     }
@@ -89,6 +89,29 @@ internal sealed class OidcClient : IDisposable
             return doc.RootElement.Clone();
         }
         throw new AuthException(500, "unexpected_failure", "Error getting user profile from external provider") { OAuthError = "server_error" };
+    }
+
+    /// <summary>
+    /// Validates a provider's ID token: signature against the provider's JWKS, issuer, audience (the client id) and
+    /// lifetime. Returns its claims.
+    /// </summary>
+    public async Task<JsonElement> ValidateIdTokenAsync(OidcEndpoints endpoints, OAuthProviderOptions provider, string idToken, CancellationToken ct)
+    {
+        if (endpoints.JwksUri is null) throw AuthException.OAuth("invalid_request", "Provider publishes no JWKS");
+        var keys = await _http.GetStringAsync(endpoints.JwksUri, ct).ConfigureAwait(false);
+        var parameters = new Microsoft.IdentityModel.Tokens.TokenValidationParameters
+        {
+            IssuerSigningKeys = new Microsoft.IdentityModel.Tokens.JsonWebKeySet(keys).GetSigningKeys(),
+            ValidIssuer = endpoints.Issuer,
+            ValidAudiences = provider.ClientId.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            ValidateLifetime = true,
+            ClockSkew = TimeSpan.FromSeconds(30),
+        };
+        var result = await new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().ValidateTokenAsync(idToken, parameters).ConfigureAwait(false);
+        if (!result.IsValid) throw AuthException.OAuth("invalid_request", "Bad ID token: " + (result.Exception?.Message.Split('.')[0] ?? "invalid"));
+        var jwt = (Microsoft.IdentityModel.JsonWebTokens.JsonWebToken)result.SecurityToken;
+        using var doc = JsonDocument.Parse(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload));
+        return doc.RootElement.Clone();
     }
 
     public void Dispose() => _http.Dispose();

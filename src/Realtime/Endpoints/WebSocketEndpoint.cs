@@ -57,8 +57,7 @@ internal static class WebSocketEndpoint
             using var socket = new RealtimeSocket(ws, version, hub, auth.Identity!, token, loggers.CreateLogger<RealtimeSocket>());
             // Sockets end when the host stops, so shutdown never waits on open websockets.
             var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-            await socket.RunAsync(linked.Token).ConfigureAwait(false);
+            await socket.RunAsync(context.RequestAborted, stopping).ConfigureAwait(false);
         }
         finally
         {

@@ -46,10 +46,34 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
         _outbound.Writer.TryWrite((data, binary));
     }
 
-    public async Task RunAsync(CancellationToken aborted)
+    /// <summary>
+    /// Runs the socket until the client leaves, the request aborts, or the host stops (<paramref name="stopping"/>):
+    /// then every channel gets the system message "Server requested disconnect" and phx_close before the close frame.
+    /// </summary>
+    public async Task RunAsync(CancellationToken aborted, CancellationToken stopping = default)
     {
+        // A cancelled receive aborts a websocket, so host shutdown does not cancel the receive loop: it says goodbye,
+        // closes the output once the queue is flushed, and the loop ends with the client's close (or an abort 2 s later).
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, _closing.Token);
         var writer = WriteLoopAsync(linked.Token);
+        using var onStop = stopping.Register(() => _ = Task.Run(async () =>
+        {
+            foreach (var channel in _channels.Values)
+            {
+                PushSystem(channel, "system", ok: true, "Server requested disconnect");
+                CloseFromServer(channel);
+            }
+            _outbound.Writer.TryComplete();
+            using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                await writer.WaitAsync(drain.Token).ConfigureAwait(false);
+                await CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutdown").ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromSeconds(2), aborted).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException) { }
+            if (ws.State != WebSocketState.Closed) ws.Abort();
+        }));
         try
         {
             await ReceiveLoopAsync(linked.Token).ConfigureAwait(false);
@@ -66,7 +90,8 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
             _outbound.Writer.TryComplete();
             try
             {
-                await writer.ConfigureAwait(false);
+                using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await writer.WaitAsync(drain.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) { }
             catch (WebSocketException) { }

@@ -10,6 +10,7 @@ public sealed class InvokeFunctionFixture : FunctionsHostFixture
     protected override string ConfigToml => """
         [edge_runtime]
         cpu_time_ms = 1000
+        memory_mb = 64
         max_request_body_mb = 1
 
         [functions.echo]
@@ -35,6 +36,8 @@ public sealed class InvokeFunctionFixture : FunctionsHostFixture
         [functions.env]
         verify_jwt = false
         [functions.no-handler]
+        verify_jwt = false
+        [functions.allocation]
         verify_jwt = false
         """;
 
@@ -143,6 +146,15 @@ public sealed class InvokeFunctionFixture : FunctionsHostFixture
             }));
             """);
         Write("functions/no-handler/index.js", "export const x = 1;\n");
+        Write("functions/allocation/index.js", """
+            Deno.serve((req) => {
+              if (new URL(req.url).searchParams.has("grow")) {
+                const keep = [];
+                while (true) keep.push("x".repeat(1024 * 1024) + keep.length);
+              }
+              return new Response("small");
+            });
+            """);
     }
 }
 
@@ -316,6 +328,17 @@ public sealed class InvokeFunctionTests(InvokeFunctionFixture f) : IClassFixture
     {
         var (status, _, _) = await SendAsync(f.Request(HttpMethod.Get, "recursion"));
         Assert.Equal((HttpStatusCode)546, status);
+    }
+
+    [Fact]
+    public async Task Runaway_allocation_is_546_worker_limit_and_the_server_carries_on()
+    {
+        var (status, _, _) = await SendAsync(f.Request(HttpMethod.Get, "allocation?grow=1"));
+        Assert.Equal((HttpStatusCode)546, status);
+        var (ok, body, _) = await SendAsync(f.Request(HttpMethod.Get, "allocation"));
+        Assert.Equal(HttpStatusCode.OK, ok);
+        Assert.Equal("small", body);
+        Assert.Contains("memory limit", f.Logs.Dump(), StringComparison.Ordinal);
     }
 
     [Fact]

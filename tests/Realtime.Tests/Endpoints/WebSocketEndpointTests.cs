@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.WebSockets;
+using Microsoft.Extensions.DependencyInjection;
 using Supacs.Testing;
 
 namespace Supacs.Realtime.Tests.Endpoints;
@@ -140,5 +141,18 @@ public sealed class WebSocketEndpointTests(RealtimeFixture fixture) : IClassFixt
         var system = await client.WaitForAsync(m => m.Event == "system", TimeSpan.FromSeconds(5));
         Assert.StartsWith("Token has expired", system.Payload!["message"]!.GetValue<string>());
         await client.WaitForAsync(m => m.Event == "phx_close" && m.JoinRef == joinRef);
+    }
+
+    [Fact]
+    public async Task Host_shutdown_sends_server_requested_disconnect_then_closes()
+    {
+        var host = await SupacsTestHost.StartAsync(fixture.Database, s => s.AddSupacsRealtime(), app => app.MapSupacsRealtime());
+        await using var client = await PhoenixTestClient.ConnectAsync(host.BaseAddress, host.Project.Keys.AnonKey, "2.0.0");
+        var (joinRef, _) = await client.JoinAsync("realtime:bye");
+        var stopping = host.DisposeAsync().AsTask();
+        var system = await client.WaitForAsync(m => m.Event == "system");
+        Assert.Equal("""{"extension":"system","status":"ok","message":"Server requested disconnect","channel":"bye"}""", system.Payload!.ToJsonString());
+        await client.WaitForAsync(m => m.Event == "phx_close" && m.JoinRef == joinRef);
+        await stopping.WaitAsync(TimeSpan.FromSeconds(10));
     }
 }
