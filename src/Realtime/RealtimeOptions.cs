@@ -30,6 +30,16 @@ internal sealed class RealtimeOptions
     /// <summary>A socket with no frame for this long is closed (Phoenix's 60 s).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Keep one permanent replication slot per database (<c>durable_slot</c>, default false) so changes committed while Supacs
+    /// was down are delivered to subscribers that rejoin within <see cref="DurableReplayDelay"/> of the restart. The slot retains
+    /// WAL while Supacs is stopped; bound it with PostgreSQL's <c>max_slot_wal_keep_size</c>. Single node only.
+    /// </summary>
+    public bool DurableSlot { get; init; }
+
+    /// <summary>How long a restarted node waits for subscribers to rejoin before replaying a durable slot (<c>durable_replay_delay_ms</c>, 3000).</summary>
+    public TimeSpan DurableReplayDelay { get; init; } = TimeSpan.FromSeconds(3);
+
     public static RealtimeOptions From(ProjectConfig config)
     {
         var s = config.Section("realtime");
@@ -41,6 +51,8 @@ internal sealed class RealtimeOptions
             MaxJoinsPerSecond = (int)(s.GetLong("max_joins_per_second") ?? d.MaxJoinsPerSecond),
             MaxEventsPerSecond = (int)(s.GetLong("max_events_per_second") ?? d.MaxEventsPerSecond),
             MaxPayloadSizeInKb = (int)(s.GetLong("max_payload_size_in_kb") ?? d.MaxPayloadSizeInKb),
+            DurableSlot = s.GetBool("durable_slot") ?? false,
+            DurableReplayDelay = s.GetLong("durable_replay_delay_ms") is { } ms ? TimeSpan.FromMilliseconds(ms) : d.DurableReplayDelay,
         };
     }
 }

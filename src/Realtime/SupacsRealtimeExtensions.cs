@@ -19,6 +19,7 @@ public static class SupacsRealtimeExtensions
         services.AddSingleton(new SupacsModule("realtime", DefaultPrefix));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISchemaContributor, RealtimeSchema>());
         services.AddHostedService<RealtimeLifetime>();
+        services.TryAddSingleton<RealtimeMetrics>();
         return services;
     }
 

@@ -15,6 +15,12 @@ public sealed class StorageOptions
     /// <summary>Lifetime of signed upload URLs in seconds (env UPLOAD_SIGNED_URL_EXPIRATION_TIME); default two hours as hosted.</summary>
     public int UploadSignedUrlExpirationSeconds { get; set; } = 7200;
 
+    /// <summary>
+    /// Beyond Supabase: answer errors with their semantic HTTP status (404, 409, 413…) instead of upstream's
+    /// 400-for-every-4xx (<c>[storage] real_http_status = true</c>, env STORAGE_REAL_HTTP_STATUS=true). Off by default.
+    /// </summary>
+    public bool RealHttpStatus { get; set; }
+
     /// <summary>Buckets declared with <c>[storage.buckets.NAME]</c>, created at start when missing.</summary>
     public IReadOnlyList<ConfiguredBucket> Buckets { get; set; } = [];
 
@@ -27,6 +33,8 @@ public sealed class StorageOptions
                 binaryUnits: false, out var envLimit)) options.FileSizeLimit = envLimit;
         if (int.TryParse(Environment.GetEnvironmentVariable("UPLOAD_SIGNED_URL_EXPIRATION_TIME"), CultureInfo.InvariantCulture, out var exp) && exp > 0)
             options.UploadSignedUrlExpirationSeconds = exp;
+        options.RealHttpStatus = section.GetBool("real_http_status")
+            ?? string.Equals(Environment.GetEnvironmentVariable("STORAGE_REAL_HTTP_STATUS"), "true", StringComparison.OrdinalIgnoreCase);
         var buckets = new List<ConfiguredBucket>();
         foreach (var (name, b) in section.Section("buckets").Children())
         {

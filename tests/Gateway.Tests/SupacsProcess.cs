@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Npgsql;
+using Supacs.Core.Postgres;
 
 namespace Supacs.Gateway.Tests;
 
@@ -32,6 +34,30 @@ public sealed class SupacsProcess : IAsyncDisposable
     }
 
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "supacs.dll");
+
+    /// <summary>A superuser connection to the embedded cluster of a data dir (port and password from its db.json).</summary>
+    public static async Task<NpgsqlConnection> OpenAdminAsync(string dataDir)
+    {
+        var state = EmbeddedCluster.ReadState(dataDir) ?? throw new InvalidOperationException($"{dataDir} has no db.json");
+        var conn = new NpgsqlConnection($"Host=127.0.0.1;Port={state.Port};Username=postgres;Password={state.Password};Pooling=false;Timeout=5");
+        await conn.OpenAsync();
+        return conn;
+    }
+
+    public static async Task<T?> ScalarAsync<T>(string dataDir, string sql)
+    {
+        await using var conn = await OpenAdminAsync(dataDir);
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        var value = await cmd.ExecuteScalarAsync();
+        return value is null or DBNull ? default : (T)value;
+    }
+
+    public static async Task ExecuteAsync(string dataDir, string sql)
+    {
+        await using var conn = await OpenAdminAsync(dataDir);
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
 
     public static int FreePort()
     {

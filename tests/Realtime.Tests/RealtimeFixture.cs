@@ -38,9 +38,16 @@ public class RealtimeFixture : DatabaseFixture, IAsyncLifetime
     public Task<PhoenixTestClient> ConnectAsync(string vsn = "2.0.0", string? apikey = null) =>
         PhoenixTestClient.ConnectAsync(Host.BaseAddress, apikey ?? Host.Project.Keys.AnonKey, vsn);
 
+    /// <summary>Stops the host now (a test that simulates a restart); disposal then skips it.</summary>
+    public async Task StopHostAsync()
+    {
+        var host = Interlocked.Exchange(ref _host, null);
+        if (host is not null) await host.DisposeAsync();
+    }
+
     public new async Task DisposeAsync()
     {
-        if (_host is not null) await _host.DisposeAsync();
+        await StopHostAsync();
         await base.DisposeAsync();
     }
 }

@@ -128,6 +128,9 @@ internal sealed class AuthOptions
     /// <summary>[auth.hook.custom_access_token] / HOOK_CUSTOM_ACCESS_TOKEN_*.</summary>
     public HookOptions? CustomAccessTokenHook { get; set; }
 
+    /// <summary>[auth.hook.send_email] / HOOK_SEND_EMAIL_*: replaces SMTP when enabled.</summary>
+    public HookOptions? SendEmailHook { get; set; }
+
     /// <summary>SECURITY_MANUAL_LINKING_ENABLED ([auth] enable_manual_linking).</summary>
     public bool ManualLinkingEnabled { get; set; }
 

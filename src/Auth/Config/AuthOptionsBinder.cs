@@ -75,16 +75,8 @@ internal static class AuthOptionsBinder
             if (sms.Section("test_otp").GetString(key) is { } otp) o.SmsTestOtp[key.TrimStart('+')] = otp;
 
         if (auth.Section("mfa").GetLong("max_enrolled_factors") is { } maxFactors) o.MfaMaxEnrolledFactors = (int)maxFactors;
-        var hook = auth.Section("hook").Section("custom_access_token");
-        if (hook.Exists)
-        {
-            o.CustomAccessTokenHook = new HookOptions
-            {
-                Enabled = hook.GetBool("enabled") ?? false,
-                Uri = hook.GetString("uri") ?? "",
-                Secrets = hook.GetString("secrets") ?? "",
-            };
-        }
+        o.CustomAccessTokenHook = TomlHook(auth.Section("hook").Section("custom_access_token")) ?? o.CustomAccessTokenHook;
+        o.SendEmailHook = TomlHook(auth.Section("hook").Section("send_email")) ?? o.SendEmailHook;
         var limits = auth.Section("rate_limit");
         if (limits.GetLong("email_sent") is { } emailSent) o.RateLimitEmailSent = emailSent;
         if (limits.GetLong("anonymous_users") is { } anonUsers) o.RateLimitAnonymousUsers = anonUsers;
@@ -176,13 +168,8 @@ internal static class AuthOptionsBinder
             if (G(prefix + "URL") is { } url) p.Url = url;
             if (G(prefix + "SKIP_NONCE_CHECK") is { } skip) p.SkipNonceCheck = B(skip);
         }
-        if (G("HOOK_CUSTOM_ACCESS_TOKEN_URI") is { } hookUri)
-        {
-            o.CustomAccessTokenHook ??= new HookOptions();
-            o.CustomAccessTokenHook.Uri = hookUri;
-            o.CustomAccessTokenHook.Enabled = G("HOOK_CUSTOM_ACCESS_TOKEN_ENABLED") is not { } he || B(he);
-            if (G("HOOK_CUSTOM_ACCESS_TOKEN_SECRETS") is { } hs) o.CustomAccessTokenHook.Secrets = hs;
-        }
+        o.CustomAccessTokenHook = EnvHook(G, "HOOK_CUSTOM_ACCESS_TOKEN_", o.CustomAccessTokenHook);
+        o.SendEmailHook = EnvHook(G, "HOOK_SEND_EMAIL_", o.SendEmailHook);
         if (G("SECURITY_MANUAL_LINKING_ENABLED") is { } ml) o.ManualLinkingEnabled = B(ml);
         if (G("RATE_LIMIT_HEADER") is { } rlh) o.RateLimitHeader = rlh;
         if (G("RATE_LIMIT_TOKEN_REFRESH") is { } rlt) o.RateLimitTokenRefresh = double.Parse(rlt, CultureInfo.InvariantCulture);
@@ -196,6 +183,20 @@ internal static class AuthOptionsBinder
         if (G("SMS_TEST_OTP") is { } testOtp)
             foreach (var pair in testOtp.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 if (pair.Split(':', 2) is [var phone, var code]) o.SmsTestOtp[phone.TrimStart('+')] = code;
+    }
+
+    private static HookOptions? TomlHook(ConfigSection hook) => hook.Exists
+        ? new HookOptions { Enabled = hook.GetBool("enabled") ?? false, Uri = hook.GetString("uri") ?? "", Secrets = hook.GetString("secrets") ?? "" }
+        : null;
+
+    private static HookOptions? EnvHook(Func<string, string?> g, string prefix, HookOptions? current)
+    {
+        if (g(prefix + "URI") is not { } uri) return current;
+        var hook = current ?? new HookOptions();
+        hook.Uri = uri;
+        hook.Enabled = g(prefix + "ENABLED") is not { } enabled || enabled is "1" or "true" or "TRUE" or "True";
+        if (g(prefix + "SECRETS") is { } secrets) hook.Secrets = secrets;
+        return hook;
     }
 
     /// <summary>The CLI's password_requirements names mapped to GoTrue's character sets.</summary>

@@ -21,8 +21,8 @@ internal static class Reauthenticate
         user.ReauthenticationSentAt = DateTime.UtcNow;
         await UserStore.UpdateAsync(conn, tx, user, req.Aborted).ConfigureAwait(false);
         await OneTimeTokens.SaveAsync(conn, tx, user.Id, "reauthentication_token", user.ReauthenticationToken, user.Email, req.Aborted).ConfigureAwait(false);
-        await req.Runtime.Mailer.SendAsync("reauthentication", user.Email,
-            new MailContext("", otp, user.ReauthenticationToken, req.Options.SiteUrl, user.Email, req.Options.SiteUrl), req.Aborted).ConfigureAwait(false);
+        await EmailSender.SendAsync(req, conn, tx, user, "reauthentication", user.Email,
+            new MailContext("", otp, user.ReauthenticationToken, req.Options.SiteUrl, user.Email, req.Options.SiteUrl), "reauthentication").ConfigureAwait(false);
         await tx.CommitAsync(req.Aborted).ConfigureAwait(false);
         await JsonResponse.EmptyObjectAsync(req.Http).ConfigureAwait(false);
     });

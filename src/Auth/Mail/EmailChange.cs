@@ -38,15 +38,22 @@ internal static class EmailChange
             user.EmailChangeTokenCurrent = "";
         }
         if (!send) return;
-        Limits.RateLimits.CheckEmailSent(req);
+        if (req.Options.SendEmailHook is { Enabled: true })
+        {
+            // One hook call carries both sides: token/token_hash for the current address, *_new for the new one.
+            await EmailSender.SendAsync(req, conn, tx, user, "email_change", newEmail,
+                new MailContext("", otpCurrent ?? "", otpCurrent is null ? "" : user.EmailChangeTokenCurrent, o.SiteUrl, user.Email ?? "", redirectTo, newEmail),
+                "email_change", otpNew, user.EmailChangeTokenNew).ConfigureAwait(false);
+            return;
+        }
         var linkNew = Link(o.ApiExternalUrl, user.EmailChangeTokenNew, redirectTo);
-        await req.Runtime.Mailer.SendAsync("email_change", newEmail,
-            new MailContext(linkNew, otpNew, user.EmailChangeTokenNew, o.SiteUrl, user.Email ?? "", redirectTo, newEmail), req.Aborted).ConfigureAwait(false);
+        await EmailSender.SendAsync(req, conn, tx, user, "email_change", newEmail,
+            new MailContext(linkNew, otpNew, user.EmailChangeTokenNew, o.SiteUrl, user.Email ?? "", redirectTo, newEmail), "email_change").ConfigureAwait(false);
         if (otpCurrent is not null)
         {
             var linkCurrent = Link(o.ApiExternalUrl, user.EmailChangeTokenCurrent, redirectTo);
-            await req.Runtime.Mailer.SendAsync("email_change", user.Email!,
-                new MailContext(linkCurrent, otpCurrent, user.EmailChangeTokenCurrent, o.SiteUrl, user.Email!, redirectTo, newEmail), req.Aborted).ConfigureAwait(false);
+            await EmailSender.SendAsync(req, conn, tx, user, "email_change", user.Email!,
+                new MailContext(linkCurrent, otpCurrent, user.EmailChangeTokenCurrent, o.SiteUrl, user.Email!, redirectTo, newEmail), "email_change").ConfigureAwait(false);
         }
     }
 

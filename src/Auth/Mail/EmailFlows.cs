@@ -61,9 +61,8 @@ internal static class EmailFlows
         var link = $"{options.ApiExternalUrl}/verify?token={Uri.EscapeDataString(hash)}&type={action.VerifyType}&redirect_to={Uri.EscapeDataString(redirectTo)}";
         if (send)
         {
-            Limits.RateLimits.CheckEmailSent(req);
-            await req.Runtime.Mailer.SendAsync(action.Template, email,
-                new MailContext(link, otp, hash, options.SiteUrl, email, redirectTo), req.Aborted).ConfigureAwait(false);
+            await EmailSender.SendAsync(req, conn, tx, user, action.Template, email,
+                new MailContext(link, otp, hash, options.SiteUrl, email, redirectTo), action.VerifyType).ConfigureAwait(false);
         }
         return new PreparedLink(otp, hash, link, redirectTo, action.VerifyType);
     }

@@ -32,7 +32,7 @@ internal static class InvokeFunction
         var request = context.Request;
 
         var settings = FunctionSettings.For(project.Config, name);
-        var entry = FunctionLocator.FindEntry(project.ProjectDir, name, settings);
+        var entry = settings.Enabled ? FunctionLocator.FindEntry(project.ProjectDir, name, settings) : null;
         if (entry is null)
         {
             await FunctionErrors.WriteAsync(context, StatusCodes.Status404NotFound, FunctionErrors.NotFound, "NOT_FOUND").ConfigureAwait(false);
@@ -78,9 +78,8 @@ internal static class InvokeFunction
         }
         catch (Exception e)
         {
-            var limit = e is WorkerLimitException || e.InnerException is TimeoutException or Jint.Runtime.StatementsCountOverflowException or Jint.Runtime.MemoryLimitExceededException or Jint.Runtime.RecursionDepthOverflowException;
             FunctionsLog.BootFailed(services.Logger, name, e is Jint.Runtime.JavaScriptException js ? FunctionWorker.Describe(js.Error) : e.Message);
-            if (limit || e is TimeoutException or Jint.Runtime.StatementsCountOverflowException or Jint.Runtime.MemoryLimitExceededException or Jint.Runtime.RecursionDepthOverflowException)
+            if (FunctionWorker.IsLimit(e) || FunctionWorker.IsLimit(e.InnerException))
                 await FunctionErrors.WriteAsync(context, FunctionErrors.WorkerLimitStatus, FunctionErrors.WorkerLimit, "WORKER_LIMIT").ConfigureAwait(false);
             else
                 await FunctionErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, FunctionErrors.BootError, "BOOT_ERROR").ConfigureAwait(false);

@@ -293,6 +293,11 @@ internal sealed class FunctionWorker : IDisposable
         }
     }
 
+    /// <summary>Whether an exception is one of Jint's sandbox limits (546), as opposed to an error in the code.</summary>
+    internal static bool IsLimit(Exception? e) =>
+        e is WorkerLimitException or TimeoutException or StatementsCountOverflowException or MemoryLimitExceededException
+            or RecursionDepthOverflowException;
+
     internal static string Describe(JsValue error)
     {
         if (error is Jint.Native.Object.ObjectInstance o)

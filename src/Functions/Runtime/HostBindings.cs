@@ -91,6 +91,9 @@ internal sealed class HostBindings : IDisposable
             if (!MayLoad(path) || !File.Exists(path)) throw TypeError($"Cannot find module '{path}'");
             return new JsString(File.ReadAllText(path));
         });
+        Add("aesEncrypt", a => Crypto(() => Bytes(SubtleCrypto.Encrypt(Str(a, 0), U8(a, 1), U8(a, 2), U8(a, 3), Arg(a, 4).IsNull() ? null : U8(a, 4), (int)Num(a, 5)))));
+        Add("aesDecrypt", a => Crypto(() => Bytes(SubtleCrypto.Decrypt(Str(a, 0), U8(a, 1), U8(a, 2), U8(a, 3), Arg(a, 4).IsNull() ? null : U8(a, 4), (int)Num(a, 5)))));
+        Add("deriveBits", a => Crypto(() => Bytes(SubtleCrypto.DeriveBits(Str(a, 0), Str(a, 1), U8(a, 2), U8(a, 3), U8(a, 4), (int)Num(a, 5), (int)Num(a, 6)))));
         Add("fetch", Fetch);
         Add("fetchAbort", a => { if (_fetches.TryGetValue((int)Num(a, 0), out var cts)) cts.Cancel(); return JsValue.Undefined; });
         Add("readChunk", a => ReadChunk((int)Num(a, 0)));

@@ -178,6 +178,50 @@ internal static class SubtleCrypto
         return (ec.ExportPkcs8PrivateKey(), ec.ExportSubjectPublicKeyInfo());
     }
 
+    /// <summary>AES-GCM (tag appended, as WebCrypto) and AES-CBC (PKCS#7) encryption.</summary>
+    public static byte[] Encrypt(string algorithm, byte[] key, byte[] iv, byte[] data, byte[]? additionalData, int tagBits)
+    {
+        if (algorithm == "AES-GCM")
+        {
+            var tagLength = tagBits / 8;
+            using var gcm = new AesGcm(key, tagLength);
+            var output = new byte[data.Length + tagLength];
+            gcm.Encrypt(iv, data, output.AsSpan(0, data.Length), output.AsSpan(data.Length), additionalData);
+            return output;
+        }
+        using var aes = Aes.Create();
+        aes.Key = key;
+        return algorithm == "AES-CBC" ? aes.EncryptCbc(data, iv) : throw new NotSupportedException(algorithm);
+    }
+
+    public static byte[] Decrypt(string algorithm, byte[] key, byte[] iv, byte[] data, byte[]? additionalData, int tagBits)
+    {
+        if (algorithm == "AES-GCM")
+        {
+            var tagLength = tagBits / 8;
+            if (data.Length < tagLength) throw new CryptographicException("The ciphertext is shorter than the tag");
+            using var gcm = new AesGcm(key, tagLength);
+            var output = new byte[data.Length - tagLength];
+            gcm.Decrypt(iv, data.AsSpan(0, output.Length), data.AsSpan(output.Length), output, additionalData);
+            return output;
+        }
+        using var aes = Aes.Create();
+        aes.Key = key;
+        return algorithm == "AES-CBC" ? aes.DecryptCbc(data, iv) : throw new NotSupportedException(algorithm);
+    }
+
+    /// <summary>PBKDF2 and HKDF deriveBits.</summary>
+    public static byte[] DeriveBits(string algorithm, string hash, byte[] secret, byte[] salt, byte[] info, int iterations, int bits)
+    {
+        var h = Hash(hash);
+        return algorithm switch
+        {
+            "PBKDF2" => Rfc2898DeriveBytes.Pbkdf2(secret, salt, iterations, h, bits / 8),
+            "HKDF" => HKDF.DeriveKey(h, secret, bits / 8, salt, info),
+            _ => throw new NotSupportedException(algorithm),
+        };
+    }
+
     private static RSA Rsa(byte[] der, bool isPrivate)
     {
         var rsa = RSA.Create();

@@ -40,7 +40,7 @@ internal sealed record ChangeBinding(JoinedChannel Channel, PostgresChangeReques
 /// The postgres_changes pipeline of one project: bindings registered in memory, one pgoutput stream, and per
 /// committed transaction an RLS visibility check run once per distinct (role, claims) group and table — not per subscriber.
 /// </summary>
-internal sealed partial class PostgresChanges(SupacsProject project, Action<DatabaseMessage> onMessage, ILogger logger) : IAsyncDisposable
+internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOptions options, Action<DatabaseMessage> onMessage, RealtimeMetrics metrics, ILogger logger) : IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stop = new();
@@ -57,7 +57,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, Action<Data
             {
                 if (_stream is null)
                 {
-                    _stream = new ReplicationStream(project.Database.AdminConnectionString, project.Database.Admin, logger);
+                    _stream = new ReplicationStream(project.Database.AdminConnectionString, project.Database.Admin, logger, options.DurableSlot, options.DurableReplayDelay);
                     _stream.Start();
                     _dispatch = Task.Run(DispatchLoopAsync);
                     _maintenance = Task.Run(MaintainPartitionsAsync);
@@ -181,6 +181,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, Action<Data
             {
                 Log.DispatchFailed(logger, e);
             }
+            _stream?.Acknowledge(batch[^1].EndLsn);
         }
     }
 
@@ -224,6 +225,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, Action<Data
         }
         var visible = groups.Count == 0 ? [] : await VisibleAsync(groups, checkedChanges).ConfigureAwait(false);
 
+        long delivered = 0;
         foreach (var (change, commitTimestamp, channels) in deliveries)
         {
             var data = EncodeData(change, commitTimestamp);
@@ -233,6 +235,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, Action<Data
                 if (channel.Config.Legacy)
                 {
                     channel.Socket.Push(channel, change.Type, data);
+                    delivered++;
                     continue;
                 }
                 var payload = Json.Object(w =>
@@ -245,8 +248,10 @@ internal sealed partial class PostgresChanges(SupacsProject project, Action<Data
                     w.WriteRawValue(data, skipInputValidation: true);
                 });
                 channel.Socket.Push(channel, "postgres_changes", payload);
+                delivered++;
             }
         }
+        metrics.Delivered(delivered);
     }
 
     private static string GroupKey(RequestIdentity identity) => identity.Role + "\n" + identity.ClaimsJson;

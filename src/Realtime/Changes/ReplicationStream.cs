@@ -13,13 +13,28 @@ namespace Supacs.Realtime.Changes;
 /// turning each committed transaction into a <see cref="CommittedTransaction"/>. <see cref="Live"/> completes once the
 /// slot exists: from then on every commit is retained for us, so a subscriber registered before it is never missed.
 /// </summary>
-internal sealed partial class ReplicationStream(string adminConnectionString, NpgsqlDataSource admin, ILogger logger) : IAsyncDisposable
+internal sealed partial class ReplicationStream(string adminConnectionString, NpgsqlDataSource admin, ILogger logger,
+    bool durable = false, TimeSpan replayDelay = default) : IAsyncDisposable
 {
     public const string Publication = "supabase_realtime";
     public const string MessagesPublication = "supabase_realtime_messages_publication";
 
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<uint, RelationInfo> _relations = [];
+    private LogicalReplicationConnection? _connection;
+    private bool _replayed;
+
+    /// <summary>For a durable slot: the position up to which changes were delivered, so the slot may release WAL.</summary>
+    public void Acknowledge(NpgsqlTypes.NpgsqlLogSequenceNumber lsn)
+    {
+        if (durable) _connection?.SetReplicationStatus(lsn);
+    }
+
+    private async Task<string> DurableSlotNameAsync(CancellationToken ct)
+    {
+        await using var cmd = admin.CreateCommand("SELECT 'supacs_realtime_' || substr(md5(current_database()), 1, 16)");
+        return (string)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
     private TaskCompletionSource _live = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _loop;
 
@@ -62,11 +77,35 @@ internal sealed partial class ReplicationStream(string adminConnectionString, Np
     {
         await using var conn = new LogicalReplicationConnection(adminConnectionString);
         await conn.Open(ct).ConfigureAwait(false);
-        var slotName = "supacs_realtime_" + Guid.NewGuid().ToString("N")[..16];
-        var slot = await conn.CreatePgOutputReplicationSlot(slotName, temporarySlot: true, slotSnapshotInitMode: LogicalSlotSnapshotInitMode.NoExport, cancellationToken: ct).ConfigureAwait(false);
+        PgOutputReplicationSlot slot;
+        var resumed = false;
+        if (durable)
+        {
+            // One permanent slot per database: changes committed while Supacs is down wait in it (bounded by max_slot_wal_keep_size).
+            var slotName = await DurableSlotNameAsync(ct).ConfigureAwait(false);
+            await using var exists = admin.CreateCommand("SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1");
+            exists.Parameters.Add(new NpgsqlParameter { Value = slotName });
+            resumed = (long)(await exists.ExecuteScalarAsync(ct).ConfigureAwait(false))! > 0;
+            slot = resumed
+                ? new PgOutputReplicationSlot(slotName)
+                : await conn.CreatePgOutputReplicationSlot(slotName, temporarySlot: false, slotSnapshotInitMode: LogicalSlotSnapshotInitMode.NoExport, cancellationToken: ct).ConfigureAwait(false);
+            Log.SlotCreated(logger, slotName);
+        }
+        else
+        {
+            var slotName = "supacs_realtime_" + Guid.NewGuid().ToString("N")[..16];
+            slot = await conn.CreatePgOutputReplicationSlot(slotName, temporarySlot: true, slotSnapshotInitMode: LogicalSlotSnapshotInitMode.NoExport, cancellationToken: ct).ConfigureAwait(false);
+            Log.SlotCreated(logger, slotName);
+        }
         _relations.Clear();
-        Log.SlotCreated(logger, slotName);
         Volatile.Read(ref _live).TrySetResult();
+        // A resumed durable slot holds what was committed while we were down: give subscribers time to rejoin before replaying it.
+        if (resumed && !_replayed)
+        {
+            _replayed = true;
+            await Task.Delay(replayDelay, ct).ConfigureAwait(false);
+        }
+        _connection = conn;
 
         var changes = new List<RowChange>();
         var options = new PgOutputReplicationOptions([Publication, MessagesPublication], PgOutputProtocolVersion.V1);
@@ -112,10 +151,10 @@ internal sealed partial class ReplicationStream(string adminConnectionString, Np
                 case CommitMessage commit:
                     if (changes.Count > 0)
                     {
-                        await Transactions.Writer.WriteAsync(new CommittedTransaction(commit.TransactionCommitTimestamp, [.. changes]), ct).ConfigureAwait(false);
+                        await Transactions.Writer.WriteAsync(new CommittedTransaction(commit.TransactionCommitTimestamp, [.. changes], commit.TransactionEndLsn), ct).ConfigureAwait(false);
                         changes.Clear();
                     }
-                    conn.SetReplicationStatus(commit.TransactionEndLsn);
+                    if (!durable) conn.SetReplicationStatus(commit.TransactionEndLsn);
                     break;
             }
         }
@@ -198,6 +237,16 @@ internal sealed partial class ReplicationStream(string adminConnectionString, Np
 
     public async ValueTask DisposeAsync()
     {
+        if (durable && _connection is { } conn)
+        {
+            // Tell the server how far we delivered, so a restart replays only what was not delivered.
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await conn.SendStatusUpdate(timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NpgsqlException or OperationCanceledException or InvalidOperationException or ObjectDisposedException) { }
+        }
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {

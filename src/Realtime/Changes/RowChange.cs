@@ -28,4 +28,4 @@ internal sealed record RowChange(RelationInfo Relation, string Type, string?[]? 
 }
 
 /// <summary>A committed transaction's changes, in order.</summary>
-internal sealed record CommittedTransaction(DateTime CommitTimestamp, IReadOnlyList<RowChange> Changes);
+internal sealed record CommittedTransaction(DateTime CommitTimestamp, IReadOnlyList<RowChange> Changes, NpgsqlTypes.NpgsqlLogSequenceNumber EndLsn = default);

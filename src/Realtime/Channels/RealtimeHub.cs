@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Supacs.Core.Projects;
 using Supacs.Realtime.Changes;
@@ -19,18 +20,31 @@ internal sealed class RealtimeHub : IAsyncDisposable
     private readonly Lock _membership = new();
     private int _sockets;
 
-    public RealtimeHub(SupacsProject project, ILoggerFactory loggers)
+    public RealtimeHub(SupacsProject project, ILoggerFactory loggers, RealtimeMetrics metrics)
     {
         Project = project;
+        Metrics = metrics;
         Options = RealtimeOptions.From(project.Config);
         Joins = new RateCounter(Options.MaxJoinsPerSecond, TimeSpan.FromSeconds(1), 1);
         Events = new RateCounter(Options.MaxEventsPerSecond * 60L, TimeSpan.FromSeconds(60), 12);
-        Changes = new PostgresChanges(project, DeliverDatabaseMessage, loggers.CreateLogger<PostgresChanges>());
+        Changes = new PostgresChanges(project, Options, DeliverDatabaseMessage, metrics, loggers.CreateLogger<PostgresChanges>());
         Backplane = new Backplane(this, project.Database.Admin, loggers.CreateLogger<Backplane>());
         Backplane.Start();
     }
 
     public SupacsProject Project { get; }
+    public RealtimeMetrics Metrics { get; }
+
+    /// <summary>Channels joined on this node.</summary>
+    public int ChannelCount
+    {
+        get
+        {
+            var n = 0;
+            foreach (var g in _groups.Values) n += g.Members.Length;
+            return n;
+        }
+    }
     public RealtimeOptions Options { get; }
     public PostgresChanges Changes { get; }
     public Backplane Backplane { get; }
@@ -43,8 +57,8 @@ internal sealed class RealtimeHub : IAsyncDisposable
 
     public int SocketCount => Volatile.Read(ref _sockets);
 
-    public static RealtimeHub For(SupacsProject project, ILoggerFactory loggers) =>
-        project.Feature(p => new RealtimeHub(p, loggers));
+    public static RealtimeHub For(SupacsProject project, IServiceProvider services) =>
+        project.Feature(p => new RealtimeHub(p, services.GetRequiredService<ILoggerFactory>(), services.GetRequiredService<RealtimeMetrics>()));
 
     /// <summary>Counts a new socket; false when the project is at <c>max_concurrent_users</c>.</summary>
     public bool TryAddSocket()
@@ -87,6 +101,7 @@ internal sealed class RealtimeHub : IAsyncDisposable
     /// <summary>Tracks the channel's presence; the diff goes to local members and other nodes. False when nothing changed.</summary>
     public void Track(JoinedChannel channel, JsonElement meta)
     {
+        Metrics.Received("presence");
         if (PresenceFor(channel.GroupKey).Track(channel, meta) is { } change) Announce(channel.GroupKey, change);
     }
 
@@ -104,6 +119,7 @@ internal sealed class RealtimeHub : IAsyncDisposable
     /// <summary>A client broadcast: to this node's members and to the other nodes.</summary>
     public void Broadcast(JoinedChannel sender, BroadcastMessage message)
     {
+        Metrics.Received("broadcast");
         Group(sender.GroupKey)?.Broadcast(message, sender);
         Backplane.PublishBroadcast(sender.GroupKey, message);
     }
@@ -112,6 +128,7 @@ internal sealed class RealtimeHub : IAsyncDisposable
     public void Publish(string subTopic, bool isPrivate, BroadcastMessage message)
     {
         var key = (isPrivate ? "private:" : "public:") + subTopic;
+        Metrics.Received("rest_broadcast");
         Group(key)?.Broadcast(message, sender: null);
         Backplane.PublishBroadcast(key, message);
     }
@@ -121,6 +138,7 @@ internal sealed class RealtimeHub : IAsyncDisposable
     {
         var meta = m.Id is null ? null : JsonSerializer.Serialize(new Dictionary<string, string> { ["id"] = m.Id });
         var key = (m.Private ? "private:" : "public:") + m.Topic;
+        Metrics.Received("database_broadcast");
         Group(key)?.Broadcast(new BroadcastMessage("realtime:" + m.Topic, m.Event, Protocol.BroadcastEncoding.Json,
             System.Text.Encoding.UTF8.GetBytes(m.PayloadJson), meta), sender: null);
     }

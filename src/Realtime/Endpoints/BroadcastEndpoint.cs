@@ -129,7 +129,7 @@ internal static class BroadcastEndpoint
     private static async Task<(RealtimeHub Hub, RequestIdentity? Identity)> CallerAsync(HttpContext context)
     {
         var project = context.GetSupacsProject();
-        var hub = RealtimeHub.For(project, context.RequestServices.GetRequiredService<ILoggerFactory>());
+        var hub = RealtimeHub.For(project, context.RequestServices);
         var token = RequestIdentityResolver.BearerToken(context.Request) ?? RequestIdentityResolver.ApiKey(context.Request);
         var auth = await RealtimeToken.ValidateAsync(project.Keys, token).ConfigureAwait(false);
         return (hub, auth.Identity);

@@ -21,7 +21,7 @@ internal static class WebSocketEndpoint
     {
         var project = context.GetSupacsProject();
         var loggers = context.RequestServices.GetRequiredService<ILoggerFactory>();
-        var hub = RealtimeHub.For(project, loggers);
+        var hub = RealtimeHub.For(project, context.RequestServices);
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await ErrorAsync(context, StatusCodes.Status400BadRequest, "Expected a websocket upgrade").ConfigureAwait(false);

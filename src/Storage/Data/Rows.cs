@@ -19,8 +19,7 @@ internal sealed record Bucket(string Id, string Name, string? Owner, bool Public
     /// <summary>Reads the bucket with the scope's current role; null when missing or hidden by RLS.</summary>
     public static async Task<Bucket?> FindAsync(StorageScope scope, string id)
     {
-        await using var cmd = await scope.CommandAsync($"SELECT {Columns} FROM storage.buckets WHERE id = $1", id).ConfigureAwait(false);
-        await using var r = await cmd.ExecuteReaderAsync(scope.Aborted).ConfigureAwait(false);
+        await using var r = await scope.ReaderAsync($"SELECT {Columns} FROM storage.buckets WHERE id = $1", id).ConfigureAwait(false);
         return await r.ReadAsync(scope.Aborted).ConfigureAwait(false) ? Read(r) : null;
     }
 
@@ -70,9 +69,8 @@ internal sealed record StoredObject(Guid Id, string BucketId, string Name, strin
     /// <summary>Reads the object with the scope's current role; null when missing or hidden by RLS.</summary>
     public static async Task<StoredObject?> FindAsync(StorageScope scope, string bucket, string name, bool forUpdate = false)
     {
-        await using var cmd = await scope.CommandAsync(
+        await using var r = await scope.ReaderAsync(
             $"SELECT {Columns} FROM storage.objects WHERE bucket_id = $1 AND name = $2" + (forUpdate ? " FOR UPDATE" : ""), bucket, name).ConfigureAwait(false);
-        await using var r = await cmd.ExecuteReaderAsync(scope.Aborted).ConfigureAwait(false);
         return await r.ReadAsync(scope.Aborted).ConfigureAwait(false) ? Read(r) : null;
     }
 

@@ -22,15 +22,15 @@ internal static partial class Endpoint
         }
         catch (StorageError e)
         {
-            await e.WriteAsync(ctx.Response).ConfigureAwait(false);
+            await e.WriteAsync(ctx.Response, RealStatus(ctx)).ConfigureAwait(false);
         }
         catch (PostgresException e)
         {
-            await StorageError.FromPostgres(e).WriteAsync(ctx.Response).ConfigureAwait(false);
+            await StorageError.FromPostgres(e).WriteAsync(ctx.Response, RealStatus(ctx)).ConfigureAwait(false);
         }
         catch (BlobTooLargeException)
         {
-            await StorageError.TooLarge().WriteAsync(ctx.Response).ConfigureAwait(false);
+            await StorageError.TooLarge().WriteAsync(ctx.Response, RealStatus(ctx)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
         {
@@ -49,6 +49,8 @@ internal static partial class Endpoint
             await StorageError.Internal("Internal Server Error").WriteAsync(ctx.Response).ConfigureAwait(false);
         }
     }
+
+    private static bool RealStatus(HttpContext ctx) => StorageState.Of(Supacs.Core.Projects.HttpContextProjectExtensions.GetSupacsProject(ctx)).Options.RealHttpStatus;
 
     public static string Route(this HttpContext ctx, string name) => ctx.Request.RouteValues[name] as string ?? "";
 

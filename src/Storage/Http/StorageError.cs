@@ -45,10 +45,13 @@ internal sealed class StorageError(string statusCode, string error, string messa
         _ => new("500", "Internal", e.MessageText, "DatabaseError"),
     };
 
-    public async Task WriteAsync(HttpResponse response)
+    /// <summary>The semantic status as an HTTP status (for the opt-in real-status mode).</summary>
+    public int SemanticStatus => int.TryParse(StatusCode, System.Globalization.CultureInfo.InvariantCulture, out var s) && s is >= 400 and < 600 ? s : HttpStatus;
+
+    public async Task WriteAsync(HttpResponse response, bool realStatus = false)
     {
         if (response.HasStarted) return;
-        response.StatusCode = HttpStatus;
+        response.StatusCode = realStatus && HttpStatus is 400 or 500 ? SemanticStatus : HttpStatus;
         response.ContentType = "application/json; charset=utf-8";
         await using var writer = new Utf8JsonWriter(response.Body);
         writer.WriteStartObject();

@@ -74,20 +74,9 @@ internal sealed class StorageRequest
     {
         var settings = new DbScopeSettings(Identity, Http.Request.Method, Http.Request.Path.Value, HeadersJson());
         var scope = await DbScope.BeginAsync(Project.Database.Api, settings, ct: Aborted).ConfigureAwait(false);
-        try
-        {
-            await using var batch = scope.CreateBatch();
-            var cmd = new NpgsqlBatchCommand("SELECT set_config('storage.operation', $1, true), set_config('storage.allow_delete_query', 'true', true)");
-            cmd.Parameters.Add(new NpgsqlParameter { Value = operation });
-            batch.BatchCommands.Add(cmd);
-            await using (await scope.ExecuteReaderAsync(batch, Aborted).ConfigureAwait(false)) { }
-            return new StorageScope(scope, Identity.Role, Aborted);
-        }
-        catch
-        {
-            await scope.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        var prelude = new NpgsqlBatchCommand("SELECT set_config('storage.operation', $1, true), set_config('storage.allow_delete_query', 'true', true)");
+        prelude.Parameters.Add(new NpgsqlParameter { Value = operation });
+        return new StorageScope(scope, Identity.Role, prelude, Aborted);
     }
 
     private string HeadersJson()
@@ -105,54 +94,165 @@ internal sealed class StorageRequest
     }
 }
 
-/// <summary>A caller's transaction that can step up to service_role for the privileged steps and back.</summary>
-internal sealed class StorageScope(DbScope scope, string userRole, CancellationToken ct) : IAsyncDisposable
+/// <summary>
+/// A caller's transaction that can step up to service_role for the privileged steps and back. Settings and role
+/// switches are not sent on their own: they ride in the same batch as the next statement, so a typical request
+/// costs one round trip per query.
+/// </summary>
+internal sealed class StorageScope(DbScope scope, string userRole, NpgsqlBatchCommand prelude, CancellationToken ct) : IAsyncDisposable
 {
     private readonly string _userRole = userRole;
+    private NpgsqlBatchCommand? _prelude = prelude;
     private string _role = userRole;
+    private string _wantedRole = userRole;
+    private readonly List<NpgsqlBatch> _batches = [];
 
     public DbScope Db => scope;
     public CancellationToken Aborted => ct;
 
-    public ValueTask AsServiceAsync() => SwitchAsync("service_role");
-    public ValueTask AsUserAsync() => SwitchAsync(_userRole);
-
-    private async ValueTask SwitchAsync(string role)
+    public ValueTask AsServiceAsync()
     {
-        if (_role == role) return;
-        await scope.SetRoleAsync(role, ct).ConfigureAwait(false);
-        _role = role;
+        _wantedRole = "service_role";
+        return ValueTask.CompletedTask;
     }
 
+    public ValueTask AsUserAsync()
+    {
+        _wantedRole = _userRole;
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Runs <paramref name="sql"/> with any pending settings/role switch in the same round trip; the reader is at its result.</summary>
+    public async Task<NpgsqlDataReader> ReaderAsync(string sql, params object?[] args)
+    {
+        var (batch, skip) = Prepare(sql, args);
+        var reader = await scope.ExecuteReaderAsync(batch, ct).ConfigureAwait(false);
+        try
+        {
+            for (var i = 0; i < skip; i++) await reader.NextResultAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await reader.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return reader;
+    }
+
+    /// <summary>
+    /// Several statements (which may switch roles themselves) in one round trip; the reader is at the first
+    /// statement's result. <paramref name="roleAfter"/> is the role in effect once they have run.
+    /// </summary>
+    public async Task<NpgsqlDataReader> MultiAsync(IReadOnlyList<(string Sql, object?[] Args)> statements, string roleAfter)
+    {
+        var batch = scope.CreateBatch();
+        _batches.Add(batch);
+        var skip = 0;
+        if (_prelude is not null)
+        {
+            batch.BatchCommands.Add(_prelude);
+            _prelude = null;
+            skip++;
+        }
+        foreach (var (sql, args) in statements)
+        {
+            var cmd = new NpgsqlBatchCommand(sql);
+            foreach (var a in args) cmd.Parameters.Add(a as NpgsqlParameter ?? new NpgsqlParameter { Value = a ?? DBNull.Value });
+            batch.BatchCommands.Add(cmd);
+        }
+        _role = roleAfter;
+        var reader = await scope.ExecuteReaderAsync(batch, ct).ConfigureAwait(false);
+        try
+        {
+            for (var i = 0; i < skip; i++) await reader.NextResultAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await reader.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return reader;
+    }
+
+    public string UserRole => _userRole;
+
+    public async Task<object?> ScalarAsync(string sql, params object?[] args)
+    {
+        await using var r = await ReaderAsync(sql, args).ConfigureAwait(false);
+        return await r.ReadAsync(ct).ConfigureAwait(false) && !r.IsDBNull(0) ? r.GetValue(0) : null;
+    }
+
+    public async Task<int> ExecuteAsync(string sql, params object?[] args)
+    {
+        var (batch, skip) = Prepare(sql, args);
+        await using (var r = await scope.ExecuteReaderAsync(batch, ct).ConfigureAwait(false))
+            while (await r.NextResultAsync(ct).ConfigureAwait(false)) { }
+        return batch.BatchCommands[^1].RecordsAffected;
+    }
+
+    /// <summary>A plain command for callers that want one; pending settings and role are sent first.</summary>
     public async Task<NpgsqlCommand> CommandAsync(string sql, params object?[] args)
     {
+        if (_prelude is not null || _role != _wantedRole) await ExecuteAsync("SELECT 1").ConfigureAwait(false);
         var cmd = await scope.CreateCommandAsync(sql, ct).ConfigureAwait(false);
         foreach (var a in args) cmd.Parameters.Add(a as NpgsqlParameter ?? new NpgsqlParameter { Value = a ?? DBNull.Value });
         return cmd;
     }
 
-    public async Task<int> ExecuteAsync(string sql, params object?[] args)
+    private (NpgsqlBatch Batch, int Skip) Prepare(string sql, object?[] args)
     {
-        await using var cmd = await CommandAsync(sql, args).ConfigureAwait(false);
-        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        var batch = scope.CreateBatch();
+        _batches.Add(batch);
+        var skip = 0;
+        if (_prelude is not null)
+        {
+            batch.BatchCommands.Add(_prelude);
+            _prelude = null;
+            skip++;
+        }
+        if (_role != _wantedRole)
+        {
+            var role = new NpgsqlBatchCommand("SELECT set_config('role', $1, true)");
+            role.Parameters.Add(new NpgsqlParameter { Value = _wantedRole });
+            batch.BatchCommands.Add(role);
+            _role = _wantedRole;
+            skip++;
+        }
+        var cmd = new NpgsqlBatchCommand(sql);
+        foreach (var a in args) cmd.Parameters.Add(a as NpgsqlParameter ?? new NpgsqlParameter { Value = a ?? DBNull.Value });
+        batch.BatchCommands.Add(cmd);
+        return (batch, skip);
     }
 
-    /// <summary>Runs <paramref name="sql"/> inside a savepoint that is always rolled back: a permission probe.</summary>
+    /// <summary>Runs <paramref name="sql"/> inside a savepoint that is always rolled back: a permission probe (one round trip when it succeeds).</summary>
     public async Task ProbeAsync(string sql, params object?[] args)
     {
-        await ExecuteAsync("SAVEPOINT probe").ConfigureAwait(false);
+        var (batch, skip) = Prepare("ROLLBACK TO SAVEPOINT probe", []);
+        var probe = new NpgsqlBatchCommand(sql);
+        foreach (var a in args) probe.Parameters.Add(a as NpgsqlParameter ?? new NpgsqlParameter { Value = a ?? DBNull.Value });
+        batch.BatchCommands.Insert(batch.BatchCommands.Count - 1, new NpgsqlBatchCommand("SAVEPOINT probe"));
+        batch.BatchCommands.Insert(batch.BatchCommands.Count - 1, probe);
         try
         {
-            await ExecuteAsync(sql, args).ConfigureAwait(false);
+            await using var r = await scope.ExecuteReaderAsync(batch, ct).ConfigureAwait(false);
+            while (await r.NextResultAsync(ct).ConfigureAwait(false)) { }
         }
-        finally
+        catch (PostgresException)
         {
             await using var rollback = new NpgsqlCommand("ROLLBACK TO SAVEPOINT probe", scope.Connection, scope.Transaction);
             await rollback.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            throw;
         }
     }
 
-    public Task CommitAsync() => scope.CommitAsync(ct);
+    public async Task CommitAsync()
+    {
+        await scope.CommitAsync(ct).ConfigureAwait(false);
+    }
 
-    public ValueTask DisposeAsync() => scope.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var b in _batches) await b.DisposeAsync().ConfigureAwait(false);
+        await scope.DisposeAsync().ConfigureAwait(false);
+    }
 }

@@ -39,6 +39,11 @@ public sealed class InvokeFunctionFixture : FunctionsHostFixture
         verify_jwt = false
         [functions.allocation]
         verify_jwt = false
+        [functions.disabled]
+        enabled = false
+        verify_jwt = false
+        [functions.boot-loop]
+        verify_jwt = false
         """;
 
     protected override void WriteFunctions()
@@ -146,6 +151,8 @@ public sealed class InvokeFunctionFixture : FunctionsHostFixture
             }));
             """);
         Write("functions/no-handler/index.js", "export const x = 1;\n");
+        Write("functions/disabled/index.js", "Deno.serve(() => new Response('should not run'));\n");
+        Write("functions/boot-loop/index.js", "while (true) {}\nDeno.serve(() => new Response('never'));\n");
         Write("functions/allocation/index.js", """
             Deno.serve((req) => {
               if (new URL(req.url).searchParams.has("grow")) {
@@ -285,6 +292,22 @@ public sealed class InvokeFunctionTests(InvokeFunctionFixture f) : IClassFixture
         Assert.Equal("""{"code":"BOOT_ERROR","message":"Worker failed to boot (please check logs)"}""", body);
         var (ok, _, _) = await SendAsync(f.Request(HttpMethod.Get, "runaway"));
         Assert.Equal(HttpStatusCode.OK, ok);
+    }
+
+    [Fact]
+    public async Task Disabled_function_is_404()
+    {
+        var (status, body, _) = await SendAsync(f.Request(HttpMethod.Get, "disabled"));
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Contains("NOT_FOUND", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Runaway_top_level_code_is_546_at_boot()
+    {
+        var (status, body, _) = await SendAsync(f.Request(HttpMethod.Get, "boot-loop"));
+        Assert.Equal((HttpStatusCode)546, status);
+        Assert.Contains("WORKER_LIMIT", body, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -14,10 +14,35 @@ public sealed class SubtleCryptoFixture : FunctionsHostFixture
     protected override string ConfigToml => """
         [functions.subtle]
         verify_jwt = false
+        [functions.symmetric]
+        verify_jwt = false
         """;
 
     protected override void WriteFunctions()
     {
+        Write("functions/symmetric/index.ts", """
+            const hex = (b: ArrayBuffer) => Array.from(new Uint8Array(b)).map((x) => x.toString(16).padStart(2, "0")).join("");
+            const enc = new TextEncoder();
+            Deno.serve(async () => {
+              const keyBytes = new Uint8Array(32).map((_, i) => i);
+              const iv = new Uint8Array(12).map((_, i) => 100 + i);
+              const key = await crypto.subtle.importKey("raw", keyBytes, { name: "AES-GCM" }, true, ["encrypt", "decrypt"]);
+              const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: enc.encode("aad") }, key, enc.encode("secret message"));
+              const opened = new TextDecoder().decode(await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: enc.encode("aad") }, key, sealed));
+              const tampered = new Uint8Array(sealed.slice(0)); tampered[0] ^= 1;
+              const rejects = await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: enc.encode("aad") }, key, tampered).then(() => "no", (e) => e.name);
+              const cbcKey = await crypto.subtle.generateKey({ name: "AES-CBC", length: 128 }, true, ["encrypt", "decrypt"]);
+              const cbcIv = crypto.getRandomValues(new Uint8Array(16));
+              const cbc = await crypto.subtle.encrypt({ name: "AES-CBC", iv: cbcIv }, cbcKey, enc.encode("cbc text"));
+              const cbcBack = new TextDecoder().decode(await crypto.subtle.decrypt({ name: "AES-CBC", iv: cbcIv }, cbcKey, cbc));
+              const pw = await crypto.subtle.importKey("raw", enc.encode("password"), "PBKDF2", false, ["deriveBits", "deriveKey"]);
+              const pbkdf2 = await crypto.subtle.deriveBits({ name: "PBKDF2", salt: enc.encode("salt"), iterations: 1000, hash: "SHA-256" }, pw, 256);
+              const ikm = await crypto.subtle.importKey("raw", enc.encode("input key"), "HKDF", false, ["deriveBits"]);
+              const hkdf = await crypto.subtle.deriveBits({ name: "HKDF", salt: enc.encode("salt"), info: enc.encode("info"), hash: "SHA-256" }, ikm, 128);
+              const derived = await crypto.subtle.deriveKey({ name: "PBKDF2", salt: enc.encode("salt"), iterations: 1000, hash: "SHA-256" }, pw, { name: "AES-GCM", length: 256 }, true, ["encrypt"]);
+              return Response.json({ sealed: hex(sealed), opened, rejects, cbcBack, pbkdf2: hex(pbkdf2), hkdf: hex(hkdf), derived: hex(await crypto.subtle.exportKey("raw", derived)) });
+            });
+            """);
         var rsaPkcs8 = Convert.ToBase64String(Rsa.ExportPkcs8PrivateKey());
         var rsaSpki = Convert.ToBase64String(Rsa.ExportSubjectPublicKeyInfo());
         var ecPkcs8 = Convert.ToBase64String(Ec.ExportPkcs8PrivateKey());
@@ -58,6 +83,31 @@ public sealed class SubtleCryptoFixture : FunctionsHostFixture
 
 public sealed class SubtleCryptoTests(SubtleCryptoFixture f) : IClassFixture<SubtleCryptoFixture>
 {
+    [Fact]
+    public async Task Aes_gcm_cbc_pbkdf2_and_hkdf_match_dotnet()
+    {
+        var response = await f.Client.SendAsync(f.Request(HttpMethod.Get, "symmetric"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body + "\n" + f.Logs.Dump());
+        using var doc = JsonDocument.Parse(body);
+        var r = doc.RootElement;
+        var key = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+        var iv = Enumerable.Range(100, 12).Select(i => (byte)i).ToArray();
+        var sealedBytes = Convert.FromHexString(r.GetProperty("sealed").GetString()!);
+        using var gcm = new AesGcm(key, 16);
+        var plain = new byte[sealedBytes.Length - 16];
+        gcm.Decrypt(iv, sealedBytes.AsSpan(0, plain.Length), sealedBytes.AsSpan(plain.Length), plain, "aad"u8);
+        Assert.Equal("secret message", Encoding.UTF8.GetString(plain));
+        Assert.Equal("secret message", r.GetProperty("opened").GetString());
+        Assert.Equal("OperationError", r.GetProperty("rejects").GetString());
+        Assert.Equal("cbc text", r.GetProperty("cbcBack").GetString());
+        var pbkdf2 = Rfc2898DeriveBytes.Pbkdf2("password"u8, "salt"u8, 1000, HashAlgorithmName.SHA256, 32);
+        Assert.Equal(Convert.ToHexStringLower(pbkdf2), r.GetProperty("pbkdf2").GetString());
+        Assert.Equal(Convert.ToHexStringLower(pbkdf2), r.GetProperty("derived").GetString());
+        var hkdf = HKDF.DeriveKey(HashAlgorithmName.SHA256, "input key"u8.ToArray(), 16, "salt"u8.ToArray(), "info"u8.ToArray());
+        Assert.Equal(Convert.ToHexStringLower(hkdf), r.GetProperty("hkdf").GetString());
+    }
+
     [Fact]
     public async Task Rsa_and_ecdsa_interoperate_with_dotnet()
     {

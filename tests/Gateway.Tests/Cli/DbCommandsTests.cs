@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Npgsql;
-using Supacs.Core.Postgres;
 
 namespace Supacs.Gateway.Tests.Cli;
 
@@ -16,16 +14,6 @@ public sealed class DbCommandsTests
         return dir;
     }
 
-    private static async Task<T?> ScalarAsync<T>(string dataDir, string sql)
-    {
-        var state = EmbeddedCluster.ReadState(dataDir)!.Value;
-        await using var conn = new NpgsqlConnection($"Host=127.0.0.1;Port={state.Port};Username=postgres;Password={state.Password};Pooling=false");
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        var value = await cmd.ExecuteScalarAsync();
-        return value is null or DBNull ? default : (T)value;
-    }
-
     [Fact]
     public async Task Migrate_applies_new_files_to_the_running_instance()
     {
@@ -38,7 +26,7 @@ public sealed class DbCommandsTests
         var (code, output) = await SupacsProcess.RunAsync(null, "db", "migrate", "--data-dir", dataDir, "--project-dir", project);
         Assert.True(code == 0, output);
         Assert.Contains("Applying migration 20240102000000_more.sql", output, StringComparison.Ordinal);
-        Assert.Equal(1L, await ScalarAsync<long>(dataDir, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'price'"));
+        Assert.Equal(1L, await SupacsProcess.ScalarAsync<long>(dataDir, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'price'"));
         await process.WaitForHealthAsync();
 
         var again = await SupacsProcess.RunAsync(null, "db", "migrate", "--data-dir", dataDir, "--project-dir", project);
@@ -53,11 +41,7 @@ public sealed class DbCommandsTests
         await using (var process = SupacsProcess.Start(dataDir, extraArgs: ["--project-dir", project]))
         {
             await process.WaitForHealthAsync();
-            var state = EmbeddedCluster.ReadState(dataDir)!.Value;
-            await using var conn = new NpgsqlConnection($"Host=127.0.0.1;Port={state.Port};Username=postgres;Password={state.Password};Pooling=false");
-            await conn.OpenAsync();
-            await using var cmd = new NpgsqlCommand("insert into public.items values (2, 'added by hand'); create table public.stray (id int);", conn);
-            await cmd.ExecuteNonQueryAsync();
+            await SupacsProcess.ExecuteAsync(dataDir, "insert into public.items values (2, 'added by hand'); create table public.stray (id int);");
         }
 
         var refused = await SupacsProcess.RunAsync(null, "db", "reset", "--data-dir", Path.Combine(dataDir, "missing-subdir-is-fine"));
@@ -69,9 +53,9 @@ public sealed class DbCommandsTests
 
         await using var restarted = SupacsProcess.Start(dataDir, extraArgs: ["--project-dir", project]);
         await restarted.WaitForHealthAsync();
-        Assert.Equal(1L, await ScalarAsync<long>(dataDir, "SELECT count(*) FROM public.items"));
-        Assert.Equal("seeded", await ScalarAsync<string>(dataDir, "SELECT name FROM public.items"));
-        Assert.False(await ScalarAsync<bool>(dataDir, "SELECT to_regclass('public.stray') IS NOT NULL"));
+        Assert.Equal(1L, await SupacsProcess.ScalarAsync<long>(dataDir, "SELECT count(*) FROM public.items"));
+        Assert.Equal("seeded", await SupacsProcess.ScalarAsync<string>(dataDir, "SELECT name FROM public.items"));
+        Assert.False(await SupacsProcess.ScalarAsync<bool>(dataDir, "SELECT to_regclass('public.stray') IS NOT NULL"));
     }
 
     [Fact]

@@ -10,26 +10,15 @@ public sealed class LifecycleTests
 {
     private static async Task<bool> CanConnectAsync(string dataDir)
     {
-        var state = EmbeddedCluster.ReadState(dataDir)!.Value;
         try
         {
-            await using var conn = new NpgsqlConnection($"Host=127.0.0.1;Port={state.Port};Username=postgres;Password={state.Password};Pooling=false;Timeout=3");
-            await conn.OpenAsync();
+            await using var conn = await SupacsProcess.OpenAdminAsync(dataDir);
             return true;
         }
         catch (NpgsqlException)
         {
             return false;
         }
-    }
-
-    private static async Task ExecuteAsync(string dataDir, string sql)
-    {
-        var state = EmbeddedCluster.ReadState(dataDir)!.Value;
-        await using var conn = new NpgsqlConnection($"Host=127.0.0.1;Port={state.Port};Username=postgres;Password={state.Password};Pooling=false");
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        await cmd.ExecuteNonQueryAsync();
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
@@ -49,7 +38,7 @@ public sealed class LifecycleTests
         await using (var first = SupacsProcess.Start(dataDir))
         {
             await first.WaitForHealthAsync();
-            await ExecuteAsync(dataDir, "CREATE TABLE public.survivor (v int); INSERT INTO public.survivor VALUES (42);");
+            await SupacsProcess.ExecuteAsync(dataDir, "CREATE TABLE public.survivor (v int); INSERT INTO public.survivor VALUES (42);");
             first.KillHard();
             await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
             // The watchdog notices the dead parent and stops PostgreSQL.
@@ -57,11 +46,7 @@ public sealed class LifecycleTests
         }
         await using var second = SupacsProcess.Start(dataDir);
         await second.WaitForHealthAsync();
-        var state = EmbeddedCluster.ReadState(dataDir)!.Value;
-        await using var conn = new NpgsqlConnection($"Host=127.0.0.1;Port={state.Port};Username=postgres;Password={state.Password};Pooling=false");
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT v FROM public.survivor", conn);
-        Assert.Equal(42, await cmd.ExecuteScalarAsync());
+        Assert.Equal(42, await SupacsProcess.ScalarAsync<int>(dataDir, "SELECT v FROM public.survivor"));
     }
 
     [Fact]

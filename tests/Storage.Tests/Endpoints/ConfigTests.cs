@@ -7,6 +7,7 @@ public sealed class ConfiguredFixture : StorageHostFixture
         [storage]
         enabled = true
         file_size_limit = "1KiB"
+        real_http_status = true
 
         [storage.buckets.images]
         public = true
@@ -41,5 +42,15 @@ public sealed class ConfigTests(ConfiguredFixture f) : IClassFixture<ConfiguredF
             Assert.Equal("413", (await StorageHostFixture.BodyAsync(global)).GetProperty("statusCode").GetString());
         using var bucketOverGlobal = await f.JsonAsync(HttpMethod.Post, "/bucket", f.ServiceKey, new { name = "huge", file_size_limit = "2kb" });
         Assert.Equal("413", (await StorageHostFixture.BodyAsync(bucketOverGlobal)).GetProperty("statusCode").GetString());
+    }
+
+    [Fact]
+    public async Task Real_http_status_opt_in_keeps_the_body_and_uses_the_semantic_status()
+    {
+        using var missing = await f.SendAsync(HttpMethod.Get, "/object/images/nope.png", f.ServiceKey);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("404", (await StorageHostFixture.BodyAsync(missing)).GetProperty("statusCode").GetString());
+        using var big = await f.UploadAsync("images", "too-big.png", new byte[600], contentType: "image/png");
+        Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, big.StatusCode);
     }
 }

@@ -1040,6 +1040,19 @@
     const allowed = type === "private" ? ["sign", "decrypt", "unwrapKey", "deriveKey", "deriveBits"] : ["verify", "encrypt", "wrapKey"];
     return new CryptoKey(type, type === "public" ? true : !!extractable, algorithm, usages.filter((u) => allowed.includes(u)), { family, der: info[1], isPrivate: info[0] });
   }
+  const SECRET = { "AES-GCM": "AES", "AES-CBC": "AES", "AES-CTR": "AES", "AES-KW": "AES", PBKDF2: "KDF", HKDF: "KDF" };
+  function aes(alg, key, data, encrypt) {
+    const name = algName(alg);
+    if (name !== "AES-GCM" && name !== "AES-CBC") throw new DOMException(`${name} is not supported yet`, "NotSupportedError");
+    if (key.algorithm.name !== name) throw new DOMException("Key does not match the algorithm", "InvalidAccessError");
+    const aad = alg.additionalData === undefined ? null : toU8(alg.additionalData);
+    try {
+      const out = (encrypt ? host.aesEncrypt : host.aesDecrypt)(name, key._material, toU8(alg.iv), toU8(data), aad, alg.tagLength || 128);
+      return copyBuffer(out);
+    } catch (e) {
+      throw encrypt ? opError(e) : new DOMException("Decryption failed", "OperationError");
+    }
+  }
   const subtle = {
     async digest(alg, data) { return copyBuffer(host.digest(hashName(alg), toU8(data))); },
     async importKey(format, keyData, alg, extractable, usages) {
@@ -1050,6 +1063,15 @@
           info = format === "jwk" ? host.keyImport(ASYMMETRIC[name], "jwk", JSON.stringify(keyData)) : host.keyImport(ASYMMETRIC[name], format, toU8(keyData));
         } catch (e) { throw opError(e); }
         return asymmetricKey(name, alg, info, extractable, usages);
+      }
+      if (SECRET[name]) {
+        let bytes;
+        if (format === "raw") bytes = toU8(keyData).slice();
+        else if (format === "jwk" && SECRET[name] === "AES") bytes = host.base64UrlDecode(keyData.k);
+        else throw new DOMException(`Unsupported key format ${format} for ${name}`, "NotSupportedError");
+        if (SECRET[name] === "AES" && ![16, 24, 32].includes(bytes.length)) throw new DOMException("AES key data must be 128, 192 or 256 bits", "DataError");
+        const algorithm = SECRET[name] === "AES" ? { name, length: bytes.length * 8 } : { name };
+        return new CryptoKey("secret", SECRET[name] === "AES" ? !!extractable : false, algorithm, usages, bytes);
       }
       if (name !== "HMAC") throw new DOMException(`${name} keys are not supported yet`, "NotSupportedError");
       let raw;
@@ -1074,6 +1096,8 @@
         } catch (e) { throw opError(e); }
       }
       if (format === "raw") return copyBuffer(key._material);
+      if (format === "jwk" && SECRET[key.algorithm.name] === "AES")
+        return { kty: "oct", k: host.base64UrlEncode(key._material), alg: `A${key.algorithm.length}${key.algorithm.name.slice(4)}`, ext: true, key_ops: key.usages };
       if (format === "jwk") return { kty: "oct", k: host.base64UrlEncode(key._material), alg: "HS" + key.algorithm.hash.name.slice(4), ext: true, key_ops: key.usages };
       throw new DOMException(`Unsupported key format ${format}`, "NotSupportedError");
     },
@@ -1085,6 +1109,10 @@
         const priv = host.keyImport(family, "pkcs8", pair[0]);
         const pub = host.keyImport(family, "spki", pair[1]);
         return { privateKey: asymmetricKey(name, alg, priv, extractable, usages), publicKey: asymmetricKey(name, alg, pub, true, usages) };
+      }
+      if (SECRET[name] === "AES") {
+        if (![128, 192, 256].includes(alg.length)) throw new DOMException("AES key length must be 128, 192 or 256", "OperationError");
+        return new CryptoKey("secret", !!extractable, { name, length: alg.length }, usages, host.randomBytes(alg.length / 8));
       }
       if (name !== "HMAC") throw new DOMException(`${name} keys are not supported yet`, "NotSupportedError");
       const hash = hashName(alg.hash);
@@ -1100,6 +1128,22 @@
       }
       if (name !== "HMAC" || key.algorithm.name !== "HMAC") throw new DOMException(`${name} is not supported yet`, "NotSupportedError");
       return copyBuffer(host.hmac(key.algorithm.hash.name, key._material, toU8(data)));
+    },
+    async encrypt(alg, key, data) { return aes(alg, key, data, true); },
+    async decrypt(alg, key, data) { return aes(alg, key, data, false); },
+    async deriveBits(alg, key, length) {
+      const name = algName(alg);
+      if (name !== "PBKDF2" && name !== "HKDF") throw new DOMException(`${name} is not supported yet`, "NotSupportedError");
+      if (key.algorithm.name !== name) throw new DOMException("Key does not match the algorithm", "InvalidAccessError");
+      try {
+        return copyBuffer(host.deriveBits(name, hashName(alg.hash), key._material, toU8(alg.salt || new Uint8Array(0)), toU8(alg.info || new Uint8Array(0)), alg.iterations || 0, length));
+      } catch (e) { throw opError(e); }
+    },
+    async deriveKey(alg, key, derived, extractable, usages) {
+      const dname = algName(derived);
+      const length = SECRET[dname] === "AES" ? derived.length : derived.length || ({ "SHA-1": 512, "SHA-256": 512, "SHA-384": 1024, "SHA-512": 1024 })[hashName(derived.hash)];
+      const bits = await subtle.deriveBits(alg, key, length);
+      return subtle.importKey("raw", bits, derived, extractable, usages);
     },
     async verify(alg, key, signature, data) {
       const name = algName(alg);

@@ -78,11 +78,10 @@ internal static class ObjectWriter
             await scope.AsServiceAsync();
             await scope.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext($1 || '/' || $2))", bucketId, key);
             if (upsert) replaced = (await StoredObject.FindAsync(scope, bucketId, key, forUpdate: true))?.Version;
-            await using var cmd = await scope.CommandAsync(InsertSql + (upsert ? UpsertSuffix : "") + " RETURNING id",
-                Params(bucketId, key, Owner(ownerSub), ownerSub, metadata.ToJson(), userMetadata, version));
             try
             {
-                id = (Guid)(await cmd.ExecuteScalarAsync(req.Aborted))!;
+                id = (Guid)(await scope.ScalarAsync(InsertSql + (upsert ? UpsertSuffix : "") + " RETURNING id",
+                    Params(bucketId, key, Owner(ownerSub), ownerSub, metadata.ToJson(), userMetadata, version)))!;
             }
             catch (PostgresException e) when (e.SqlState == "23505")
             {
