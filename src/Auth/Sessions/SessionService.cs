@@ -63,6 +63,12 @@ internal static class SessionService
         }
         user.LastSignInAt = now;
         user.UpdatedAt = now;
+        await Audit.AuditLog.WriteAsync(req, conn, tx, user, "login", "account", Audit.AuditLog.Provider(amrMethod switch
+        {
+            "password" => user.Phone is { Length: > 0 } && user.Email is null ? "phone" : "email",
+            "oauth" => user.AppMetadata["provider"]?.GetValue<string>() ?? "oauth",
+            _ => amrMethod,
+        })).ConfigureAwait(false);
         var access = await AccessTokenAsync(req, conn, tx, user, sessionId, "aal1", [(amrMethod, now)], now, amrMethod).ConfigureAwait(false);
         return new IssuedSession(access, refresh, req.Options.JwtExpiry, new DateTimeOffset(now).ToUnixTimeSeconds() + req.Options.JwtExpiry, user, sessionId);
     }
@@ -185,6 +191,7 @@ internal static class SessionService
                     cmd.Parameters.Add(new NpgsqlParameter { Value = sessionId.Value });
                     await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
+                await Audit.AuditLog.WriteAsync(req, conn, tx, user, "token_revoked", "token").ConfigureAwait(false);
                 await tx.CommitAsync(ct).ConfigureAwait(false);
                 throw AuthException.BadRequest("refresh_token_already_used", "Invalid Refresh Token: Already Used");
             }
@@ -207,6 +214,7 @@ internal static class SessionService
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
         var amr = await AmrAsync(conn, tx, sessionId.Value, ct).ConfigureAwait(false);
+        await Audit.AuditLog.WriteAsync(req, conn, tx, user, "token_refreshed", "token").ConfigureAwait(false);
         var access = await AccessTokenAsync(req, conn, tx, user, sessionId.Value, aal, amr, now, "token_refresh").ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
         return new IssuedSession(access, issued, options.JwtExpiry, new DateTimeOffset(now).ToUnixTimeSeconds() + options.JwtExpiry, user, sessionId.Value);

@@ -29,6 +29,10 @@ public sealed class TokenTests(TokenFixture fixture) : IClassFixture<TokenFixtur
             Assert.Equal("invalid_credentials", err.GetProperty("code").GetString());
             Assert.Equal("Invalid login credentials", err.GetProperty("message").GetString());
         }
+        Assert.Equal(2L, await fixture.Database.ScalarAsync<long>(
+            $"SELECT count(*) FROM auth.audit_log_entries WHERE payload->>'actor_username' = '{email}' AND payload->>'action' = 'login' AND payload->>'log_type' = 'account'"));
+        Assert.Equal(1L, await fixture.Database.ScalarAsync<long>(
+            $"SELECT count(*) FROM auth.audit_log_entries WHERE payload->>'actor_username' = '{email}' AND payload->>'action' = 'user_signedup'"));
         var (s, unsupported, _) = await fixture.PostAsync("/token?grant_type=magic", new { });
         Assert.Equal((400, "invalid_credentials"), (s, unsupported.GetProperty("code").GetString()));
     }
