@@ -153,4 +153,14 @@ public sealed class RelationReadTests(RestFixture fx) : IClassFixture<RestFixtur
         Assert.Equal(200, status);
         Assert.Equal("""[{"title":"Hello"},{"title":"Bonjour"}]""", RestFixture.Norm(body));
     }
+
+    [Fact]
+    public async Task Computed_fields_select_filter_and_order()
+    {
+        var (status, body, _) = await fx.GetAsync("/users?select=name,label&label=like.*(?)&order=label.desc");
+        Assert.True(status == 200, body);
+        Assert.Equal("""[{"name":"Carol","label":"Carol (?)"}]""", RestFixture.Norm(body));
+        (_, body, _) = await fx.GetAsync("/users?select=label&order=label");
+        Assert.Equal("""[{"label":"Alice (30)"},{"label":"Bob (25)"},{"label":"Carol (?)"}]""", RestFixture.Norm(body));
+    }
 }
