@@ -285,3 +285,15 @@ test('a signed-in user calls a function that checks auth.getUser() and reads thr
   const anonymous = await sb.client().functions.invoke('whoami', { body: {} });
   assert.equal(anonymous.error.context.status, 401);
 });
+
+test('EdgeRuntime.waitUntil work runs after the response was sent', async () => {
+  const id = `job-${Date.now()}`;
+  const started = Date.now();
+  const { data, error } = await sb.client().functions.invoke('background-task', { body: { id } });
+  assert.equal(error, null);
+  assert.deepEqual(data, { accepted: id });
+  assert.ok(!upstreamSeen.some((s) => s.url === '/background' && s.body.includes(id)), 'background work ran before the response');
+  for (let i = 0; i < 50 && !upstreamSeen.some((s) => s.url === '/background' && s.body.includes(id)); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(upstreamSeen.some((s) => s.url === '/background' && s.body.includes(id)), 'background work never ran');
+  assert.ok(Date.now() - started >= 200);
+});
