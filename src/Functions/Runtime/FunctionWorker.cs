@@ -162,7 +162,11 @@ internal sealed class FunctionWorker : IDisposable
                 break;
         }
         // EdgeRuntime.waitUntil work keeps the worker busy after the response, as on the platform.
-        if (HasWaits()) await PumpAsync(() => !HasWaits(), wallClock).ConfigureAwait(false);
+        if (HasWaits())
+        {
+            await response.CompleteAsync().ConfigureAwait(false);
+            await PumpAsync(() => !HasWaits(), wallClock).ConfigureAwait(false);
+        }
     }
 
     private bool HasWaits()
