@@ -67,6 +67,10 @@ internal static class InvokeFunction
         var url = $"{request.Scheme}://{request.Host}/{name}{rest}{request.QueryString}";
         using var wallClock = new CancellationTokenSource(services.Options.WallClock);
         var pool = runtime.Pool(name);
+        var metrics = context.RequestServices.GetService<FunctionsMetrics>();
+        if (metrics is not null) pool.OnBoot ??= metrics.Booted;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var outcome = "ok";
         FunctionWorker worker;
         try
         {
@@ -79,7 +83,9 @@ internal static class InvokeFunction
         catch (Exception e)
         {
             FunctionsLog.BootFailed(services.Logger, name, e is Jint.Runtime.JavaScriptException js ? FunctionWorker.Describe(js.Error) : e.Message);
-            if (FunctionWorker.IsLimit(e) || FunctionWorker.IsLimit(e.InnerException))
+            var limit = FunctionWorker.IsLimit(e) || FunctionWorker.IsLimit(e.InnerException);
+            metrics?.Invoked(name, limit ? "worker_limit" : "boot_error", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            if (limit)
                 await FunctionErrors.WriteAsync(context, FunctionErrors.WorkerLimitStatus, FunctionErrors.WorkerLimit, "WORKER_LIMIT").ConfigureAwait(false);
             else
                 await FunctionErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, FunctionErrors.BootError, "BOOT_ERROR").ConfigureAwait(false);
@@ -92,12 +98,14 @@ internal static class InvokeFunction
         }
         catch (WorkerLimitException e)
         {
+            outcome = "worker_limit";
             FunctionsLog.WorkerLimit(services.Logger, name, e.Message);
             if (context.Response.HasStarted) context.Abort();
             else await FunctionErrors.WriteAsync(context, FunctionErrors.WorkerLimitStatus, FunctionErrors.WorkerLimit, "WORKER_LIMIT").ConfigureAwait(false);
         }
         catch (FunctionThrewException e)
         {
+            outcome = "worker_error";
             FunctionsLog.WorkerError(services.Logger, name, e.Message);
             if (context.Response.HasStarted) context.Abort();
             else await FunctionErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, FunctionErrors.WorkerError, "WORKER_ERROR").ConfigureAwait(false);
@@ -109,6 +117,7 @@ internal static class InvokeFunction
         finally
         {
             pool.Return(worker);
+            metrics?.Invoked(name, outcome, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
     }
 

@@ -326,6 +326,34 @@ public sealed class InvokeFunctionTests(InvokeFunctionFixture f) : IClassFixture
     }
 
     [Fact]
+    public async Task Invocations_are_counted_by_function_and_outcome()
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Supacs.Functions" && instrument.Name == "supacs.functions.invocations") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            string? fn = null, outcome = null;
+            foreach (var t in tags)
+            {
+                if (t.Key == "function") fn = t.Value as string;
+                if (t.Key == "outcome") outcome = t.Value as string;
+            }
+            seen.Add($"{fn}:{outcome}:{value}");
+        });
+        listener.Start();
+        await SendAsync(f.Request(HttpMethod.Get, "throws"));
+        await SendAsync(f.Request(HttpMethod.Get, "paths"));
+        // Recorded once the handler returns, which can be just after the client has the whole response.
+        for (var i = 0; i < 40 && !(seen.Contains("throws:worker_error:1") && seen.Contains("paths:ok:1")); i++) await Task.Delay(50);
+        Assert.Contains("throws:worker_error:1", seen);
+        Assert.Contains("paths:ok:1", seen);
+    }
+
+    [Fact]
     public async Task Returning_something_other_than_a_response_is_500()
     {
         var (status, body, _) = await SendAsync(f.Request(HttpMethod.Get, "not-a-response"));
