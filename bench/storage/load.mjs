@@ -46,16 +46,24 @@ async function run(n, c, job) {
 
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
-const results = { sizes: [], rss: {} };
+// The machine is shared: each scenario runs in 3 interleaved rounds (supacs, baseline, supacs, …) and the best
+// round of each target is kept, so a load spike from elsewhere does not decide the ratio.
+const ROUNDS = 3;
+const best = (a, b) => (!a || b.mbps > a.mbps ? b : a);
+const results = { sizes: [], rss: {}, rounds: ROUNDS };
 for (const size of sizes) {
   const body = Buffer.alloc(size.bytes, 7);
   const tag = size.name.replace(' ', '');
   const files = Math.min(size.n, 50);
   const row = { name: size.name, n: size.n, c: size.c };
-  for (const [t, api] of Object.entries(targets)) {
+  for (const api of Object.values(targets)) {
     await run(Math.min(20, size.n), 2, async (i) => { await drain(await api.put(`${tag}-${i % files}`, body)); return 0; });
-    row[`${t}Upload`] = await run(size.n, size.c, async (i) => { await drain(await api.put(`${tag}-${i % files}`, body)); return size.bytes; });
-    row[`${t}Download`] = await run(size.n, size.c, async (i) => drain(await api.get(`${tag}-${i % files}`)));
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [t, api] of Object.entries(targets)) {
+      row[`${t}Upload`] = best(row[`${t}Upload`], await run(size.n, size.c, async (i) => { await drain(await api.put(`${tag}-${i % files}`, body)); return size.bytes; }));
+      row[`${t}Download`] = best(row[`${t}Download`], await run(size.n, size.c, async (i) => drain(await api.get(`${tag}-${i % files}`))));
+    }
   }
   results.sizes.push(row);
 }

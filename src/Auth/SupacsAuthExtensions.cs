@@ -42,6 +42,7 @@ public static class SupacsAuthExtensions
         Authorize.Map(group);
         Callback.Map(group);
         Identities.Map(group);
+        Sso.Map(group);
         Endpoints.Mfa.Enroll.Map(group);
         Endpoints.Mfa.Challenge.Map(group);
         Endpoints.Mfa.VerifyFactor.Map(group);

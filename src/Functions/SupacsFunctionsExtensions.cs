@@ -17,6 +17,7 @@ public static class SupacsFunctionsExtensions
     {
         services.AddSingleton(new SupacsModule("functions", DefaultPrefix));
         services.AddHostedService<FunctionsWarmup>();
+        services.AddSingleton<FunctionsMetrics>();
         return services;
     }
 

@@ -46,27 +46,32 @@ internal sealed class StorageState : IDisposable
         {
             if (_bucketsApplied) return;
             await using var conn = await Project.Database.Admin.OpenConnectionAsync(ct).ConfigureAwait(false);
-            foreach (var b in Options.Buckets)
-            {
-                await using var cmd = new NpgsqlCommand(
-                    "INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_types) VALUES ($1, $1, $2, $3, $4) " +
-                    "ON CONFLICT (id) DO UPDATE SET public = excluded.public, file_size_limit = excluded.file_size_limit, " +
-                    "allowed_mime_types = excluded.allowed_mime_types", conn);
-                cmd.Parameters.Add(new NpgsqlParameter { Value = b.Name });
-                cmd.Parameters.Add(new NpgsqlParameter { Value = b.Public });
-                cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)b.FileSizeLimit ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-                cmd.Parameters.Add(new NpgsqlParameter
-                {
-                    Value = (object?)b.AllowedMimeTypes?.ToArray() ?? DBNull.Value,
-                    NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text,
-                });
-                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
+            await UpsertConfiguredBucketsAsync(conn, Options.Buckets, ct).ConfigureAwait(false);
             _bucketsApplied = true;
         }
         finally
         {
             _bucketsLock.Release();
+        }
+    }
+
+    public static async Task UpsertConfiguredBucketsAsync(NpgsqlConnection conn, IReadOnlyList<ConfiguredBucket> buckets, CancellationToken ct)
+    {
+        foreach (var b in buckets)
+        {
+            await using var cmd = new NpgsqlCommand(
+                "INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_types) VALUES ($1, $1, $2, $3, $4) " +
+                "ON CONFLICT (id) DO UPDATE SET public = excluded.public, file_size_limit = excluded.file_size_limit, " +
+                "allowed_mime_types = excluded.allowed_mime_types", conn);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = b.Name });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = b.Public });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)b.FileSizeLimit ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+            cmd.Parameters.Add(new NpgsqlParameter
+            {
+                Value = (object?)b.AllowedMimeTypes?.ToArray() ?? DBNull.Value,
+                NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text,
+            });
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
     }
 

@@ -21,7 +21,7 @@ public static class SupacsStorageExtensions
     public static IServiceCollection AddSupacsStorage(this IServiceCollection services)
     {
         services.AddSingleton(new SupacsModule("storage", DefaultPrefix));
-        services.AddSingleton<ISchemaContributor, StorageSchema>();
+        services.AddSingleton<ISchemaContributor>(sp => new StorageSchema(sp.GetService<Supacs.Core.Projects.ProjectRegistry>()));
         return services;
     }
 

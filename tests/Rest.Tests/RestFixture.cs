@@ -62,6 +62,7 @@ public class RestFixture : DatabaseFixture, IAsyncLifetime
         INSERT INTO public.ranges (r) VALUES ('[1,5)'), ('[10,20)');
 
         CREATE FUNCTION public.add(a int, b int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT a + b';
+        CREATE FUNCTION public.label(public.users) RETURNS text LANGUAGE sql STABLE AS $$SELECT $1.name || ' (' || coalesce($1.age::text, '?') || ')'$$;
         CREATE FUNCTION public.hello() RETURNS text LANGUAGE sql STABLE AS $$SELECT 'hi'$$;
         CREATE FUNCTION public.posts_by(author uuid) RETURNS SETOF public.posts LANGUAGE sql STABLE AS 'SELECT * FROM public.posts WHERE author_id = author';
         CREATE FUNCTION public.first_post() RETURNS public.posts LANGUAGE sql STABLE AS 'SELECT * FROM public.posts ORDER BY id LIMIT 1';

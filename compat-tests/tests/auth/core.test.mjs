@@ -364,3 +364,19 @@ test('phone: signUp + verifyOtp(sms), signInWithOtp(phone) + verifyOtp with the 
   assert.equal(e4, null);
   assert.equal(s2.session.user.phone, '15550102222');
 });
+
+test('an anonymous user becomes permanent with updateUser({ email, password })', async () => {
+  const supabase = sb.client();
+  const { data: anon } = await supabase.auth.signInAnonymously();
+  const address = email();
+  const { data, error } = await supabase.auth.updateUser({ email: address });
+  assert.equal(error, null);
+  assert.equal(data.user.id, anon.user.id);
+  assert.equal(data.user.email, address);
+  assert.equal(data.user.is_anonymous, false);
+  assert.equal((await supabase.auth.updateUser({ password: 'password123' })).error, null);
+  const { data: signedIn, error: e2 } = await sb.client().auth.signInWithPassword({ email: address, password: 'password123' });
+  assert.equal(e2, null);
+  assert.equal(signedIn.user.id, anon.user.id);
+  assert.equal(JSON.parse(Buffer.from(signedIn.session.access_token.split('.')[1], 'base64url')).is_anonymous, false);
+});

@@ -24,6 +24,15 @@ test('a request without an apikey is refused like Supabase', async () => {
   });
 });
 
+test('the key check cannot be dodged with another spelling of the path', async () => {
+  // Routing ignores case and dot segments resolve before routing: each of these lands on a keyed route.
+  for (const path of ['/REST/v1/todos', '/Rest/V1/todos', '/x/../rest/v1/todos', '/AUTH/v1/admin/users', '/auth/v1/verify/../admin/users', '/auth/v1/VERIFY/../admin/users']) {
+    const res = await fetch(`${sb.url}${path}`);
+    assert.equal(res.status, 401, path);
+    await res.body?.cancel();
+  }
+});
+
 test('a wrong apikey is refused like Supabase', async () => {
   const res = await fetch(`${sb.url}/auth/v1/settings`, { headers: { apikey: 'not-a-key' } });
   assert.equal(res.status, 401);

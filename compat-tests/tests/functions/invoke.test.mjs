@@ -259,3 +259,41 @@ test('stripe, zod and resend from npm/esm.sh work inside a function (APIs served
   assert.equal(invalid.error.context.status, 400);
   assert.deepEqual(await invalid.error.context.json(), { error: 'Invalid email address' });
 });
+
+test('a signed-in user calls a function that checks auth.getUser() and reads through RLS', async () => {
+  await sb.sql(`create table if not exists public.fn_private_notes (id serial primary key, user_id uuid not null, body text);
+    alter table public.fn_private_notes enable row level security;
+    drop policy if exists own on public.fn_private_notes;
+    create policy own on public.fn_private_notes for select to authenticated using (auth.uid() = user_id);
+    grant select on public.fn_private_notes to authenticated;
+    notify pgrst, 'reload schema';`);
+  const client = sb.client();
+  const email = `fn-${Date.now()}@example.com`;
+  const { data: signUp, error: signUpError } = await client.auth.signUp({ email, password: 'a-long-password-1' });
+  assert.equal(signUpError, null);
+  const userId = signUp.user.id;
+  await sb.sql('insert into public.fn_private_notes (user_id, body) values ($1, $2), (gen_random_uuid(), $3)', [userId, 'mine', 'theirs']);
+  if (!signUp.session) await client.auth.signInWithPassword({ email, password: 'a-long-password-1' });
+  let result;
+  for (let i = 0; i < 30; i++) {
+    result = await client.functions.invoke('whoami', { body: {} });
+    if (result.data?.notes?.length) break;
+    await new Promise((r) => setTimeout(r, 200)); // the REST schema cache reloads asynchronously
+  }
+  assert.equal(result.error, null, result.error && (await result.error.context?.text?.()));
+  assert.deepEqual(result.data, { id: userId, email, sameViaServiceRole: true, notes: [{ body: 'mine' }] });
+  const anonymous = await sb.client().functions.invoke('whoami', { body: {} });
+  assert.equal(anonymous.error.context.status, 401);
+});
+
+test('EdgeRuntime.waitUntil work runs after the response was sent', async () => {
+  const id = `job-${Date.now()}`;
+  const started = Date.now();
+  const { data, error } = await sb.client().functions.invoke('background-task', { body: { id } });
+  assert.equal(error, null);
+  assert.deepEqual(data, { accepted: id });
+  assert.ok(!upstreamSeen.some((s) => s.url === '/background' && s.body.includes(id)), 'background work ran before the response');
+  for (let i = 0; i < 50 && !upstreamSeen.some((s) => s.url === '/background' && s.body.includes(id)); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(upstreamSeen.some((s) => s.url === '/background' && s.body.includes(id)), 'background work never ran');
+  assert.ok(Date.now() - started >= 200);
+});

@@ -143,3 +143,9 @@ test('errors for unknown table and column', async () => {
   assert.equal(c.status, 400);
   assert.equal(c.error.code, '42703');
 });
+
+test('computed fields select, filter and order like columns', async () => {
+  const { data, error } = await db.from('users').select('name, label').gt('age', 20).order('label', { ascending: false });
+  assert.equal(error, null);
+  assert.deepEqual(data, [{ name: 'Bob', label: 'Bob (25)' }, { name: 'Alice', label: 'Alice (30)' }]);
+});

@@ -134,6 +134,15 @@ internal sealed class AuthOptions
     /// <summary>SECURITY_MANUAL_LINKING_ENABLED ([auth] enable_manual_linking).</summary>
     public bool ManualLinkingEnabled { get; set; }
 
+    /// <summary>SESSIONS_TIMEBOX ([auth.sessions] timebox): a session ends this long after sign-in; zero = never.</summary>
+    public TimeSpan SessionTimebox { get; set; }
+
+    /// <summary>SESSIONS_INACTIVITY_TIMEOUT ([auth.sessions] inactivity_timeout): a session ends after this long without a refresh.</summary>
+    public TimeSpan SessionInactivityTimeout { get; set; }
+
+    /// <summary>SESSIONS_SINGLE_PER_USER: a new sign-in ends the user's other sessions.</summary>
+    public bool SingleSessionPerUser { get; set; }
+
     /// <summary>Whether the caller's role may use the admin API.</summary>
     public bool IsAdminRole(string? role) => role is not null && JwtAdminRoles.Contains(role, StringComparer.Ordinal);
 }

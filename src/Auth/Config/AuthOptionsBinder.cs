@@ -77,6 +77,9 @@ internal static class AuthOptionsBinder
         if (auth.Section("mfa").GetLong("max_enrolled_factors") is { } maxFactors) o.MfaMaxEnrolledFactors = (int)maxFactors;
         o.CustomAccessTokenHook = TomlHook(auth.Section("hook").Section("custom_access_token")) ?? o.CustomAccessTokenHook;
         o.SendEmailHook = TomlHook(auth.Section("hook").Section("send_email")) ?? o.SendEmailHook;
+        var sessions = auth.Section("sessions");
+        if (sessions.GetString("timebox") is { Length: > 0 } timebox) o.SessionTimebox = ParseDuration(timebox);
+        if (sessions.GetString("inactivity_timeout") is { Length: > 0 } inactivity) o.SessionInactivityTimeout = ParseDuration(inactivity);
         var limits = auth.Section("rate_limit");
         if (limits.GetLong("email_sent") is { } emailSent) o.RateLimitEmailSent = emailSent;
         if (limits.GetLong("anonymous_users") is { } anonUsers) o.RateLimitAnonymousUsers = anonUsers;
@@ -171,6 +174,9 @@ internal static class AuthOptionsBinder
         o.CustomAccessTokenHook = EnvHook(G, "HOOK_CUSTOM_ACCESS_TOKEN_", o.CustomAccessTokenHook);
         o.SendEmailHook = EnvHook(G, "HOOK_SEND_EMAIL_", o.SendEmailHook);
         if (G("SECURITY_MANUAL_LINKING_ENABLED") is { } ml) o.ManualLinkingEnabled = B(ml);
+        if (G("SESSIONS_TIMEBOX") is { } tb) o.SessionTimebox = ParseDuration(tb);
+        if (G("SESSIONS_INACTIVITY_TIMEOUT") is { } it) o.SessionInactivityTimeout = ParseDuration(it);
+        if (G("SESSIONS_SINGLE_PER_USER") is { } sp) o.SingleSessionPerUser = B(sp);
         if (G("RATE_LIMIT_HEADER") is { } rlh) o.RateLimitHeader = rlh;
         if (G("RATE_LIMIT_TOKEN_REFRESH") is { } rlt) o.RateLimitTokenRefresh = double.Parse(rlt, CultureInfo.InvariantCulture);
         if (G("RATE_LIMIT_VERIFY") is { } rlv) o.RateLimitVerify = double.Parse(rlv, CultureInfo.InvariantCulture);

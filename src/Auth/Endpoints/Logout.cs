@@ -25,6 +25,7 @@ internal static class Logout
         cmd.Parameters.Add(new NpgsqlParameter { Value = caller.User.Id });
         cmd.Parameters.Add(new NpgsqlParameter { Value = caller.SessionId ?? Guid.Empty });
         await cmd.ExecuteNonQueryAsync(req.Aborted).ConfigureAwait(false);
+        await Audit.AuditLog.WriteAsync(req, conn, null, caller.User, "logout", "account").ConfigureAwait(false);
         req.Http.Response.StatusCode = StatusCodes.Status204NoContent;
     });
 }

@@ -23,6 +23,7 @@ internal static class Recover
         if (user is not null)
         {
             await EmailFlows.PrepareAsync(req, conn, tx, user, EmailAction.Recovery, redirectTo, send: true).ConfigureAwait(false);
+            await Audit.AuditLog.WriteAsync(req, conn, tx, user, "user_recovery_requested", "user").ConfigureAwait(false);
             await tx.CommitAsync(req.Aborted).ConfigureAwait(false);
         }
         await JsonResponse.EmptyObjectAsync(req.Http).ConfigureAwait(false);

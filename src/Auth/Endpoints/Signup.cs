@@ -85,6 +85,7 @@ internal static class Signup
                 else user.PhoneConfirmedAt = user.CreatedAt;
             }
             await UserFactory.InsertWithIdentityAsync(conn, tx, user, provider, req.Aborted).ConfigureAwait(false);
+            await Audit.AuditLog.WriteAsync(req, conn, tx, user, "user_signedup", "team", Audit.AuditLog.Provider(provider)).ConfigureAwait(false);
         }
 
         if (autoconfirm)

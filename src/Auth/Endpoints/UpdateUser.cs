@@ -106,6 +106,7 @@ internal static class UpdateUser
         {
             throw new AuthException(500, "unexpected_failure", "Database error updating user: " + e.MessageText);
         }
+        await Audit.AuditLog.WriteAsync(req, conn, tx, user, passwordChanged ? "user_updated_password" : "user_modified", "user").ConfigureAwait(false);
         if (passwordChanged && caller.SessionId is { } keep)
         {
             // GoTrue ends every other session of the user when the password changes.

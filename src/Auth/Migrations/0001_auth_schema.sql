@@ -16,6 +16,52 @@ BEGIN
 END
 $types$;
 
+-- A supabase/postgres image creates users, refresh_tokens, instances and audit_log_entries in their first shape
+-- at init: give them today's columns before anything below refers to those columns (no-op on a fresh database).
+DO $legacy$
+BEGIN
+  IF to_regclass('auth.users') IS NOT NULL THEN
+    -- users.confirmed_at was a plain column before email and phone confirmations split.
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'auth' AND table_name = 'users' AND column_name = 'email_confirmed_at')
+       AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'auth' AND table_name = 'users' AND column_name = 'confirmed_at') THEN
+      ALTER TABLE auth.users RENAME COLUMN confirmed_at TO email_confirmed_at;
+    END IF;
+    IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'auth' AND table_name = 'users' AND column_name = 'email_change_token')
+       AND NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'auth' AND table_name = 'users' AND column_name = 'email_change_token_new') THEN
+      ALTER TABLE auth.users RENAME COLUMN email_change_token TO email_change_token_new;
+    END IF;
+    ALTER TABLE auth.users
+      ADD COLUMN IF NOT EXISTS email_confirmed_at timestamptz,
+      ADD COLUMN IF NOT EXISTS email_change_token_new varchar(255),
+      ADD COLUMN IF NOT EXISTS phone text DEFAULT NULL::character varying,
+      ADD COLUMN IF NOT EXISTS phone_confirmed_at timestamptz,
+      ADD COLUMN IF NOT EXISTS phone_change text DEFAULT ''::character varying,
+      ADD COLUMN IF NOT EXISTS phone_change_token varchar(255) DEFAULT ''::character varying,
+      ADD COLUMN IF NOT EXISTS phone_change_sent_at timestamptz,
+      ADD COLUMN IF NOT EXISTS confirmed_at timestamptz GENERATED ALWAYS AS (LEAST(email_confirmed_at, phone_confirmed_at)) STORED,
+      ADD COLUMN IF NOT EXISTS email_change_token_current varchar(255) DEFAULT ''::character varying,
+      ADD COLUMN IF NOT EXISTS email_change_confirm_status smallint DEFAULT 0,
+      ADD COLUMN IF NOT EXISTS banned_until timestamptz,
+      ADD COLUMN IF NOT EXISTS reauthentication_token varchar(255) DEFAULT ''::character varying,
+      ADD COLUMN IF NOT EXISTS reauthentication_sent_at timestamptz,
+      ADD COLUMN IF NOT EXISTS is_sso_user boolean NOT NULL DEFAULT false,
+      ADD COLUMN IF NOT EXISTS deleted_at timestamptz,
+      ADD COLUMN IF NOT EXISTS is_anonymous boolean NOT NULL DEFAULT false;
+    IF EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'users_email_key' AND conrelid = 'auth.users'::regclass) THEN
+      ALTER TABLE auth.users DROP CONSTRAINT users_email_key;
+    END IF;
+  END IF;
+  IF to_regclass('auth.refresh_tokens') IS NOT NULL THEN
+    ALTER TABLE auth.refresh_tokens
+      ADD COLUMN IF NOT EXISTS parent varchar(255),
+      ADD COLUMN IF NOT EXISTS session_id uuid;
+  END IF;
+  IF to_regclass('auth.audit_log_entries') IS NOT NULL THEN
+    ALTER TABLE auth.audit_log_entries ADD COLUMN IF NOT EXISTS ip_address varchar(64) NOT NULL DEFAULT ''::character varying;
+  END IF;
+END
+$legacy$;
+
 CREATE TABLE IF NOT EXISTS auth.instances (
   id uuid NOT NULL PRIMARY KEY,
   uuid uuid,

@@ -32,13 +32,18 @@ internal static class SessionService
         await using (var batch = new NpgsqlBatch(conn, tx))
         {
             var session = new NpgsqlBatchCommand(
-                "INSERT INTO auth.sessions (id, user_id, created_at, updated_at, aal, refreshed_at, user_agent, ip) " +
-                "VALUES ($1, $2, $3, $3, 'aal1', NULL, $4, $5::inet)");
+                "INSERT INTO auth.sessions (id, user_id, created_at, updated_at, aal, refreshed_at, user_agent, ip, not_after) " +
+                "VALUES ($1, $2, $3, $3, 'aal1', NULL, $4, $5::inet, $6)");
             session.Parameters.Add(new NpgsqlParameter { Value = sessionId });
             session.Parameters.Add(new NpgsqlParameter { Value = user.Id });
             session.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
             session.Parameters.Add(new NpgsqlParameter { Value = req.UserAgent });
             session.Parameters.Add(new NpgsqlParameter { Value = NormalizeIp(req.ClientIp) });
+            session.Parameters.Add(new NpgsqlParameter
+            {
+                Value = req.Options.SessionTimebox > TimeSpan.Zero ? now + req.Options.SessionTimebox : DBNull.Value,
+                NpgsqlDbType = NpgsqlDbType.TimestampTz,
+            });
             var token = new NpgsqlBatchCommand(
                 "INSERT INTO auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, parent, session_id) " +
                 "VALUES ('00000000-0000-0000-0000-000000000000', $1, $2, false, $3, $3, NULL, $4)");
@@ -59,10 +64,23 @@ internal static class SessionService
             batch.BatchCommands.Add(token);
             batch.BatchCommands.Add(amr);
             batch.BatchCommands.Add(signIn);
+            if (req.Options.SingleSessionPerUser)
+            {
+                var others = new NpgsqlBatchCommand("DELETE FROM auth.sessions WHERE user_id = $1 AND id <> $2");
+                others.Parameters.Add(new NpgsqlParameter { Value = user.Id });
+                others.Parameters.Add(new NpgsqlParameter { Value = sessionId });
+                batch.BatchCommands.Add(others);
+            }
             await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
         user.LastSignInAt = now;
         user.UpdatedAt = now;
+        await Audit.AuditLog.WriteAsync(req, conn, tx, user, "login", "account", Audit.AuditLog.Provider(amrMethod switch
+        {
+            "password" => user.Phone is { Length: > 0 } && user.Email is null ? "phone" : "email",
+            "oauth" => user.AppMetadata["provider"]?.GetValue<string>() ?? "oauth",
+            _ => amrMethod,
+        })).ConfigureAwait(false);
         var access = await AccessTokenAsync(req, conn, tx, user, sessionId, "aal1", [(amrMethod, now)], now, amrMethod).ConfigureAwait(false);
         return new IssuedSession(access, refresh, req.Options.JwtExpiry, new DateTimeOffset(now).ToUnixTimeSeconds() + req.Options.JwtExpiry, user, sessionId);
     }
@@ -149,7 +167,9 @@ internal static class SessionService
 
         string aal;
         DateTime? notAfter;
-        await using (var cmd = new NpgsqlCommand("SELECT aal::text, not_after FROM auth.sessions WHERE id = $1 FOR UPDATE", conn, tx))
+        DateTime lastActive;
+        await using (var cmd = new NpgsqlCommand(
+            "SELECT aal::text, not_after, coalesce(refreshed_at AT TIME ZONE 'UTC', created_at) FROM auth.sessions WHERE id = $1 FOR UPDATE", conn, tx))
         {
             cmd.Parameters.Add(new NpgsqlParameter { Value = sessionId.Value });
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -157,9 +177,12 @@ internal static class SessionService
                 throw AuthException.BadRequest("session_not_found", "Invalid Refresh Token: No Valid Session Found");
             aal = r.IsDBNull(0) ? "aal1" : r.GetString(0);
             notAfter = r.IsDBNull(1) ? null : r.GetDateTime(1);
+            lastActive = r.IsDBNull(2) ? DateTime.UtcNow : r.GetDateTime(2);
         }
         var now = DateTime.UtcNow;
         if (notAfter is { } na && na < now) throw AuthException.BadRequest("session_expired", "Invalid Refresh Token: Session Expired");
+        if (options.SessionInactivityTimeout > TimeSpan.Zero && now - lastActive > options.SessionInactivityTimeout)
+            throw AuthException.BadRequest("session_expired", "Invalid Refresh Token: Session Expired (Inactivity)");
 
         string issued;
         if (revoked)
@@ -185,6 +208,7 @@ internal static class SessionService
                     cmd.Parameters.Add(new NpgsqlParameter { Value = sessionId.Value });
                     await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
+                await Audit.AuditLog.WriteAsync(req, conn, tx, user, "token_revoked", "token").ConfigureAwait(false);
                 await tx.CommitAsync(ct).ConfigureAwait(false);
                 throw AuthException.BadRequest("refresh_token_already_used", "Invalid Refresh Token: Already Used");
             }
@@ -207,6 +231,7 @@ internal static class SessionService
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
         var amr = await AmrAsync(conn, tx, sessionId.Value, ct).ConfigureAwait(false);
+        await Audit.AuditLog.WriteAsync(req, conn, tx, user, "token_refreshed", "token").ConfigureAwait(false);
         var access = await AccessTokenAsync(req, conn, tx, user, sessionId.Value, aal, amr, now, "token_refresh").ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
         return new IssuedSession(access, issued, options.JwtExpiry, new DateTimeOffset(now).ToUnixTimeSeconds() + options.JwtExpiry, user, sessionId.Value);

@@ -15,7 +15,8 @@ public sealed class JwtKeys
     private readonly SymmetricSecurityKey _key;
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public JwtKeys(string secret, string? anonKey = null, string? serviceRoleKey = null, string issuer = "supabase-demo")
+    public JwtKeys(string secret, string? anonKey = null, string? serviceRoleKey = null, string issuer = "supabase-demo",
+        string? publishableKey = null, string? secretKey = null)
     {
         if (Encoding.UTF8.GetByteCount(secret) < 32)
             throw new ArgumentException("JWT secret must be at least 32 bytes.", nameof(secret));
@@ -24,12 +25,20 @@ public sealed class JwtKeys
         Issuer = issuer;
         AnonKey = anonKey ?? CreateApiKey("anon");
         ServiceRoleKey = serviceRoleKey ?? CreateApiKey("service_role");
+        PublishableKey = publishableKey ?? CreateOpaqueKey("sb_publishable_");
+        SecretKey = secretKey ?? CreateOpaqueKey("sb_secret_");
     }
 
     public string Secret { get; }
     public string Issuer { get; }
     public string AnonKey { get; }
     public string ServiceRoleKey { get; }
+
+    /// <summary>Supabase's new-format public key (<c>sb_publishable_…</c>): not a JWT; the gateway maps it to the anon key.</summary>
+    public string PublishableKey { get; }
+
+    /// <summary>Supabase's new-format server key (<c>sb_secret_…</c>): not a JWT; the gateway maps it to the service_role key.</summary>
+    public string SecretKey { get; }
 
     /// <summary>A symmetric key usable by other modules for their own token handling.</summary>
     public SecurityKey SigningKey => _key;
@@ -100,6 +109,14 @@ public sealed class JwtKeys
             ["exp"] = issuedAt + (20L * 365 * 24 * 3600),
         });
         return SignPayload(payload);
+    }
+
+    /// <summary>An opaque key derived from the secret (HMAC), so every process derives the same one.</summary>
+    private string CreateOpaqueKey(string prefix)
+    {
+        var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.UTF8.GetBytes(prefix));
+        var body = Base64UrlEncoder.Encode(mac).Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal);
+        return prefix + body[..32];
     }
 
     /// <summary>32 random bytes as 64 hex characters: a new project's secret.</summary>

@@ -3,7 +3,8 @@ using System.Text.Json;
 namespace Supacs.Core.Keys;
 
 /// <summary>
-/// Loads the project's keys: JWT_SECRET (and optionally ANON_KEY / SERVICE_ROLE_KEY) from the environment,
+/// Loads the project's keys: JWT_SECRET (and optionally ANON_KEY / SERVICE_ROLE_KEY / PUBLISHABLE_KEY / SECRET_KEY)
+/// from the environment,
 /// else a secret generated on first start and kept in the data dir with 0600 permissions.
 /// </summary>
 public static class KeyStore
@@ -14,7 +15,8 @@ public static class KeyStore
     {
         var fromEnv = env("JWT_SECRET");
         var secret = string.IsNullOrWhiteSpace(fromEnv) ? LoadOrCreateSecret(dataDir) : fromEnv;
-        return new JwtKeys(secret, NullIfEmpty(env("ANON_KEY")), NullIfEmpty(env("SERVICE_ROLE_KEY")));
+        return new JwtKeys(secret, NullIfEmpty(env("ANON_KEY")), NullIfEmpty(env("SERVICE_ROLE_KEY")),
+            publishableKey: NullIfEmpty(env("PUBLISHABLE_KEY")), secretKey: NullIfEmpty(env("SECRET_KEY")));
     }
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;

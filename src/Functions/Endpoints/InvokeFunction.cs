@@ -32,7 +32,7 @@ internal static class InvokeFunction
         var request = context.Request;
 
         var settings = FunctionSettings.For(project.Config, name);
-        var entry = FunctionLocator.FindEntry(project.ProjectDir, name, settings);
+        var entry = settings.Enabled ? FunctionLocator.FindEntry(project.ProjectDir, name, settings) : null;
         if (entry is null)
         {
             await FunctionErrors.WriteAsync(context, StatusCodes.Status404NotFound, FunctionErrors.NotFound, "NOT_FOUND").ConfigureAwait(false);
@@ -67,6 +67,10 @@ internal static class InvokeFunction
         var url = $"{request.Scheme}://{request.Host}/{name}{rest}{request.QueryString}";
         using var wallClock = new CancellationTokenSource(services.Options.WallClock);
         var pool = runtime.Pool(name);
+        var metrics = context.RequestServices.GetService<FunctionsMetrics>();
+        if (metrics is not null) pool.OnBoot ??= metrics.Booted;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var outcome = "ok";
         FunctionWorker worker;
         try
         {
@@ -78,9 +82,10 @@ internal static class InvokeFunction
         }
         catch (Exception e)
         {
-            var limit = e is WorkerLimitException || e.InnerException is TimeoutException or Jint.Runtime.StatementsCountOverflowException or Jint.Runtime.MemoryLimitExceededException or Jint.Runtime.RecursionDepthOverflowException;
             FunctionsLog.BootFailed(services.Logger, name, e is Jint.Runtime.JavaScriptException js ? FunctionWorker.Describe(js.Error) : e.Message);
-            if (limit || e is TimeoutException or Jint.Runtime.StatementsCountOverflowException or Jint.Runtime.MemoryLimitExceededException or Jint.Runtime.RecursionDepthOverflowException)
+            var limit = FunctionWorker.IsLimit(e) || FunctionWorker.IsLimit(e.InnerException);
+            metrics?.Invoked(name, limit ? "worker_limit" : "boot_error", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            if (limit)
                 await FunctionErrors.WriteAsync(context, FunctionErrors.WorkerLimitStatus, FunctionErrors.WorkerLimit, "WORKER_LIMIT").ConfigureAwait(false);
             else
                 await FunctionErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, FunctionErrors.BootError, "BOOT_ERROR").ConfigureAwait(false);
@@ -93,12 +98,14 @@ internal static class InvokeFunction
         }
         catch (WorkerLimitException e)
         {
+            outcome = "worker_limit";
             FunctionsLog.WorkerLimit(services.Logger, name, e.Message);
             if (context.Response.HasStarted) context.Abort();
             else await FunctionErrors.WriteAsync(context, FunctionErrors.WorkerLimitStatus, FunctionErrors.WorkerLimit, "WORKER_LIMIT").ConfigureAwait(false);
         }
         catch (FunctionThrewException e)
         {
+            outcome = "worker_error";
             FunctionsLog.WorkerError(services.Logger, name, e.Message);
             if (context.Response.HasStarted) context.Abort();
             else await FunctionErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, FunctionErrors.WorkerError, "WORKER_ERROR").ConfigureAwait(false);
@@ -110,6 +117,7 @@ internal static class InvokeFunction
         finally
         {
             pool.Return(worker);
+            metrics?.Invoked(name, outcome, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
     }
 

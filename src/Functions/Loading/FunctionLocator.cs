@@ -4,12 +4,12 @@ using Supacs.Core.Config;
 namespace Supacs.Functions.Loading;
 
 /// <summary>How one function is configured: <c>[functions.NAME]</c> in config.toml.</summary>
-internal sealed record FunctionSettings(bool VerifyJwt, string? Entrypoint, string? ImportMap)
+internal sealed record FunctionSettings(bool VerifyJwt, string? Entrypoint, string? ImportMap, bool Enabled)
 {
     public static FunctionSettings For(ProjectConfig config, string name)
     {
         var s = config.Section("functions").Section(name);
-        return new FunctionSettings(s.GetBool("verify_jwt") ?? true, s.GetString("entrypoint"), s.GetString("import_map"));
+        return new FunctionSettings(s.GetBool("verify_jwt") ?? true, s.GetString("entrypoint"), s.GetString("import_map"), s.GetBool("enabled") ?? true);
     }
 }
 

@@ -162,7 +162,11 @@ internal sealed class FunctionWorker : IDisposable
                 break;
         }
         // EdgeRuntime.waitUntil work keeps the worker busy after the response, as on the platform.
-        if (HasWaits()) await PumpAsync(() => !HasWaits(), wallClock).ConfigureAwait(false);
+        if (HasWaits())
+        {
+            await response.CompleteAsync().ConfigureAwait(false);
+            await PumpAsync(() => !HasWaits(), wallClock).ConfigureAwait(false);
+        }
     }
 
     private bool HasWaits()
@@ -292,6 +296,11 @@ internal sealed class FunctionWorker : IDisposable
             throw new FunctionThrewException(e.Message);
         }
     }
+
+    /// <summary>Whether an exception is one of Jint's sandbox limits (546), as opposed to an error in the code.</summary>
+    internal static bool IsLimit(Exception? e) =>
+        e is WorkerLimitException or TimeoutException or StatementsCountOverflowException or MemoryLimitExceededException
+            or RecursionDepthOverflowException;
 
     internal static string Describe(JsValue error)
     {

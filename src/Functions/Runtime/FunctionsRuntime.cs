@@ -12,6 +12,8 @@ internal sealed class FunctionsRuntime(SupacsProject project, ILoggerFactory log
     public SupacsProject Project { get; } = project;
     public FunctionServices Services { get; } = new(project, loggers);
 
+    public int IdleEngines => _pools.Values.Sum(p => p.IdleCount);
+
     public WorkerPool Pool(string name) => _pools.GetOrAdd(name, n => new WorkerPool(n, Services));
 
     public void Dispose()

@@ -16,6 +16,11 @@ internal sealed class WorkerPool(string name, FunctionServices services) : IDisp
 
     public string Name { get; } = name;
 
+    public int IdleCount => _idle.Count;
+
+    /// <summary>Called with the boot time of every engine booted for a request.</summary>
+    public Action<string, double>? OnBoot { get; set; }
+
     /// <summary>A worker for <paramref name="entry"/>; boots one when none is idle (throws on boot failure).</summary>
     public async Task<FunctionWorker> RentAsync(string entry, FunctionSettings settings, CancellationToken ct)
     {
@@ -31,7 +36,9 @@ internal sealed class WorkerPool(string name, FunctionServices services) : IDisp
             }
             var started = Stopwatch.GetTimestamp();
             var booted = await Task.Run(() => FunctionWorker.Boot(services, Name, entry, settings), ct).ConfigureAwait(false);
-            FunctionsLog.Booted(services.Logger, Name, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            FunctionsLog.Booted(services.Logger, Name, (long)elapsed.TotalMilliseconds);
+            OnBoot?.Invoke(Name, elapsed.TotalSeconds);
             WarmInBackground(entry, settings);
             return booted;
         }

@@ -42,6 +42,8 @@ internal static class StatusCommand
         ("JWT_SECRET", keys.Secret),
         ("ANON_KEY", keys.AnonKey),
         ("SERVICE_ROLE_KEY", keys.ServiceRoleKey),
+        ("PUBLISHABLE_KEY", keys.PublishableKey),
+        ("SECRET_KEY", keys.SecretKey),
     ];
 
     private static string DbUrl(SupacsOptions options)
@@ -66,6 +68,7 @@ internal static class StatusCommand
                 {
                     ["API_URL"] = "API URL", ["REST_URL"] = "REST URL", ["STORAGE_S3_URL"] = "S3 Storage URL", ["DB_URL"] = "DB URL",
                     ["JWT_SECRET"] = "JWT secret", ["ANON_KEY"] = "anon key", ["SERVICE_ROLE_KEY"] = "service_role key",
+                    ["PUBLISHABLE_KEY"] = "Publishable key", ["SECRET_KEY"] = "Secret key",
                 };
                 return string.Concat(values.Select(v => $"{labels[v.Key],16}: {v.Value}\n"));
         }

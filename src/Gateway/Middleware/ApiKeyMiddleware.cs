@@ -1,11 +1,18 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Primitives;
+using Supacs.Core.Keys;
 using Supacs.Core.Projects;
 using Supacs.Core.Requests;
 
 namespace Supacs.Gateway.Middleware;
 
-/// <summary>Kong's key-auth: the apikey header or query parameter must be the project's anon or service_role key.</summary>
+/// <summary>
+/// The gateway's key check, as Supabase's: the apikey (header or query parameter) must be one of the project's
+/// keys — the legacy anon/service_role JWTs or the new opaque <c>sb_publishable_…</c>/<c>sb_secret_…</c> keys.
+/// New keys are not JWTs, so the gateway exchanges them for the matching JWT (apikey, and a bearer that is absent
+/// or is the key itself) before the modules see the request; functions get no such exchange, as on the platform.
+/// </summary>
 internal sealed class ApiKeyMiddleware(RequestDelegate next)
 {
     private static readonly byte[] Missing = Encoding.UTF8.GetBytes(
@@ -14,26 +21,71 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next)
     private static readonly byte[] Invalid = Encoding.UTF8.GetBytes(
         "{\"message\":\"Invalid API key\",\"hint\":\"Double check your Supabase `anon` or `service_role` API key.\"}");
 
+    private static readonly byte[] SecretInBrowser = Encoding.UTF8.GetBytes(
+        "{\"message\":\"Forbidden use of secret API key in browser\"}");
+
     public async Task InvokeAsync(HttpContext context)
     {
-        if (!ModuleRoutes.RequiresApiKey(context.Request.Path))
+        var key = RequestIdentityResolver.ApiKey(context.Request);
+        var keys = context.GetSupacsProject().Keys;
+        var required = ModuleRoutes.RequiresApiKey(context.Request.Path);
+
+        if (key is not null && IsNewFormatKey(key))
+        {
+            var jwt = FixedEquals(key, keys.PublishableKey) ? keys.AnonKey
+                : FixedEquals(key, keys.SecretKey) ? keys.ServiceRoleKey
+                : null;
+            if (jwt is null)
+            {
+                if (required) await RejectAsync(context, Invalid).ConfigureAwait(false);
+                else await next(context).ConfigureAwait(false);
+                return;
+            }
+            if (jwt == keys.ServiceRoleKey && IsBrowser(context.Request))
+            {
+                await RejectAsync(context, SecretInBrowser).ConfigureAwait(false);
+                return;
+            }
+            if (ModuleRoutes.ModuleOf(context.Request.Path) != "functions") ExchangeForJwt(context.Request, key, jwt);
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+
+        if (!required)
         {
             await next(context).ConfigureAwait(false);
             return;
         }
-        var key = RequestIdentityResolver.ApiKey(context.Request);
         if (key is null)
         {
             await RejectAsync(context, Missing).ConfigureAwait(false);
             return;
         }
-        var keys = context.GetSupacsProject().Keys;
         if (!FixedEquals(key, keys.AnonKey) && !FixedEquals(key, keys.ServiceRoleKey))
         {
             await RejectAsync(context, Invalid).ConfigureAwait(false);
             return;
         }
         await next(context).ConfigureAwait(false);
+    }
+
+    private static bool IsNewFormatKey(string key) =>
+        key.StartsWith("sb_publishable_", StringComparison.Ordinal) || key.StartsWith("sb_secret_", StringComparison.Ordinal);
+
+    /// <summary>Secret keys are refused from browsers, which Supabase recognises by their User-Agent.</summary>
+    private static bool IsBrowser(HttpRequest request) =>
+        request.Headers.UserAgent.ToString().StartsWith("Mozilla/", StringComparison.Ordinal);
+
+    private static void ExchangeForJwt(HttpRequest request, string key, string jwt)
+    {
+        if (request.Headers.ContainsKey("apikey")) request.Headers["apikey"] = jwt;
+        var auth = request.Headers.Authorization.ToString();
+        if (auth.Length == 0 || auth == "Bearer " + key) request.Headers.Authorization = "Bearer " + jwt;
+        if (request.Query.ContainsKey("apikey"))
+        {
+            var query = request.Query.ToDictionary(q => q.Key, q => q.Key == "apikey" ? new StringValues(jwt) : q.Value);
+            request.QueryString = QueryString.Create(query);
+        }
     }
 
     private static bool FixedEquals(string a, string b) =>

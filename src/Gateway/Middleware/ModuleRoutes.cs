@@ -5,15 +5,18 @@ namespace Supacs.Gateway.Middleware;
 /// <summary>Which module a path belongs to, and which routes Kong leaves open without an apikey.</summary>
 internal static class ModuleRoutes
 {
+    // Case-insensitive like ASP.NET Core routing: /REST/v1 reaches the REST module, so it must be checked as REST.
+    private const StringComparison Match = StringComparison.OrdinalIgnoreCase;
+
     public static string ModuleOf(PathString path)
     {
         var p = path.Value ?? "";
-        if (p.StartsWith("/rest/v1", StringComparison.Ordinal)) return "rest";
-        if (p.StartsWith("/auth/v1", StringComparison.Ordinal)) return "auth";
-        if (p.StartsWith("/storage/v1", StringComparison.Ordinal)) return "storage";
-        if (p.StartsWith("/realtime/v1", StringComparison.Ordinal)) return "realtime";
-        if (p.StartsWith("/functions/v1", StringComparison.Ordinal)) return "functions";
-        if (p.StartsWith("/graphql/v1", StringComparison.Ordinal)) return "graphql";
+        if (p.StartsWith("/rest/v1", Match)) return "rest";
+        if (p.StartsWith("/auth/v1", Match)) return "auth";
+        if (p.StartsWith("/storage/v1", Match)) return "storage";
+        if (p.StartsWith("/realtime/v1", Match)) return "realtime";
+        if (p.StartsWith("/functions/v1", Match)) return "functions";
+        if (p.StartsWith("/graphql/v1", Match)) return "graphql";
         return "gateway";
     }
 
@@ -35,5 +38,5 @@ internal static class ModuleRoutes
     }
 
     private static bool IsRoute(string path, string route) =>
-        path.StartsWith(route, StringComparison.Ordinal) && (path.Length == route.Length || path[route.Length] == '/');
+        path.StartsWith(route, Match) && (path.Length == route.Length || path[route.Length] == '/');
 }

@@ -119,8 +119,8 @@ internal sealed class RestRequest
         }
         catch (RestException e) when (e.Code is "PGRST200" or "PGRST202" or "PGRST204" or "PGRST205" or "42703" or "42P01")
         {
-            if (!await CacheState.RefreshIfStaleAsync(Http.RequestAborted).ConfigureAwait(false)) throw;
-            Cache = await CacheState.GetAsync(Http.RequestAborted).ConfigureAwait(false);
+            if (await CacheState.RefreshIfStaleAsync(Cache, Http.RequestAborted).ConfigureAwait(false) is not { } fresh) throw;
+            Cache = fresh;
             return plan(Cache);
         }
     }

@@ -22,7 +22,7 @@ internal static class StatementRunner
 
     /// <param name="check">Inspects the result before commit; an error it returns rolls the transaction back.</param>
     public static async Task<StatementResult> RunAsync(RestRequest req, string sql, SqlParams parameters, bool readOnly,
-        Func<StatementResult, RestException?>? check = null, Func<NpgsqlBatch, int>? addBefore = null)
+        Func<StatementResult, RestException?>? check = null, Func<NpgsqlBatch, int>? addBefore = null, PlannedStatement? planned = null)
     {
         var ct = req.Http.RequestAborted;
         var settings = new DbScopeSettings(req.Identity, req.Http.Request.Method, req.Http.Request.Path.Value,
@@ -53,6 +53,12 @@ internal static class StatementRunner
                 skip++;
             }
             if (addBefore is not null) skip += addBefore(batch);
+            if (planned?.ExplainSql is { } explainSql)
+            {
+                var explain = new NpgsqlBatchCommand(explainSql);
+                foreach (var p in parameters.List) explain.Parameters.Add(p.Clone());
+                batch.BatchCommands.Add(explain);
+            }
             var main = new NpgsqlBatchCommand(sql);
             foreach (var p in parameters.List) main.Parameters.Add(p);
             batch.BatchCommands.Add(main);
@@ -61,6 +67,12 @@ internal static class StatementRunner
             await using (var reader = await scope.ExecuteReaderAsync(batch, ct).ConfigureAwait(false))
             {
                 for (var i = 0; i < skip; i++) await reader.NextResultAsync(ct).ConfigureAwait(false);
+                long? plannedRows = null;
+                if (planned?.ExplainSql is not null)
+                {
+                    if (await reader.ReadAsync(ct).ConfigureAwait(false)) plannedRows = PlanRows(reader.GetString(0));
+                    await reader.NextResultAsync(ct).ConfigureAwait(false);
+                }
                 if (!await reader.ReadAsync(ct).ConfigureAwait(false))
                     throw new InvalidOperationException("The generated statement returned no row.");
                 result = new StatementResult(
@@ -70,6 +82,11 @@ internal static class StatementRunner
                     reader.IsDBNull(3) ? null : reader.GetString(3),
                     reader.IsDBNull(4) ? null : reader.GetString(4));
                 while (await reader.NextResultAsync(ct).ConfigureAwait(false)) { }
+                if (plannedRows is { } rows)
+                {
+                    var useExact = planned!.EstimateThreshold is { } max && result.Total is { } exact && exact <= max;
+                    if (!useExact) result = result with { Total = Math.Max(rows, result.PageTotal) };
+                }
             }
             if (check?.Invoke(result) is { } error)
             {
@@ -84,6 +101,12 @@ internal static class StatementRunner
         {
             throw PgErrors.From(e, req.Identity.Role != req.Settings.AnonRole);
         }
+    }
+
+    private static long? PlanRows(string explainJson)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(explainJson);
+        return doc.RootElement[0].GetProperty("Plan").TryGetProperty("Plan Rows", out var rows) ? (long)rows.GetDouble() : null;
     }
 
     private static bool ShouldRollback(RestRequest req)

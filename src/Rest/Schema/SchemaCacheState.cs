@@ -11,6 +11,8 @@ namespace Supacs.Rest.Schema;
 /// </summary>
 internal sealed partial class SchemaCacheState
 {
+    private const string VersionSql = "SELECT version FROM supacs_rest.schema_state WHERE id = 1";
+
     private readonly SupacsProject _project;
     private readonly IReadOnlyList<string> _schemas;
     private readonly ILogger _log;
@@ -18,7 +20,6 @@ internal sealed partial class SchemaCacheState
     private readonly Lock _gate = new();
     private Task<(SchemaCache Cache, long Version)>? _load;
     private SchemaCache? _last;
-    private long _version = -1;
     private int _listening;
 
     public SchemaCacheState(SupacsProject project, RestSettings settings, ILogger log, CancellationToken stopping)
@@ -64,40 +65,47 @@ internal sealed partial class SchemaCacheState
         return load;
     }
 
-    /// <summary>After a miss: reloads when DDL happened since the cache was loaded. True if it reloaded.</summary>
-    public async Task<bool> RefreshIfStaleAsync(CancellationToken ct)
+    /// <summary>
+    /// After a miss on <paramref name="seen"/>: if DDL committed since that cache was read, returns a cache that
+    /// includes it (the current one when a reload already caught up, else after a fresh load); null otherwise.
+    /// </summary>
+    public async Task<SchemaCache?> RefreshIfStaleAsync(SchemaCache seen, CancellationToken ct)
     {
         long current;
         try
         {
-            await using var cmd = _project.Database.Admin.CreateCommand("SELECT last_value + (CASE WHEN is_called THEN 1 ELSE 0 END) FROM supacs_rest.schema_version");
+            await using var cmd = _project.Database.Admin.CreateCommand(VersionSql);
             current = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         }
         catch (PostgresException)
         {
-            return false;
+            return null;
         }
-        if (current == Volatile.Read(ref _version)) return false;
+        if (current == seen.Version) return null;
+        var latest = await GetAsync(ct).ConfigureAwait(false);
+        if (latest.Version >= current) return latest;
         await ReloadAsync().WaitAsync(ct).ConfigureAwait(false);
-        return true;
+        return await GetAsync(ct).ConfigureAwait(false);
     }
 
     private async Task<(SchemaCache, long)> LoadAsync()
     {
         await using var conn = await _project.Database.Admin.OpenConnectionAsync(_stopping).ConfigureAwait(false);
+        // One snapshot for the version row and the catalog: the version then names exactly the DDL this load saw.
+        await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, _stopping).ConfigureAwait(false);
         long version = -1;
-        try
+        await using (var probe = new NpgsqlCommand("SELECT to_regclass('supacs_rest.schema_state') IS NOT NULL", conn, tx))
         {
-            await using var cmd = new NpgsqlCommand("SELECT last_value + (CASE WHEN is_called THEN 1 ELSE 0 END) FROM supacs_rest.schema_version", conn);
-            version = Convert.ToInt64(await cmd.ExecuteScalarAsync(_stopping).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (PostgresException)
-        {
-            // Without the module's migration the cache still works; it just cannot detect staleness.
+            if ((bool)(await probe.ExecuteScalarAsync(_stopping).ConfigureAwait(false))!)
+            {
+                await using var cmd = new NpgsqlCommand(VersionSql, conn, tx);
+                version = Convert.ToInt64(await cmd.ExecuteScalarAsync(_stopping).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            }
         }
         var cache = await SchemaLoader.LoadAsync(conn, _schemas, _stopping).ConfigureAwait(false);
+        cache.Version = version;
+        await tx.CommitAsync(_stopping).ConfigureAwait(false);
         _last = cache;
-        Volatile.Write(ref _version, version);
         LogLoaded(_log, cache.Relations.Count, cache.Functions.Count);
         return (cache, version);
     }
@@ -135,6 +143,8 @@ internal sealed partial class SchemaCacheState
                 };
                 await using (var cmd = new NpgsqlCommand("LISTEN pgrst", conn))
                     await cmd.ExecuteNonQueryAsync(_stopping).ConfigureAwait(false);
+                // Anything that changed before LISTEN took effect sent no notification we could see: reload once.
+                ReloadInBackground();
                 while (!_stopping.IsCancellationRequested) await conn.WaitAsync(_stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (_stopping.IsCancellationRequested)

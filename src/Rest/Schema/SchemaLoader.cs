@@ -180,6 +180,13 @@ internal static class SchemaLoader
                 foreach (var i in outputs) pseudo.AddColumn(new Column(names[i], types[i], true, null, false, pos++));
                 f.ReturnRelation = pseudo;
             }
+            // Computed field: exactly one argument, of an exposed relation's row type, scalar result.
+            if (f.Params.Count == 1 && !f.ReturnsSet && f.ReturnRelation is null && !f.ReturnsVoid)
+            {
+                var argType = f.Params[0].Type;
+                var owner = cache.Relations.Values.FirstOrDefault(r => r.Name == argType || $"{r.Schema}.{r.Name}" == argType);
+                if (owner is not null && !owner.ColumnsByName.ContainsKey(f.Name)) owner.ComputedFields.TryAdd(f.Name, f);
+            }
             if (!cache.Functions.TryGetValue((f.Schema, f.Name), out var list)) cache.Functions[(f.Schema, f.Name)] = list = [];
             list.Add(f);
         }

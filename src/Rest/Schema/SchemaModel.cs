@@ -30,6 +30,9 @@ internal sealed class Relation(uint oid, string schema, string name, char kind, 
 
     public List<Relationship> Relationships { get; } = [];
 
+    /// <summary>Computed fields: functions taking this relation's row type and returning a scalar (<c>f(tbl)</c>).</summary>
+    public Dictionary<string, Function> ComputedFields { get; } = new(StringComparer.Ordinal);
+
     public bool IsView => Kind is 'v' or 'm';
 
     public void AddColumn(Column c)
@@ -101,6 +104,9 @@ internal sealed class SchemaCache(IReadOnlyList<string> schemas, DateTimeOffset 
 {
     public IReadOnlyList<string> Schemas { get; } = schemas;
     public DateTimeOffset LoadedAt { get; } = loadedAt;
+
+    /// <summary>The DDL version (supacs_rest.schema_state) read in the same snapshot as the catalog; -1 if unknown.</summary>
+    public long Version { get; set; } = -1;
     public Dictionary<(string Schema, string Name), Relation> Relations { get; } = [];
     public Dictionary<(string Schema, string Name), List<Function>> Functions { get; } = [];
 

@@ -221,11 +221,24 @@ internal sealed class ReadBuilder(string schema, SqlParams parameters, RestSetti
 
     private string ColumnExpr(Relation rel, string alias, Field field)
     {
-        if (!rel.ColumnsByName.TryGetValue(field.Name, out var column))
+        string expr;
+        bool isJson;
+        if (rel.ColumnsByName.TryGetValue(field.Name, out var column))
+        {
+            expr = Sql.Ident(alias) + "." + Sql.Ident(field.Name);
+            isJson = column.IsJson;
+        }
+        else if (rel.ComputedFields.TryGetValue(field.Name, out var computed))
+        {
+            expr = $"{Sql.Qualified(computed.Schema, computed.Name)}({Sql.Ident(alias)})";
+            isJson = computed.ReturnType is "json" or "jsonb";
+        }
+        else
+        {
             throw new RestException(400, "42703", $"column {alias}.{field.Name} does not exist", (string?)null);
-        var expr = Sql.Ident(alias) + "." + Sql.Ident(field.Name);
+        }
         if (field.Path.Count == 0) return expr;
-        if (!column.IsJson) expr = $"to_jsonb({expr})";
+        if (!isJson) expr = $"to_jsonb({expr})";
         var sb = new StringBuilder(expr);
         foreach (var step in field.Path)
         {
@@ -279,7 +292,8 @@ internal sealed class ReadBuilder(string schema, SqlParams parameters, RestSetti
                 throw new RestException(400, "PGRST100", "\"failed to parse logic tree\"",
                     $"Filtering on the columns of the embedded resource '{ec.EmbedPath}' inside a logic tree is not supported");
             case FilterCondition f:
-                if (f.Field.Path.Count == 0 && !rel.ColumnsByName.ContainsKey(f.Field.Name) && level.Embeds.TryGetValue(f.Field.Name, out var embed))
+                if (f.Field.Path.Count == 0 && !rel.ColumnsByName.ContainsKey(f.Field.Name) && !rel.ComputedFields.ContainsKey(f.Field.Name)
+                    && level.Embeds.TryGetValue(f.Field.Name, out var embed))
                 {
                     if (f.Op != FilterOp.Is || f.Value is not ("null" or "not_null"))
                         throw new RestException(400, "PGRST120", "Bad operator on the '" + f.Field.Name + "' embedded resource",
@@ -342,7 +356,7 @@ internal sealed class ReadBuilder(string schema, SqlParams parameters, RestSetti
                     _ => "websearch_to_tsquery",
                 };
                 var lang = f.Language is null ? "" : parameters.Add(f.Language) + "::regconfig, ";
-                var isVector = f.Field.Path.Count == 0 && rel.ColumnsByName[f.Field.Name].Type == "tsvector";
+                var isVector = f.Field.Path.Count == 0 && rel.ColumnsByName.TryGetValue(f.Field.Name, out var ftsColumn) && ftsColumn.Type == "tsvector";
                 var target = isVector ? lhs : $"to_tsvector({lang}{lhs})";
                 return $"{target} @@ {fn}({lang}{parameters.Add(f.Value)})";
             case FilterOp.Cs: return Op("@>");

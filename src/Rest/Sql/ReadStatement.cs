@@ -5,7 +5,14 @@ using Supacs.Rest.Schema;
 namespace Supacs.Rest.Sql;
 
 /// <summary>A complete statement for a read (table, view or function rows) with its parameters.</summary>
-internal sealed record PlannedStatement(string Sql, SqlParams Parameters, long Offset);
+internal sealed record PlannedStatement(string Sql, SqlParams Parameters, long Offset)
+{
+    /// <summary><c>EXPLAIN (FORMAT JSON)</c> of the unpaged source, for planned/estimated counts; same parameters.</summary>
+    public string? ExplainSql { get; init; }
+
+    /// <summary>For estimated counts: exact totals up to this many rows, the planner's estimate above.</summary>
+    public long? EstimateThreshold { get; init; }
+}
 
 internal static class ReadStatement
 {
@@ -19,12 +26,29 @@ internal static class ReadStatement
         var builder = new ReadBuilder(req.Schema, parameters, req.Settings, query);
         var level = builder.BuildTop(rel, alias, rangeOffset, rangeLimit);
         var source = ReadBuilder.Compose(level, fromSql);
-        var total = req.Prefer.Count == CountPreference.None
+        var count = req.Prefer.Count;
+        // Planned/estimated counts use the planner's row estimate of the unpaged query (not for RPC, whose
+        // arguments live in a CTE the EXPLAIN would not see).
+        string? explain = null;
+        long? threshold = null;
+        if (count is CountPreference.Planned or CountPreference.Estimated && ctes.Length == 0)
+        {
+            var (limit, offset) = (level.Limit, level.Offset);
+            level.Limit = null;
+            level.Offset = null;
+            explain = "EXPLAIN (FORMAT JSON) " + ReadBuilder.Compose(level, fromSql);
+            (level.Limit, level.Offset) = (limit, offset);
+            if (count == CountPreference.Estimated) threshold = req.Settings.MaxRows ?? 1000;
+        }
+        var countQuery = ReadBuilder.Compose(level, fromSql, forCount: true);
+        var total = count == CountPreference.None || (count == CountPreference.Planned && explain is not null)
             ? "NULL::bigint"
-            : $"(SELECT pg_catalog.count(*) FROM ({ReadBuilder.Compose(level, fromSql, forCount: true)}) _pgrst_count)";
-        if (req.Prefer.Count != CountPreference.None) req.Prefer.Applied.Add("count=" + req.Prefer.Count.ToString().ToLowerInvariant());
+            : threshold is { } max
+                ? $"(SELECT pg_catalog.count(*) FROM ({countQuery} LIMIT {max + 1}) _pgrst_count)"
+                : $"(SELECT pg_catalog.count(*) FROM ({countQuery}) _pgrst_count)";
+        if (count != CountPreference.None) req.Prefer.Applied.Add("count=" + count.ToString().ToLowerInvariant());
         var body = withBody ? media.BodySql() : "NULL::text";
         var sql = StatementRunner.Wrap(ctes + "pgrst_source AS (" + source + ")", total, body);
-        return new PlannedStatement(sql, parameters, level.Offset ?? 0);
+        return new PlannedStatement(sql, parameters, level.Offset ?? 0) { ExplainSql = explain, EstimateThreshold = threshold };
     }
 }

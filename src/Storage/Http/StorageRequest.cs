@@ -139,6 +139,43 @@ internal sealed class StorageScope(DbScope scope, string userRole, NpgsqlBatchCo
         return reader;
     }
 
+    /// <summary>
+    /// Several statements (which may switch roles themselves) in one round trip; the reader is at the first
+    /// statement's result. <paramref name="roleAfter"/> is the role in effect once they have run.
+    /// </summary>
+    public async Task<NpgsqlDataReader> MultiAsync(IReadOnlyList<(string Sql, object?[] Args)> statements, string roleAfter)
+    {
+        var batch = scope.CreateBatch();
+        _batches.Add(batch);
+        var skip = 0;
+        if (_prelude is not null)
+        {
+            batch.BatchCommands.Add(_prelude);
+            _prelude = null;
+            skip++;
+        }
+        foreach (var (sql, args) in statements)
+        {
+            var cmd = new NpgsqlBatchCommand(sql);
+            foreach (var a in args) cmd.Parameters.Add(a as NpgsqlParameter ?? new NpgsqlParameter { Value = a ?? DBNull.Value });
+            batch.BatchCommands.Add(cmd);
+        }
+        _role = roleAfter;
+        var reader = await scope.ExecuteReaderAsync(batch, ct).ConfigureAwait(false);
+        try
+        {
+            for (var i = 0; i < skip; i++) await reader.NextResultAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await reader.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return reader;
+    }
+
+    public string UserRole => _userRole;
+
     public async Task<object?> ScalarAsync(string sql, params object?[] args)
     {
         await using var r = await ReaderAsync(sql, args).ConfigureAwait(false);

@@ -7,7 +7,7 @@ namespace Supacs.Storage.Schema;
 /// Applies the embedded <c>Migrations/NNNN_name.sql</c> files, recorded in <c>storage.migrations</c>
 /// (id, name, hash, executed_at) like Supabase Storage records its own.
 /// </summary>
-internal sealed class StorageSchema : ISchemaContributor
+internal sealed class StorageSchema(Supacs.Core.Projects.ProjectRegistry? projects = null) : ISchemaContributor
 {
     private static readonly MigrationHistory History = new(
         "CREATE TABLE IF NOT EXISTS storage.migrations (id integer PRIMARY KEY, name varchar(100) UNIQUE NOT NULL, " +
@@ -21,5 +21,11 @@ internal sealed class StorageSchema : ISchemaContributor
     public string Name => "storage";
     public int Order => 20;
 
-    public Task MigrateAsync(NpgsqlConnection admin, CancellationToken ct) => _migrations.ApplyAsync(admin, ct);
+    public async Task MigrateAsync(NpgsqlConnection admin, CancellationToken ct)
+    {
+        await _migrations.ApplyAsync(admin, ct);
+        // [storage.buckets.*] from config.toml exist from the start, as `supabase start` seeds them.
+        if (projects is { Projects.Count: > 0 })
+            await StorageState.UpsertConfiguredBucketsAsync(admin, StorageOptions.From(projects.Projects[0].Config).Buckets, ct);
+    }
 }

@@ -7,7 +7,12 @@ public sealed class TokenFixture : AuthHostFixture
     protected override string ConfigToml => """
         [auth]
         refresh_token_reuse_interval = 2
+        [auth.sessions]
+        timebox = "24h"
+        inactivity_timeout = "8h"
         """;
+
+    protected override IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string> { ["GOTRUE_SESSIONS_SINGLE_PER_USER"] = "true" };
 }
 
 public sealed class TokenTests(TokenFixture fixture) : IClassFixture<TokenFixture>
@@ -29,6 +34,10 @@ public sealed class TokenTests(TokenFixture fixture) : IClassFixture<TokenFixtur
             Assert.Equal("invalid_credentials", err.GetProperty("code").GetString());
             Assert.Equal("Invalid login credentials", err.GetProperty("message").GetString());
         }
+        Assert.Equal(2L, await fixture.Database.ScalarAsync<long>(
+            $"SELECT count(*) FROM auth.audit_log_entries WHERE payload->>'actor_username' = '{email}' AND payload->>'action' = 'login' AND payload->>'log_type' = 'account'"));
+        Assert.Equal(1L, await fixture.Database.ScalarAsync<long>(
+            $"SELECT count(*) FROM auth.audit_log_entries WHERE payload->>'actor_username' = '{email}' AND payload->>'action' = 'user_signedup'"));
         var (s, unsupported, _) = await fixture.PostAsync("/token?grant_type=magic", new { });
         Assert.Equal((400, "invalid_credentials"), (s, unsupported.GetProperty("code").GetString()));
     }
@@ -80,6 +89,29 @@ public sealed class TokenTests(TokenFixture fixture) : IClassFixture<TokenFixtur
         Assert.Equal("refresh_token_already_used", err.GetProperty("code").GetString());
         var (gone, _, _) = await fixture.SendAsync(HttpMethod.Get, "/user", bearer: access);
         Assert.Equal(403, gone);
+    }
+
+    [Fact]
+    public async Task Sessions_end_at_the_timebox_after_inactivity_and_on_a_new_sign_in()
+    {
+        var email = AuthHostFixture.NewEmail();
+        var first = await fixture.SignUpAsync(email);
+        var sid = AuthHostFixture.Claims(first.GetProperty("access_token").GetString()!).GetProperty("session_id").GetString();
+        var hours = await fixture.Database.ScalarAsync<double>($"SELECT (extract(epoch FROM not_after - created_at) / 3600)::float8 FROM auth.sessions WHERE id = '{sid}'");
+        Assert.Equal(24, hours, 3);
+
+        await fixture.Database.ExecuteAsync($"UPDATE auth.sessions SET created_at = now() - interval '9 hours', refreshed_at = NULL WHERE id = '{sid}'");
+        var (s1, e1, _) = await fixture.PostAsync("/token?grant_type=refresh_token", new { refresh_token = first.GetProperty("refresh_token").GetString() });
+        Assert.Equal((400, "session_expired"), (s1, e1.GetProperty("code").GetString()));
+        await fixture.Database.ExecuteAsync($"UPDATE auth.sessions SET created_at = now(), not_after = now() - interval '1 second' WHERE id = '{sid}'");
+        var (s2, e2, _) = await fixture.PostAsync("/token?grant_type=refresh_token", new { refresh_token = first.GetProperty("refresh_token").GetString() });
+        Assert.Equal((400, "session_expired"), (s2, e2.GetProperty("code").GetString()));
+
+        // Single session per user: signing in again ends the first session.
+        var (ok, second, _) = await fixture.PostAsync("/token?grant_type=password", new { email, password = "password123" });
+        Assert.Equal(200, ok);
+        Assert.Equal(0L, await fixture.Database.ScalarAsync<long>($"SELECT count(*) FROM auth.sessions WHERE id = '{sid}'"));
+        Assert.Equal(200, (await fixture.SendAsync(HttpMethod.Get, "/user", bearer: second.GetProperty("access_token").GetString())).Status);
     }
 
     [Fact]

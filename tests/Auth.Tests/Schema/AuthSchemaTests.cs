@@ -39,7 +39,9 @@ public sealed class AuthSchemaTests(AuthHostFixture fixture) : IClassFixture<Aut
     [Fact]
     public async Task Migrating_again_is_a_no_op()
     {
+        var before = await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM auth.schema_migrations");
+        Assert.True(before >= 2);
         await fixture.Database.MigrateAsync([new AuthSchemaContributor()]);
-        Assert.Equal(1L, await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM auth.schema_migrations"));
+        Assert.Equal(before, await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM auth.schema_migrations"));
     }
 }

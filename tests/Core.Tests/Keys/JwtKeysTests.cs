@@ -30,6 +30,17 @@ public sealed class JwtKeysTests
     }
 
     [Fact]
+    public void New_format_keys_are_derived_from_the_secret_and_distinct()
+    {
+        var a = new JwtKeys(TestTokens.Secret);
+        Assert.Matches("^sb_publishable_[A-Za-z0-9]{32}$", a.PublishableKey);
+        Assert.Matches("^sb_secret_[A-Za-z0-9]{32}$", a.SecretKey);
+        Assert.Equal(a.PublishableKey, new JwtKeys(TestTokens.Secret).PublishableKey);
+        Assert.NotEqual(a.PublishableKey[15..], a.SecretKey[10..]);
+        Assert.NotEqual(a.SecretKey, new JwtKeys(TestTokens.Secret + "x").SecretKey);
+    }
+
+    [Fact]
     public void Short_secrets_are_refused() => Assert.Throws<ArgumentException>(() => new JwtKeys("too-short"));
 
     [Fact]

@@ -39,6 +39,11 @@ public sealed class InvokeFunctionFixture : FunctionsHostFixture
         verify_jwt = false
         [functions.allocation]
         verify_jwt = false
+        [functions.disabled]
+        enabled = false
+        verify_jwt = false
+        [functions.boot-loop]
+        verify_jwt = false
         """;
 
     protected override void WriteFunctions()
@@ -146,6 +151,8 @@ public sealed class InvokeFunctionFixture : FunctionsHostFixture
             }));
             """);
         Write("functions/no-handler/index.js", "export const x = 1;\n");
+        Write("functions/disabled/index.js", "Deno.serve(() => new Response('should not run'));\n");
+        Write("functions/boot-loop/index.js", "while (true) {}\nDeno.serve(() => new Response('never'));\n");
         Write("functions/allocation/index.js", """
             Deno.serve((req) => {
               if (new URL(req.url).searchParams.has("grow")) {
@@ -288,6 +295,22 @@ public sealed class InvokeFunctionTests(InvokeFunctionFixture f) : IClassFixture
     }
 
     [Fact]
+    public async Task Disabled_function_is_404()
+    {
+        var (status, body, _) = await SendAsync(f.Request(HttpMethod.Get, "disabled"));
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Contains("NOT_FOUND", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Runaway_top_level_code_is_546_at_boot()
+    {
+        var (status, body, _) = await SendAsync(f.Request(HttpMethod.Get, "boot-loop"));
+        Assert.Equal((HttpStatusCode)546, status);
+        Assert.Contains("WORKER_LIMIT", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Module_without_a_handler_is_a_boot_error()
     {
         var (status, _, _) = await SendAsync(f.Request(HttpMethod.Get, "no-handler"));
@@ -300,6 +323,34 @@ public sealed class InvokeFunctionTests(InvokeFunctionFixture f) : IClassFixture
         var (status, body, _) = await SendAsync(f.Request(HttpMethod.Get, "throws"));
         Assert.Equal(HttpStatusCode.InternalServerError, status);
         Assert.Equal("""{"code":"WORKER_ERROR","message":"Function exited due to an error (please check logs)"}""", body);
+    }
+
+    [Fact]
+    public async Task Invocations_are_counted_by_function_and_outcome()
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Supacs.Functions" && instrument.Name == "supacs.functions.invocations") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            string? fn = null, outcome = null;
+            foreach (var t in tags)
+            {
+                if (t.Key == "function") fn = t.Value as string;
+                if (t.Key == "outcome") outcome = t.Value as string;
+            }
+            seen.Add($"{fn}:{outcome}:{value}");
+        });
+        listener.Start();
+        await SendAsync(f.Request(HttpMethod.Get, "throws"));
+        await SendAsync(f.Request(HttpMethod.Get, "paths"));
+        // Recorded once the handler returns, which can be just after the client has the whole response.
+        for (var i = 0; i < 40 && !(seen.Contains("throws:worker_error:1") && seen.Contains("paths:ok:1")); i++) await Task.Delay(50);
+        Assert.Contains("throws:worker_error:1", seen);
+        Assert.Contains("paths:ok:1", seen);
     }
 
     [Fact]

@@ -153,4 +153,37 @@ public sealed class RelationReadTests(RestFixture fx) : IClassFixture<RestFixtur
         Assert.Equal(200, status);
         Assert.Equal("""[{"title":"Hello"},{"title":"Bonjour"}]""", RestFixture.Norm(body));
     }
+
+    [Fact]
+    public async Task Computed_fields_select_filter_and_order()
+    {
+        var (status, body, _) = await fx.GetAsync("/users?select=name,label&label=like.*(?)&order=label.desc");
+        Assert.True(status == 200, body);
+        Assert.Equal("""[{"name":"Carol","label":"Carol (?)"}]""", RestFixture.Norm(body));
+        (_, body, _) = await fx.GetAsync("/users?select=label&order=label");
+        Assert.Equal("""[{"label":"Alice (30)"},{"label":"Bob (25)"},{"label":"Carol (?)"}]""", RestFixture.Norm(body));
+    }
+
+    [Fact]
+    public async Task Planned_and_estimated_counts()
+    {
+        await fx.Database.ExecuteAsync("""
+            CREATE TABLE public.big (id int PRIMARY KEY, k int);
+            INSERT INTO public.big SELECT g, g % 10 FROM generate_series(1, 5000) g;
+            ANALYZE public.big;
+            GRANT SELECT ON public.big TO anon;
+            """);
+        var (status, _, response) = await fx.GetAsync("/big?select=id&limit=2", null, "Prefer: count=planned");
+        Assert.Equal(206, status);
+        Assert.Equal("0-1/5000", response.Content.Headers.GetValues("Content-Range").Single());
+        Assert.Contains("count=planned", response.Headers.GetValues("Preference-Applied").Single());
+        (_, _, response) = await fx.GetAsync("/big?select=id&k=eq.3&limit=2", null, "Prefer: count=planned");
+        var planned = long.Parse(response.Content.Headers.GetValues("Content-Range").Single().Split('/')[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(planned, 300, 700);
+        // estimated: exact below db-max-rows (1000), the planner's figure above it.
+        (_, _, response) = await fx.GetAsync("/big?select=id&k=eq.3&id=lt.100&limit=2", null, "Prefer: count=estimated");
+        Assert.Equal("0-1/10", response.Content.Headers.GetValues("Content-Range").Single());
+        (_, _, response) = await fx.GetAsync("/big?select=id&limit=2", null, "Prefer: count=estimated");
+        Assert.Equal("0-1/5000", response.Content.Headers.GetValues("Content-Range").Single());
+    }
 }

@@ -31,6 +31,7 @@ internal static class AdminCreateUser
         user.AppMetadata = AdminUsers.ProvidersOf(provider);
         AdminUsers.ApplyCommon(o, user, body);
         await UserFactory.InsertWithIdentityAsync(conn, tx, user, provider, req.Aborted).ConfigureAwait(false);
+        await Audit.AuditLog.WriteAsync(req, conn, tx, user, "user_signedup", "team", Audit.AuditLog.Provider(provider)).ConfigureAwait(false);
         await UserStore.LoadRelatedAsync(conn, user, req.Aborted, tx).ConfigureAwait(false);
         await tx.CommitAsync(req.Aborted).ConfigureAwait(false);
         await JsonResponse.WriteAsync(req.Http, 200, w => UserJson.Write(w, user)).ConfigureAwait(false);

@@ -16,7 +16,8 @@ internal static class AdminDeleteUser
         var soft = AuthRequest.Bool(body, "should_soft_delete") == true;
         await using var conn = await req.Db.OpenConnectionAsync(req.Aborted).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(req.Aborted).ConfigureAwait(false);
-        await AdminUsers.LoadAsync(req, conn, tx, id).ConfigureAwait(false);
+        var deleted = await AdminUsers.LoadAsync(req, conn, tx, id).ConfigureAwait(false);
+        await Audit.AuditLog.WriteAsync(req, conn, tx, deleted, "user_deleted", "team").ConfigureAwait(false);
         var sql = soft
             ? "DELETE FROM auth.sessions WHERE user_id = $1; DELETE FROM auth.identities WHERE user_id = $1; DELETE FROM auth.mfa_factors WHERE user_id = $1; " +
               "UPDATE auth.users SET deleted_at = now(), updated_at = now(), email = NULL, phone = NULL, encrypted_password = '', " +

@@ -27,6 +27,7 @@ internal static class Invite
             await UserFactory.InsertWithIdentityAsync(conn, tx, user, "email", req.Aborted).ConfigureAwait(false);
         }
         await EmailFlows.PrepareAsync(req, conn, tx, user, EmailAction.Invite, redirectTo, send: true, checkFrequency: false).ConfigureAwait(false);
+        await Audit.AuditLog.WriteAsync(req, conn, tx, user, "user_invited", "team").ConfigureAwait(false);
         await UserStore.LoadRelatedAsync(conn, user, req.Aborted, tx).ConfigureAwait(false);
         await tx.CommitAsync(req.Aborted).ConfigureAwait(false);
         await JsonResponse.WriteAsync(req.Http, 200, w => UserJson.Write(w, user)).ConfigureAwait(false);

@@ -18,12 +18,39 @@ internal static class ObjectReader
 {
     public static async Task<StoredObject> FindAsync(StorageRequest req, string bucketId, string key, ReadAccess access, string operation = "storage.object.get")
     {
-        Names.Key(key);
+        Names.Key(key, req.State.Options.UnicodeKeys);
         await using var scope = await req.BeginAsync(operation);
-        var bucket = await Bucket.RequireAsServiceAsync(scope, bucketId);
-        if (access == ReadAccess.Public && !bucket.Public) throw StorageError.BucketNotFound();
-        if (bucket.Public || access == ReadAccess.Signed) await scope.AsServiceAsync();
-        return await StoredObject.FindAsync(scope, bucketId, key) ?? throw StorageError.ObjectNotFound();
+        // One round trip: the bucket and the object as service_role, then (for callers RLS applies to) the object as the caller.
+        var asCaller = access == ReadAccess.Caller && !req.Identity.IsServiceRole;
+        var statements = new List<(string, object?[])>
+        {
+            ("SELECT set_config('role', 'service_role', true)", []),
+            ($"SELECT {Bucket.Columns} FROM storage.buckets WHERE id = $1", [bucketId]),
+            ($"SELECT {StoredObject.Columns} FROM storage.objects WHERE bucket_id = $1 AND name = $2", [bucketId, key]),
+        };
+        if (asCaller)
+        {
+            statements.Add(("SELECT set_config('role', $1, true)", [scope.UserRole]));
+            statements.Add(($"SELECT {StoredObject.Columns} FROM storage.objects WHERE bucket_id = $1 AND name = $2", [bucketId, key]));
+        }
+        Bucket? bucket;
+        StoredObject? asService, asUser = null;
+        await using (var r = await scope.MultiAsync(statements, asCaller ? scope.UserRole : "service_role"))
+        {
+            await r.NextResultAsync(req.Aborted);
+            bucket = await r.ReadAsync(req.Aborted) ? Bucket.Read(r) : null;
+            await r.NextResultAsync(req.Aborted);
+            asService = await r.ReadAsync(req.Aborted) ? StoredObject.Read(r) : null;
+            if (asCaller)
+            {
+                await r.NextResultAsync(req.Aborted);
+                await r.NextResultAsync(req.Aborted);
+                asUser = await r.ReadAsync(req.Aborted) ? StoredObject.Read(r) : null;
+            }
+        }
+        if (bucket is null || (access == ReadAccess.Public && !bucket.Public)) throw StorageError.BucketNotFound();
+        var obj = bucket.Public || !asCaller ? asService : asUser;
+        return obj ?? throw StorageError.ObjectNotFound();
     }
 
     public static async Task ServeAsync(HttpContext ctx, StorageRequest req, StoredObject obj)
