@@ -21,6 +21,12 @@ public sealed class StorageOptions
     /// </summary>
     public bool RealHttpStatus { get; set; }
 
+    /// <summary>
+    /// Beyond Supabase: accept any printable Unicode (NFC) in object keys, not only upstream's ASCII set
+    /// (<c>[storage] unicode_keys = true</c>, env STORAGE_UNICODE_KEYS=true). Off by default.
+    /// </summary>
+    public bool UnicodeKeys { get; set; }
+
     /// <summary>Buckets declared with <c>[storage.buckets.NAME]</c>, created at start when missing.</summary>
     public IReadOnlyList<ConfiguredBucket> Buckets { get; set; } = [];
 
@@ -35,6 +41,8 @@ public sealed class StorageOptions
             options.UploadSignedUrlExpirationSeconds = exp;
         options.RealHttpStatus = section.GetBool("real_http_status")
             ?? string.Equals(Environment.GetEnvironmentVariable("STORAGE_REAL_HTTP_STATUS"), "true", StringComparison.OrdinalIgnoreCase);
+        options.UnicodeKeys = section.GetBool("unicode_keys")
+            ?? string.Equals(Environment.GetEnvironmentVariable("STORAGE_UNICODE_KEYS"), "true", StringComparison.OrdinalIgnoreCase);
         var buckets = new List<ConfiguredBucket>();
         foreach (var (name, b) in section.Section("buckets").Children())
         {

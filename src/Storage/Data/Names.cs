@@ -12,12 +12,24 @@ internal static partial class Names
     [GeneratedRegex(@"^[A-Za-z0-9_!.*'() &$=@;:+,?-]+$")]
     private static partial Regex BucketChars();
 
-    public static string Key(string? key)
+    /// <summary>
+    /// Validates an object key: upstream's ASCII set, or with <paramref name="unicode"/> (opt-in, beyond Supabase)
+    /// any printable character. Empty, "." and ".." segments are refused either way: they would alias on disk.
+    /// </summary>
+    public static string Key(string? key, bool unicode = false)
     {
-        if (string.IsNullOrEmpty(key) || !KeyChars().IsMatch(key) || key.Length > 1024) throw StorageError.InvalidKey(key ?? "");
+        if (string.IsNullOrEmpty(key) || key.Length > 1024 || !(unicode ? IsPrintable(key) : KeyChars().IsMatch(key))) throw StorageError.InvalidKey(key ?? "");
         foreach (var part in key.Split('/'))
             if (part.Length == 0 || part == "." || part == "..") throw StorageError.InvalidKey(key);
         return key;
+    }
+
+    private static bool IsPrintable(string key)
+    {
+        foreach (var ch in key)
+            if (char.IsControl(ch) || ch == '\\' || char.GetUnicodeCategory(ch) is System.Globalization.UnicodeCategory.Format
+                    or System.Globalization.UnicodeCategory.OtherNotAssigned) return false;
+        return key.Normalize() == key;
     }
 
     public static bool IsValidBucket(string? name) =>

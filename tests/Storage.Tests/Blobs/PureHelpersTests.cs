@@ -36,6 +36,16 @@ public sealed class PureHelpersTests
     public void Unsafe_keys_are_invalid(string key) => Assert.Equal("InvalidKey", Assert.Throws<StorageError>(() => Names.Key(key)).Code);
 
     [Theory]
+    [InlineData("résumé/日本.txt", true)]
+    [InlineData("tab\there", false)]
+    [InlineData("a/../b", false)]
+    public void Unicode_keys_when_enabled(string key, bool ok)
+    {
+        if (ok) Assert.Equal(key, Names.Key(key, unicode: true));
+        else Assert.Throws<StorageError>(() => Names.Key(key, unicode: true));
+    }
+
+    [Theory]
     [InlineData("bytes=0-9", 100, 0, 10)]
     [InlineData("bytes=90-", 100, 90, 10)]
     [InlineData("bytes=-5", 100, 95, 5)]

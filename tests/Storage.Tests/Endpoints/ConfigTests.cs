@@ -8,6 +8,7 @@ public sealed class ConfiguredFixture : StorageHostFixture
         enabled = true
         file_size_limit = "1KiB"
         real_http_status = true
+        unicode_keys = true
 
         [storage.buckets.images]
         public = true
@@ -52,5 +53,19 @@ public sealed class ConfigTests(ConfiguredFixture f) : IClassFixture<ConfiguredF
         Assert.Equal("404", (await StorageHostFixture.BodyAsync(missing)).GetProperty("statusCode").GetString());
         using var big = await f.UploadAsync("images", "too-big.png", new byte[600], contentType: "image/png");
         Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, big.StatusCode);
+    }
+
+    [Fact]
+    public async Task Unicode_keys_opt_in_round_trips_but_still_refuses_traversal()
+    {
+        using (var up = await f.UploadAsync("private-docs", "r%C3%A9sum%C3%A9/%E6%97%A5%E6%9C%AC.txt", "unicode"u8.ToArray(), contentType: "text/plain"))
+            Assert.True(up.IsSuccessStatusCode, await up.Content.ReadAsStringAsync());
+        Assert.Equal(1L, await f.ScalarAsync<long>("SELECT count(*) FROM storage.objects WHERE name = 'résumé/日本.txt'"));
+        using (var get = await f.SendAsync(HttpMethod.Get, "/object/private-docs/r%C3%A9sum%C3%A9/%E6%97%A5%E6%9C%AC.txt", f.ServiceKey))
+            Assert.Equal("unicode", await get.Content.ReadAsStringAsync());
+        // Kestrel removes dot segments from paths; keys in bodies are where traversal could come from.
+        using var bad = await f.JsonAsync(HttpMethod.Post, "/object/move", f.ServiceKey,
+            new { bucketId = "private-docs", sourceKey = "résumé/日本.txt", destinationKey = "../../../evil.txt" });
+        Assert.Equal("InvalidKey", (await StorageHostFixture.BodyAsync(bad)).GetProperty("code").GetString());
     }
 }

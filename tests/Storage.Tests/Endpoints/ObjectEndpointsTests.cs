@@ -174,12 +174,21 @@ public sealed class ObjectEndpointsTests(StorageHostFixture f) : IClassFixture<S
     }
 
     [Fact]
-    public async Task Path_traversal_keys_are_invalid()
+    public async Task Path_traversal_keys_in_bodies_are_invalid_and_touch_nothing()
     {
-        using var res = await f.SendAsync(HttpMethod.Post, "/object/files/a/%2E%2E/%2E%2E/evil.txt", f.ServiceKey, Content("x"u8.ToArray(), "text/plain"));
-        var err = await StorageHostFixture.BodyAsync(res);
-        Assert.Equal("400", err.GetProperty("statusCode").GetString());
-        Assert.Equal(0L, await f.ScalarAsync<long>("SELECT count(*) FROM storage.objects WHERE name LIKE '%evil%'"));
+        using (var up = await f.UploadAsync("files", "trav/src.txt", "x"u8.ToArray())) Assert.True(up.IsSuccessStatusCode);
+        var before = f.StoredFiles().Length;
+        foreach (var dest in new[] { "../../evil.txt", "a/../../evil.txt", "/abs.txt", "a//b.txt" })
+        {
+            using var move = await f.JsonAsync(HttpMethod.Post, "/object/move", f.ServiceKey, new { bucketId = "files", sourceKey = "trav/src.txt", destinationKey = dest });
+            var err = await StorageHostFixture.BodyAsync(move);
+            Assert.Equal("InvalidKey", err.GetProperty("code").GetString());
+            using var copy = await f.JsonAsync(HttpMethod.Post, "/object/copy", f.ServiceKey, new { bucketId = "files", sourceKey = "trav/src.txt", destinationKey = dest });
+            Assert.Equal("InvalidKey", (await StorageHostFixture.BodyAsync(copy)).GetProperty("code").GetString());
+        }
+        Assert.Equal(before, f.StoredFiles().Length);
+        Assert.Equal(0L, await f.ScalarAsync<long>("SELECT count(*) FROM storage.objects WHERE name LIKE '%evil%' OR name LIKE '%abs%'"));
+        Assert.False(File.Exists(Path.Combine(f.DataDir, "evil.txt")));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ internal static class DeleteObject
     {
         var req = await StorageRequest.CreateAsync(ctx, AuthMode.Required);
         var bucket = ctx.Route("bucket");
-        var key = Names.Key(ctx.Route("name"));
+        var key = Names.Key(ctx.Route("name"), req.State.Options.UnicodeKeys);
         await using var scope = await req.BeginAsync("storage.object.delete");
         _ = await Bucket.RequireAsServiceAsync(scope, bucket);
         string? version = null;

@@ -16,8 +16,8 @@ internal static class MoveObject
         var req = await StorageRequest.CreateAsync(ctx, AuthMode.Required);
         var body = await Json.ReadBodyAsync(ctx.Request);
         var bucket = Json.String(body, "bucketId") ?? throw StorageError.MissingParameter("bucketId");
-        var source = Names.Key(Json.String(body, "sourceKey") ?? throw StorageError.MissingParameter("sourceKey"));
-        var dest = Names.Key(Json.String(body, "destinationKey") ?? throw StorageError.MissingParameter("destinationKey"));
+        var source = Names.Key(Json.String(body, "sourceKey") ?? throw StorageError.MissingParameter("sourceKey"), req.State.Options.UnicodeKeys);
+        var dest = Names.Key(Json.String(body, "destinationKey") ?? throw StorageError.MissingParameter("destinationKey"), req.State.Options.UnicodeKeys);
         var destBucket = Json.String(body, "destinationBucket") ?? bucket;
 
         await using var scope = await req.BeginAsync("storage.object.move");

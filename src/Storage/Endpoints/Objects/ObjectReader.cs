@@ -18,7 +18,7 @@ internal static class ObjectReader
 {
     public static async Task<StoredObject> FindAsync(StorageRequest req, string bucketId, string key, ReadAccess access, string operation = "storage.object.get")
     {
-        Names.Key(key);
+        Names.Key(key, req.State.Options.UnicodeKeys);
         await using var scope = await req.BeginAsync(operation);
         // One round trip: the bucket and the object as service_role, then (for callers RLS applies to) the object as the caller.
         var asCaller = access == ReadAccess.Caller && !req.Identity.IsServiceRole;

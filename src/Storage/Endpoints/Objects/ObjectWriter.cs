@@ -43,7 +43,7 @@ internal static class ObjectWriter
     public static async Task<long> CheckAsync(StorageRequest req, string bucketId, string key, bool upsert, string contentType,
         string cacheControl, long? length, string? userMetadata, string? ownerSub, bool probeAsCaller, string operation)
     {
-        Names.Key(key);
+        Names.Key(key, req.State.Options.UnicodeKeys);
         await using var scope = await req.BeginAsync(operation);
         var bucket = await Bucket.RequireAsServiceAsync(scope, bucketId);
         var limit = bucket.FileSizeLimit is { } bl ? Math.Min(bl, req.State.Options.FileSizeLimit) : req.State.Options.FileSizeLimit;

@@ -15,7 +15,7 @@ internal static class SignUploadUrl
     {
         var req = await StorageRequest.CreateAsync(ctx, AuthMode.Required);
         var bucket = ctx.Route("bucket");
-        var key = Names.Key(ctx.Route("name"));
+        var key = Names.Key(ctx.Route("name"), req.State.Options.UnicodeKeys);
         var upsert = string.Equals(ctx.Request.Headers["x-upsert"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
         var sub = req.Identity.Subject;
         await using (var scope = await req.BeginAsync("storage.object.upload_sign"))

@@ -17,7 +17,7 @@ internal static class SignUrl
         var expiresIn = Json.Int(body, "expiresIn") ?? throw StorageError.MissingParameter("expiresIn");
         if (expiresIn < 1) throw StorageError.InvalidRequest("body/expiresIn must be >= 1");
         var bucket = ctx.Route("bucket");
-        var key = Names.Key(ctx.Route("name"));
+        var key = Names.Key(ctx.Route("name"), req.State.Options.UnicodeKeys);
         await using (var scope = await req.BeginAsync("storage.object.sign"))
         {
             _ = await Bucket.RequireAsServiceAsync(scope, bucket);

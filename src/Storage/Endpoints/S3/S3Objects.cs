@@ -48,7 +48,7 @@ internal static class S3Objects
 
     public static async Task DeleteAsync(HttpContext ctx, StorageRequest req, string bucket, string key)
     {
-        Names.Key(key);
+        Names.Key(key, req.State.Options.UnicodeKeys);
         string? version = null;
         await using (var scope = await req.BeginAsync("storage.s3.object.delete"))
         {
