@@ -28,7 +28,14 @@ internal sealed class EventLoop : IDisposable
             Interlocked.Decrement(ref _pending);
             onEngine();
         });
-        _signal.Release();
+        try
+        {
+            _signal.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The worker was discarded (limit, wall clock) while this operation was in flight.
+        }
     }
 
     public bool TryDequeue(out Action action) => _completions.TryDequeue(out action!);

@@ -1271,6 +1271,7 @@
     writeTextFile: notSupported("writeTextFile"),
     writeFile: notSupported("writeFile"),
     openKv: notSupported("openKv"),
+    upgradeWebSocket: notSupported("upgradeWebSocket"),
     inspect: (v) => inspect(v, 1, []),
   };
   define("Deno", Deno);
