@@ -36,7 +36,9 @@ internal static class RelationUpdate
             return WriteStatement.Finish(req, cache, rel, dml, query, media, p, req.Prefer.Return == ReturnPreference.Representation);
         }).ConfigureAwait(false);
         var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: false,
-            req.Prefer.Return == ReturnPreference.Representation ? media.CheckSingular : null).ConfigureAwait(false);
+            req.Prefer.WriteCheck(media, req.Prefer.Return == ReturnPreference.Representation)).ConfigureAwait(false);
+        if (req.Prefer.Handling == "strict" && req.Prefer.MaxAffected is { } maxAffected)
+            req.Prefer.Applied.AddRange(["handling=strict", "max-affected=" + maxAffected]);
         await WriteResponses.WriteAsync(req, media, result, 200, 204).ConfigureAwait(false);
     });
 }

@@ -22,6 +22,18 @@ internal sealed class Preferences
     /// <summary>The preferences that took effect, for <c>Preference-Applied</c>.</summary>
     public List<string> Applied { get; } = [];
 
+    /// <summary>
+    /// The pre-commit check of a write: a singular media type needs exactly one row, and with
+    /// <c>handling=strict</c> a <c>max-affected=N</c> limit rolls back larger writes (PGRST124).
+    /// </summary>
+    public Func<StatementResult, RestException?> WriteCheck(MediaType media, bool representation) => r =>
+    {
+        if (Handling == "strict" && MaxAffected is { } max && r.PageTotal > max)
+            return new RestException(400, "PGRST124", "Query result exceeds max-affected preference constraint",
+                $"The query affects {r.PageTotal} rows", (string?)null);
+        return representation ? media.CheckSingular(r) : null;
+    };
+
     public static Preferences Parse(HttpRequest request)
     {
         var p = new Preferences();

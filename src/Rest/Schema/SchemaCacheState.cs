@@ -143,6 +143,8 @@ internal sealed partial class SchemaCacheState
                 };
                 await using (var cmd = new NpgsqlCommand("LISTEN pgrst", conn))
                     await cmd.ExecuteNonQueryAsync(_stopping).ConfigureAwait(false);
+                // Anything that changed before LISTEN took effect sent no notification we could see: reload once.
+                ReloadInBackground();
                 while (!_stopping.IsCancellationRequested) await conn.WaitAsync(_stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (_stopping.IsCancellationRequested)

@@ -115,4 +115,18 @@ public sealed class WriteTests(RestFixture fx) : IClassFixture<RestFixture>
         Assert.Equal(201, status);
         Assert.Equal("csv,2", await fx.Database.ScalarAsync<string>("SELECT name FROM tags WHERE id = 951"));
     }
+
+    [Fact]
+    public async Task Max_affected_with_strict_handling_rolls_back_bigger_writes()
+    {
+        await fx.Database.ExecuteAsync("INSERT INTO comments (id, post_id, body) VALUES (1100, 2, 'm1'), (1101, 2, 'm2')");
+        var (status, body, _) = await fx.SendAsync(HttpMethod.Patch, "/comments?id=in.(1100,1101)", """{"body":"mx"}""", null,
+            "Prefer: handling=strict, max-affected=1");
+        Assert.Equal(400, status);
+        Assert.Equal("PGRST124", JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
+        Assert.Equal(0L, await fx.Database.ScalarAsync<long>("SELECT count(*) FROM comments WHERE body = 'mx'"));
+        (status, _, var response) = await fx.SendAsync(HttpMethod.Delete, "/comments?id=eq.1100", null, null, "Prefer: handling=strict, max-affected=1");
+        Assert.Equal(204, status);
+        Assert.Contains("max-affected=1", response.Headers.GetValues("Preference-Applied").Single());
+    }
 }
