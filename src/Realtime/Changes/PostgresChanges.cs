@@ -73,9 +73,11 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
     /// <summary>Starts the stream and waits (bounded) until it is live, so a join's reply means database broadcasts flow.</summary>
     public async Task WaitLiveAsync(TimeSpan timeout)
     {
+        var stream = Stream;
+        if (stream.Failing) return;
         try
         {
-            await Stream.Live.WaitAsync(timeout).ConfigureAwait(false);
+            await stream.Live.WaitAsync(timeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -193,62 +195,92 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
                     DeliverMessage(change);
         var bindings = Volatile.Read(ref _bindings);
         if (bindings.Length == 0) return;
-        // Per change: the matching bindings, grouped per channel.
-        var deliveries = new List<(RowChange Change, string CommitTimestamp, Dictionary<JoinedChannel, List<int>> Channels)>();
+
+        // Bindings grouped by (role, claims): matching, the RLS decision and delivery all go group by group.
+        var byGroup = new Dictionary<string, (RequestIdentity Identity, List<ChangeBinding> Bindings)>(StringComparer.Ordinal);
+        foreach (var b in bindings)
+        {
+            if (b.Channel.Closed) continue;
+            var key = GroupKey(b.Channel.Identity);
+            if (!byGroup.TryGetValue(key, out var g)) byGroup[key] = g = (b.Channel.Identity, []);
+            g.Bindings.Add(b);
+        }
+
+        // Per group, the changes one of its bindings matches.
+        var changes = new List<(RowChange Change, string CommitTimestamp)>();
         foreach (var tx in batch)
         {
             string? commitTimestamp = null;
             foreach (var change in tx.Changes)
             {
+                commitTimestamp ??= tx.CommitTimestamp.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+                changes.Add((change, commitTimestamp));
+            }
+        }
+        var candidates = new Dictionary<string, (RequestIdentity Identity, List<RowChange> Rows)>(StringComparer.Ordinal);
+        var deleted = new Dictionary<string, List<RowChange>>(StringComparer.Ordinal);
+        foreach (var (key, group) in byGroup)
+        {
+            List<RowChange>? rows = null, deletes = null;
+            foreach (var (change, _) in changes)
+            {
+                var any = false;
+                foreach (var b in group.Bindings)
+                    if (b.Matches(change)) { any = true; break; }
+                if (!any) continue;
+                // DELETEs bypass RLS, as upstream.
+                if (change.Type == "DELETE") (deletes ??= []).Add(change);
+                else (rows ??= []).Add(change);
+            }
+            if (rows is not null) candidates[key] = (group.Identity, rows);
+            if (deletes is not null) deleted[key] = deletes;
+        }
+        if (candidates.Count == 0 && deleted.Count == 0) return;
+        var visible = candidates.Count == 0 ? [] : await VisibleAsync(candidates).ConfigureAwait(false);
+        foreach (var (key, rows) in deleted)
+        {
+            if (!visible.TryGetValue(key, out var set)) visible[key] = set = [];
+            set.UnionWith(rows);
+        }
+
+        // Deliver in commit order: one data object per change, one payload per channel with its matching ids.
+        long delivered = 0;
+        foreach (var (change, commitTimestamp) in changes)
+        {
+            byte[]? data = null;
+            foreach (var (key, group) in byGroup)
+            {
+                if (!visible.TryGetValue(key, out var set) || !set.Contains(change)) continue;
                 Dictionary<JoinedChannel, List<int>>? channels = null;
-                foreach (var b in bindings)
+                foreach (var b in group.Bindings)
                 {
-                    if (b.Channel.Closed || !b.Matches(change)) continue;
+                    if (!b.Matches(change)) continue;
                     channels ??= [];
                     if (!channels.TryGetValue(b.Channel, out var ids)) channels[b.Channel] = ids = [];
                     if (!ids.Contains(b.Request.Id)) ids.Add(b.Request.Id);
                 }
                 if (channels is null) continue;
-                commitTimestamp ??= tx.CommitTimestamp.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-                deliveries.Add((change, commitTimestamp, channels));
-            }
-        }
-        if (deliveries.Count == 0) return;
-
-        // RLS: decided once per distinct (role, claims) group for all changes of the batch. DELETEs bypass RLS as upstream.
-        var checkedChanges = deliveries.Where(d => d.Change.Type != "DELETE").Select(d => d.Change).ToList();
-        var groups = new Dictionary<string, RequestIdentity>(StringComparer.Ordinal);
-        foreach (var d in deliveries)
-        {
-            if (d.Change.Type == "DELETE") continue;
-            foreach (var c in d.Channels.Keys) groups.TryAdd(GroupKey(c.Identity), c.Identity);
-        }
-        var visible = groups.Count == 0 ? [] : await VisibleAsync(groups, checkedChanges).ConfigureAwait(false);
-
-        long delivered = 0;
-        foreach (var (change, commitTimestamp, channels) in deliveries)
-        {
-            var data = EncodeData(change, commitTimestamp);
-            foreach (var (channel, ids) in channels)
-            {
-                if (change.Type != "DELETE" && !(visible.TryGetValue(GroupKey(channel.Identity), out var rows) && rows.Contains(change))) continue;
-                if (channel.Config.Legacy)
+                data ??= EncodeData(change, commitTimestamp);
+                foreach (var (channel, ids) in channels)
                 {
-                    channel.Socket.Push(channel, change.Type, data);
+                    if (channel.Config.Legacy)
+                    {
+                        channel.Socket.Push(channel, change.Type, data);
+                        delivered++;
+                        continue;
+                    }
+                    var payload = Json.Object(w =>
+                    {
+                        w.WritePropertyName("ids");
+                        w.WriteStartArray();
+                        foreach (var id in ids) w.WriteNumberValue(id);
+                        w.WriteEndArray();
+                        w.WritePropertyName("data");
+                        w.WriteRawValue(data, skipInputValidation: true);
+                    });
+                    channel.Socket.Push(channel, "postgres_changes", payload);
                     delivered++;
-                    continue;
                 }
-                var payload = Json.Object(w =>
-                {
-                    w.WritePropertyName("ids");
-                    w.WriteStartArray();
-                    foreach (var id in ids) w.WriteNumberValue(id);
-                    w.WriteEndArray();
-                    w.WritePropertyName("data");
-                    w.WriteRawValue(data, skipInputValidation: true);
-                });
-                channel.Socket.Push(channel, "postgres_changes", payload);
-                delivered++;
             }
         }
         metrics.Delivered(delivered);
@@ -261,30 +293,41 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
     /// transaction-locally, then one query per table looks the rows up by primary key under RLS. Groups whose role does not
     /// exist or lacks SELECT on a table see none of its rows (checked first, so the batch does not fail on privileges).
     /// </summary>
-    private async Task<Dictionary<string, HashSet<RowChange>>> VisibleAsync(Dictionary<string, RequestIdentity> groups, List<RowChange> changes)
+    private async Task<Dictionary<string, HashSet<RowChange>>> VisibleAsync(Dictionary<string, (RequestIdentity Identity, List<RowChange> Rows)> groups)
     {
         var result = groups.Keys.ToDictionary(k => k, _ => new HashSet<RowChange>(), StringComparer.Ordinal);
-        var tables = changes.Where(c => c.Relation.PrimaryKey.Count > 0).GroupBy(c => c.Relation.Id).Select(g => (Relation: g.First().Relation, Rows: g.ToList())).ToList();
-        if (tables.Count == 0 || changes.Count == 0) return result;
+        static List<(RelationInfo Relation, List<RowChange> Rows)> TablesOf(List<RowChange> rows) =>
+            rows.Where(c => c.Relation.PrimaryKey.Count > 0).GroupBy(c => c.Relation.Id).Select(g => (g.First().Relation, g.ToList())).ToList();
+        var tableIds = groups.Values.SelectMany(g => g.Rows).Select(r => (long)r.Relation.Id).Distinct().ToArray();
+        if (tableIds.Length == 0) return result;
 
         await using var conn = await project.Database.Api.OpenConnectionAsync().ConfigureAwait(false);
-        var allowed = new HashSet<(string Role, uint Table)>();
+        // Per (role, table): may it SELECT at all, and does RLS apply (enabled and the role does not bypass it)?
+        var allowed = new Dictionary<(string Role, uint Table), bool>();
         await using (var privileges = new NpgsqlCommand(
-            "SELECT r.role, t.relid::bigint FROM unnest($1::text[]) r(role) CROSS JOIN unnest($2::bigint[]) t(relid) " +
-            "WHERE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.role) AND has_table_privilege(r.role, t.relid::oid, 'SELECT')", conn))
+            "SELECT r.rolname::text, c.oid::bigint, c.relrowsecurity AND NOT r.rolbypassrls FROM unnest($1::text[]) u(role) " +
+            "JOIN pg_roles r ON r.rolname = u.role CROSS JOIN pg_class c " +
+            "WHERE c.oid = ANY($2::bigint[]::oid[]) AND has_table_privilege(r.rolname, c.oid, 'SELECT')", conn))
         {
-            privileges.Parameters.Add(new NpgsqlParameter { Value = groups.Values.Select(g => g.Role).Distinct().ToArray() });
-            privileges.Parameters.Add(new NpgsqlParameter { Value = tables.Select(t => (long)t.Relation.Id).ToArray() });
+            privileges.Parameters.Add(new NpgsqlParameter { Value = groups.Values.Select(g => g.Identity.Role).Distinct().ToArray() });
+            privileges.Parameters.Add(new NpgsqlParameter { Value = tableIds });
             await using var reader = await privileges.ExecuteReaderAsync().ConfigureAwait(false);
-            while (await reader.ReadAsync().ConfigureAwait(false)) allowed.Add((reader.GetString(0), (uint)reader.GetInt64(1)));
+            while (await reader.ReadAsync().ConfigureAwait(false)) allowed[(reader.GetString(0), (uint)reader.GetInt64(1))] = reader.GetBoolean(2);
         }
 
         await using var tx = await conn.BeginTransactionAsync().ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(conn, tx);
-        var plan = new List<(string Group, List<RowChange>? Rows)>();
-        foreach (var (key, identity) in groups)
+        var plan = new List<(string Group, List<RowChange>? Rows, Dictionary<string, List<RowChange>>? ByKey)>();
+        foreach (var (key, (identity, groupRows)) in groups)
         {
-            var readable = tables.Where(t => allowed.Contains((identity.Role, t.Relation.Id))).ToList();
+            // Without RLS (or with BYPASSRLS), SELECT privilege is enough: every row is visible, no query needed.
+            var readable = new List<(RelationInfo Relation, List<RowChange> Rows)>();
+            foreach (var t in TablesOf(groupRows))
+            {
+                if (!allowed.TryGetValue((identity.Role, t.Relation.Id), out var rls)) continue;
+                if (rls) readable.Add(t);
+                else result[key].UnionWith(t.Rows);
+            }
             if (readable.Count == 0) continue;
             var settings = new NpgsqlBatchCommand(
                 "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.jwt.claim.sub', $3, true), " +
@@ -293,27 +336,48 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
             settings.Parameters.Add(new NpgsqlParameter { Value = identity.ClaimsJson });
             settings.Parameters.Add(new NpgsqlParameter { Value = identity.Subject ?? "" });
             batch.BatchCommands.Add(settings);
-            plan.Add((key, null));
+            plan.Add((key, null, null));
             foreach (var (relation, rows) in readable)
             {
                 var keys = relation.PrimaryKey;
+                if (keys.Count == 1)
+                {
+                    // One index scan for all the rows: WHERE pk = ANY(...), RLS filters it.
+                    var pk = relation.Columns[keys[0]];
+                    var byKey = new Dictionary<string, List<RowChange>>(StringComparer.Ordinal);
+                    foreach (var row in rows)
+                    {
+                        var value = row.New![keys[0]] ?? "";
+                        if (!byKey.TryGetValue(value, out var same)) byKey[value] = same = [];
+                        same.Add(row);
+                    }
+                    var single = new NpgsqlBatchCommand(
+                        $"SELECT t.{Quote(pk.Name)}::text FROM {Quote(relation.Schema)}.{Quote(relation.Table)} t WHERE t.{Quote(pk.Name)} = ANY($1::text[]::{pk.SqlType}[])");
+                    single.Parameters.Add(new NpgsqlParameter { Value = byKey.Keys.ToArray() });
+                    batch.BatchCommands.Add(single);
+                    plan.Add((key, null, byKey));
+                    continue;
+                }
                 var query = new NpgsqlBatchCommand(
                     $"SELECT k.i::int FROM unnest({string.Join(", ", keys.Select((_, n) => $"${n + 1}::text[]"))}) WITH ORDINALITY AS k({string.Join(", ", keys.Select((_, n) => $"c{n}"))}, i) " +
                     $"WHERE EXISTS (SELECT 1 FROM {Quote(relation.Schema)}.{Quote(relation.Table)} t WHERE " +
                     string.Join(" AND ", keys.Select((k, n) => $"t.{Quote(relation.Columns[k].Name)} = k.c{n}::{relation.Columns[k].SqlType}")) + ")");
                 foreach (var k in keys) query.Parameters.Add(new NpgsqlParameter { Value = rows.Select(c => c.New![k]).ToArray() });
                 batch.BatchCommands.Add(query);
-                plan.Add((key, rows));
+                plan.Add((key, rows, null));
             }
         }
         if (plan.Count == 0) return result;
         try
         {
             await using var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);
-            foreach (var (group, rows) in plan)
+            foreach (var (group, rows, byKey) in plan)
             {
                 if (rows is not null)
                     while (await reader.ReadAsync().ConfigureAwait(false)) result[group].Add(rows[reader.GetInt32(0) - 1]);
+                else if (byKey is not null)
+                    while (await reader.ReadAsync().ConfigureAwait(false))
+                        if (byKey.TryGetValue(reader.GetString(0), out var same)) result[group].UnionWith(same);
                 await reader.NextResultAsync().ConfigureAwait(false);
             }
         }

@@ -43,6 +43,11 @@ internal sealed partial class ReplicationStream(string adminConnectionString, Np
     /// <summary>Completes when the slot is created and streaming (again, after a reconnect).</summary>
     public Task Live => Volatile.Read(ref _live).Task;
 
+    /// <summary>True after a failure until the stream is live again (e.g. wal_level is not logical): joins do not wait for it.</summary>
+    public bool Failing => Volatile.Read(ref _failing);
+
+    private bool _failing;
+
     public void Start() => _loop ??= Task.Run(() => RunAsync(_stop.Token));
 
     private async Task RunAsync(CancellationToken ct)
@@ -60,6 +65,7 @@ internal sealed partial class ReplicationStream(string adminConnectionString, Np
             catch (Exception e)
             {
                 Log.StreamFailed(logger, e);
+                Volatile.Write(ref _failing, true);
                 if (Live.IsCompleted) Volatile.Write(ref _live, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
                 try
                 {
@@ -98,6 +104,7 @@ internal sealed partial class ReplicationStream(string adminConnectionString, Np
             Log.SlotCreated(logger, slotName);
         }
         _relations.Clear();
+        Volatile.Write(ref _failing, false);
         Volatile.Read(ref _live).TrySetResult();
         // A resumed durable slot holds what was committed while we were down: give subscribers time to rejoin before replaying it.
         if (resumed && !_replayed)
