@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from '@supabase/supabase-js';
+import { S3Client, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { startSupacs, runSupacs } from '../../lib/supacs.mjs';
 
 let sb;
@@ -84,4 +85,18 @@ test('realtime accepts the publishable key on the websocket', async () => {
   });
   assert.deepEqual(await got, { n: 1 });
   await client.removeAllChannels();
+});
+
+test('the S3 keys printed by status open the S3 endpoint', async () => {
+  const s3 = new S3Client({
+    endpoint: keys.STORAGE_S3_URL,
+    region: keys.S3_PROTOCOL_REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: keys.S3_PROTOCOL_ACCESS_KEY_ID, secretAccessKey: keys.S3_PROTOCOL_ACCESS_KEY_SECRET },
+  });
+  const listed = await s3.send(new ListBucketsCommand({}));
+  assert.ok(listed.Buckets.some((b) => b.Name === 'from-secret-key'), 'the bucket made with the secret key is listed');
+  const wrong = new S3Client({ ...s3.config, endpoint: keys.STORAGE_S3_URL, region: 'local', forcePathStyle: true,
+    credentials: { accessKeyId: keys.S3_PROTOCOL_ACCESS_KEY_ID, secretAccessKey: 'not-the-secret' } });
+  await assert.rejects(wrong.send(new ListBucketsCommand({})));
 });

@@ -33,8 +33,11 @@ internal static class StatusCommand
         return Collect(options, keys, DbUrl(options));
     }
 
-    public static IReadOnlyList<(string Key, string Value)> Collect(SupacsOptions options, JwtKeys keys, string dbUrl) =>
-    [
+    public static IReadOnlyList<(string Key, string Value)> Collect(SupacsOptions options, JwtKeys keys, string dbUrl)
+    {
+        var (s3KeyId, s3Secret) = Storage.SupacsStorageExtensions.S3Credentials(keys.Secret);
+        return
+        [
         ("API_URL", options.PublicUrl),
         ("REST_URL", options.PublicUrl + "/rest/v1"),
         ("STORAGE_S3_URL", options.PublicUrl + "/storage/v1/s3"),
@@ -44,7 +47,12 @@ internal static class StatusCommand
         ("SERVICE_ROLE_KEY", keys.ServiceRoleKey),
         ("PUBLISHABLE_KEY", keys.PublishableKey),
         ("SECRET_KEY", keys.SecretKey),
-    ];
+        ("S3_PROTOCOL_ACCESS_KEY_ID", s3KeyId),
+        ("S3_PROTOCOL_ACCESS_KEY_SECRET", s3Secret),
+        // Storage accepts any region in signatures; the CLI prints "local".
+        ("S3_PROTOCOL_REGION", "local"),
+        ];
+    }
 
     private static string DbUrl(SupacsOptions options)
     {
@@ -69,6 +77,8 @@ internal static class StatusCommand
                     ["API_URL"] = "API URL", ["REST_URL"] = "REST URL", ["STORAGE_S3_URL"] = "S3 Storage URL", ["DB_URL"] = "DB URL",
                     ["JWT_SECRET"] = "JWT secret", ["ANON_KEY"] = "anon key", ["SERVICE_ROLE_KEY"] = "service_role key",
                     ["PUBLISHABLE_KEY"] = "Publishable key", ["SECRET_KEY"] = "Secret key",
+                    ["S3_PROTOCOL_ACCESS_KEY_ID"] = "S3 Access Key", ["S3_PROTOCOL_ACCESS_KEY_SECRET"] = "S3 Secret Key",
+                    ["S3_PROTOCOL_REGION"] = "S3 Region",
                 };
                 return string.Concat(values.Select(v => $"{labels[v.Key],16}: {v.Value}\n"));
         }
