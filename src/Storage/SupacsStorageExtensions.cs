@@ -61,6 +61,7 @@ public static class SupacsStorageExtensions
 
         S3Endpoint.Map(g);
         RenderImage.Map(g);
+        Endpoints.StatusEndpoints.Map(g);
         return g;
     }
 }

@@ -380,3 +380,76 @@ test('an anonymous user becomes permanent with updateUser({ email, password })',
   assert.equal(signedIn.user.id, anon.user.id);
   assert.equal(JSON.parse(Buffer.from(signedIn.session.access_token.split('.')[1], 'base64url')).is_anonymous, false);
 });
+
+test('getClaims returns the verified claims of the current session', async () => {
+  const supabase = sb.client();
+  const { data: signed } = await supabase.auth.signUp({ email: email(), password: 'password123' });
+  const { data, error } = await supabase.auth.getClaims();
+  assert.equal(error, null);
+  assert.equal(data.claims.sub, signed.user.id);
+  assert.equal(data.claims.role, 'authenticated');
+});
+
+test('onAuthStateChange sees SIGNED_IN, TOKEN_REFRESHED and SIGNED_OUT', async () => {
+  const supabase = sb.client();
+  const events = [];
+  const { data: sub } = supabase.auth.onAuthStateChange((event) => { events.push(event); });
+  const address = email();
+  await supabase.auth.signUp({ email: address, password: 'password123' });
+  await supabase.auth.refreshSession();
+  await supabase.auth.signOut();
+  sub.subscription.unsubscribe();
+  for (const e of ['SIGNED_IN', 'TOKEN_REFRESHED', 'SIGNED_OUT']) assert.ok(events.includes(e), `${e} in ${events}`);
+});
+
+test('setSession adopts tokens from elsewhere; a bad refresh token is refresh_token_not_found', async () => {
+  const { data } = await sb.client().auth.signUp({ email: email(), password: 'password123' });
+  const other = sb.client();
+  const { data: set, error } = await other.auth.setSession({ access_token: data.session.access_token, refresh_token: data.session.refresh_token });
+  assert.equal(error, null);
+  assert.equal(set.user.id, data.user.id);
+  const bad = await sb.client().auth.refreshSession({ refresh_token: 'notarealtoken' });
+  assert.equal(bad.error.name, 'AuthApiError');
+  assert.equal(bad.error.code, 'refresh_token_not_found');
+});
+
+test('raw HTTP: GET /verify with a bad token redirects to the site URL with an error fragment', async () => {
+  const res = await fetch(`${sb.url}/auth/v1/verify?token=deadbeef&type=signup&redirect_to=http://127.0.0.1:3000/welcome`, { redirect: 'manual' });
+  assert.equal(res.status, 303);
+  const location = new URL(res.headers.get('location'));
+  assert.equal(location.origin + location.pathname, 'http://127.0.0.1:3000/welcome');
+  const params = new URLSearchParams(location.hash.slice(1));
+  assert.equal(params.get('error'), 'access_denied');
+  assert.equal(params.get('error_code'), 'otp_expired');
+  assert.ok(params.get('error_description'));
+});
+
+test('admin: updateUserById changes email and password; soft delete keeps the row', async () => {
+  const admin = sb.client(sb.serviceRoleKey).auth.admin;
+  const { data: created } = await admin.createUser({ email: email(), password: 'password123', email_confirm: true });
+  const newAddress = email();
+  const { data, error } = await admin.updateUserById(created.user.id, { email: newAddress, password: 'changed-pass', app_metadata: { role: 'editor' } });
+  assert.equal(error, null);
+  assert.equal(data.user.email, newAddress);
+  assert.equal(data.user.app_metadata.role, 'editor');
+  const signed = await sb.client().auth.signInWithPassword({ email: newAddress, password: 'changed-pass' });
+  assert.equal(signed.error, null);
+  assert.equal(JSON.parse(Buffer.from(signed.data.session.access_token.split('.')[1], 'base64url')).app_metadata.role, 'editor');
+  const { error: e2 } = await admin.deleteUser(created.user.id, true);
+  assert.equal(e2, null);
+  const { rows } = await sb.sql('select deleted_at is not null as gone, email from auth.users where id = $1', [created.user.id]);
+  assert.equal(rows[0].gone, true);
+  assert.equal(rows[0].email, null);
+  assert.equal((await sb.client().auth.signInWithPassword({ email: newAddress, password: 'changed-pass' })).error.code, 'invalid_credentials');
+});
+
+test('without SMTP the email is not sent but its link and code are logged for the developer', async () => {
+  const address = email();
+  await sb.client().auth.signUp({ email: address, password: 'password123' });
+  assert.equal((await sb.client().auth.resetPasswordForEmail(address)).error, null);
+  await new Promise((ok) => setTimeout(ok, 200));
+  const line = sb.logs().split('\n').find((l) => l.includes(`email to ${address} not sent`));
+  assert.ok(line, 'log line present');
+  assert.match(line, /\/auth\/v1\/verify\?token=[0-9a-f]{56}&type=recovery/);
+  assert.match(line, /code \d{6}/);
+});

@@ -88,7 +88,7 @@ internal sealed class UploadBody
                 if (disposition.IsFileDisposition() || name.Length == 0)
                 {
                     var partType = section.ContentType;
-                    var body = new UploadBody(section.Body, fieldContentType ?? (string.IsNullOrEmpty(partType) ? "application/octet-stream" : partType),
+                    var body = new UploadBody(new MalformedAsBadRequestStream(section.Body), fieldContentType ?? (string.IsNullOrEmpty(partType) ? "application/octet-stream" : partType),
                         CacheFromField(cacheControl), metadata is null ? null : ValidObject(metadata), null) { _reader = reader };
                     return body;
                 }
@@ -145,5 +145,32 @@ internal sealed class UploadBody
             buffer.Write(chunk, 0, read);
         }
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+}
+
+/// <summary>A multipart section body whose framing errors (truncated body, missing end boundary) become 400s, not 500s.</summary>
+internal sealed class MalformedAsBadRequestStream(Stream inner) : Stream
+{
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+    {
+        try
+        {
+            return await inner.ReadAsync(buffer, ct);
+        }
+        catch (Exception e) when ((e is IOException or InvalidDataException) && !ct.IsCancellationRequested)
+        {
+            throw StorageError.InvalidRequest("Malformed multipart body: " + e.Message);
+        }
     }
 }

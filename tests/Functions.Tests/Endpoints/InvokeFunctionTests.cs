@@ -44,6 +44,8 @@ public sealed class InvokeFunctionFixture : FunctionsHostFixture
         verify_jwt = false
         [functions.boot-loop]
         verify_jwt = false
+        [functions.on-error]
+        verify_jwt = false
         """;
 
     protected override void WriteFunctions()
@@ -151,6 +153,12 @@ public sealed class InvokeFunctionFixture : FunctionsHostFixture
             }));
             """);
         Write("functions/no-handler/index.js", "export const x = 1;\n");
+        Write("functions/on-error/index.ts", """
+            Deno.serve({
+              onError: (e: unknown) => new Response(`handled: ${(e as Error).message}`, { status: 418 }),
+              handler: async () => { throw new Error("oops"); },
+            });
+            """);
         Write("functions/disabled/index.js", "Deno.serve(() => new Response('should not run'));\n");
         Write("functions/boot-loop/index.js", "while (true) {}\nDeno.serve(() => new Response('never'));\n");
         Write("functions/allocation/index.js", """
@@ -292,6 +300,14 @@ public sealed class InvokeFunctionTests(InvokeFunctionFixture f) : IClassFixture
         Assert.Equal("""{"code":"BOOT_ERROR","message":"Worker failed to boot (please check logs)"}""", body);
         var (ok, _, _) = await SendAsync(f.Request(HttpMethod.Get, "runaway"));
         Assert.Equal(HttpStatusCode.OK, ok);
+    }
+
+    [Fact]
+    public async Task Deno_serve_onError_turns_a_handler_error_into_a_response()
+    {
+        var (status, body, _) = await SendAsync(f.Request(HttpMethod.Get, "on-error"));
+        Assert.Equal((HttpStatusCode)418, status);
+        Assert.Equal("handled: oops", body);
     }
 
     [Fact]

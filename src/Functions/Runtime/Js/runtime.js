@@ -1231,9 +1231,11 @@
 
   // ---------- Deno, EdgeRuntime, serve ----------
   let handler = null;
-  const register = (fn) => {
+  let onError = null;
+  const register = (fn, errorHandler) => {
     if (typeof fn !== "function") throw new TypeError("A handler function must be provided.");
     handler = fn;
+    onError = typeof errorHandler === "function" ? errorHandler : null;
   };
   class NotFound extends Error { constructor(m) { super(m); this.name = "NotFound"; } }
   class PermissionDenied extends Error { constructor(m) { super(m); this.name = "PermissionDenied"; } }
@@ -1253,7 +1255,7 @@
       let fn;
       if (typeof a === "function") { fn = a; opts = b || {}; }
       else { opts = a || {}; fn = typeof b === "function" ? b : opts.handler || opts.fetch; }
-      register(fn);
+      register(fn, opts.onError);
       const addr = { transport: "tcp", hostname: "0.0.0.0", port: opts.port || 8000 };
       if (typeof opts.onListen === "function") opts.onListen(addr);
       return { finished: new Promise(() => {}), addr, shutdown: async () => {}, ref() {}, unref() {}, [Symbol.asyncDispose]: async () => {} };
@@ -1440,7 +1442,9 @@
     req._body = body === null ? null : { bytes: body };
     const info = { remoteAddr: { transport: "tcp", hostname: remoteIp, port: remotePort }, completed: Promise.resolve() };
     let result;
-    try { result = handler(req, info); } catch (e) { fail(e); return; }
+    try { result = handler(req, info); } catch (e) { result = Promise.reject(e); }
+    // Deno.serve({ onError }) turns a handler's error into a response.
+    if (onError) result = Promise.resolve(result).catch((e) => onError(e));
     Promise.resolve(result).then((res) => {
       if (!(res instanceof Response)) {
         fail(new TypeError("Return value from serve handler must be a response or a promise resolving to a response"));
