@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Supacs.Auth.Config;
 using Supacs.Auth.Limits;
 using Supacs.Auth.Mail;
@@ -16,10 +17,10 @@ public sealed record AuthEnvironment(Func<string, string?> Read)
 /// <summary>Auth's per-project state: settings bound once, the mailer and the rate limiters.</summary>
 internal sealed class AuthRuntime
 {
-    private AuthRuntime(SupacsProject project, AuthEnvironment env)
+    private AuthRuntime(SupacsProject project, AuthEnvironment env, ILoggerFactory? logs)
     {
         Options = AuthOptionsBinder.Bind(project, env.Read);
-        Mailer = new Mailer(Options);
+        Mailer = new Mailer(Options, (logs ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("Supacs.Auth.Mail"));
     }
 
     public AuthOptions Options { get; }
@@ -28,5 +29,5 @@ internal sealed class AuthRuntime
     public RateLimiter Limiter { get; } = new(TimeProvider.System);
 
     public static AuthRuntime For(SupacsProject project, IServiceProvider services) =>
-        project.Feature(p => new AuthRuntime(p, services.GetService<AuthEnvironment>() ?? AuthEnvironment.Process));
+        project.Feature(p => new AuthRuntime(p, services.GetService<AuthEnvironment>() ?? AuthEnvironment.Process, services.GetService<ILoggerFactory>()));
 }

@@ -442,3 +442,14 @@ test('admin: updateUserById changes email and password; soft delete keeps the ro
   assert.equal(rows[0].email, null);
   assert.equal((await sb.client().auth.signInWithPassword({ email: newAddress, password: 'changed-pass' })).error.code, 'invalid_credentials');
 });
+
+test('without SMTP the email is not sent but its link and code are logged for the developer', async () => {
+  const address = email();
+  await sb.client().auth.signUp({ email: address, password: 'password123' });
+  assert.equal((await sb.client().auth.resetPasswordForEmail(address)).error, null);
+  await new Promise((ok) => setTimeout(ok, 200));
+  const line = sb.logs().split('\n').find((l) => l.includes(`email to ${address} not sent`));
+  assert.ok(line, 'log line present');
+  assert.match(line, /\/auth\/v1\/verify\?token=[0-9a-f]{56}&type=recovery/);
+  assert.match(line, /code \d{6}/);
+});

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { startSupacs, fixturesDir } from '../../lib/supacs.mjs';
 
 let sb;
-before(async () => { sb = await startSupacs({ projectDir: join(fixturesDir, 'storage') }); });
+before(async () => {
+  sb = await startSupacs({ projectDir: join(fixturesDir, 'storage'), env: { STORAGE_PUBLIC_URL: 'https://files.example.com/storage/v1' } });
+});
 after(async () => { await sb?.stop(); });
 
 test('[storage.buckets.*] are created at start', async () => {
@@ -26,4 +28,14 @@ test('config bucket limits apply to uploads', async () => {
   assert.equal(big.error.statusCode, '413');
   const ok = await avatars.upload('ok.png', Buffer.alloc(10), { contentType: 'image/png' });
   assert.equal(ok.error, null);
+});
+
+test('STORAGE_PUBLIC_URL sets the absolute TUS Location (behind a proxy)', async () => {
+  const meta = `bucketName ${Buffer.from('documents').toString('base64')},objectName ${Buffer.from('t.bin').toString('base64')}`;
+  const res = await fetch(`${sb.url}/storage/v1/upload/resumable`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${sb.serviceRoleKey}`, 'tus-resumable': '1.0.0', 'upload-length': '1', 'upload-metadata': meta },
+  });
+  assert.equal(res.status, 201);
+  assert.match(res.headers.get('location'), /^https:\/\/files\.example\.com\/storage\/v1\/upload\/resumable\/[A-Za-z0-9_-]+$/);
 });

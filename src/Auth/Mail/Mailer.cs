@@ -11,7 +11,7 @@ namespace Supacs.Auth.Mail;
 internal sealed record MailContext(string ConfirmationUrl, string Token, string TokenHash, string SiteUrl, string Email, string RedirectTo, string NewEmail = "");
 
 /// <summary>Sends GoTrue's emails over SMTP with MailKit, with config.toml's subjects and templates.</summary>
-internal sealed partial class Mailer(AuthOptions options)
+internal sealed partial class Mailer(AuthOptions options, Microsoft.Extensions.Logging.ILogger logger)
 {
     private static readonly Dictionary<string, (string Subject, string Body)> Defaults = new(StringComparer.Ordinal)
     {
@@ -53,8 +53,13 @@ internal sealed partial class Mailer(AuthOptions options)
     /// <summary>Sends one templated email; a failure is GoTrue's 500 "Error sending … email".</summary>
     public async Task SendAsync(string template, string to, MailContext ctx, CancellationToken ct)
     {
-        if (!Enabled) return;
         var (subject, body) = Render(template, ctx);
+        if (!Enabled)
+        {
+            // No SMTP configured (the CLI would use Inbucket): log the link and code so a developer can follow them.
+            LogUnsent(logger, to, subject, ctx.ConfirmationUrl, ctx.Token);
+            return;
+        }
         using var message = new MimeMessage();
         message.From.Add(new MailboxAddress(options.SmtpSenderName, options.SmtpAdminEmail));
         message.To.Add(MailboxAddress.Parse(to));
@@ -83,6 +88,10 @@ internal sealed partial class Mailer(AuthOptions options)
         "email_change" => "email change",
         _ => template,
     };
+
+    [Microsoft.Extensions.Logging.LoggerMessage(EventId = 4010, Level = Microsoft.Extensions.Logging.LogLevel.Information,
+        Message = "No SMTP configured; email to {To} not sent: \"{Subject}\" link {Link} code {Code}")]
+    private static partial void LogUnsent(Microsoft.Extensions.Logging.ILogger logger, string to, string subject, string link, string code);
 
     [GeneratedRegex(@"\{\{\s*\.(\w+)\s*\}\}")]
     private static partial Regex TemplateVariable();

@@ -26,8 +26,21 @@ internal static class RelationInsert
             var cols = string.Join(", ", payload.Columns.Select(Sql.Sql.Ident));
             var dml = new StringBuilder($"INSERT INTO {table} AS {Sql.Sql.Ident(rel.Name)}");
             if (payload.Columns.Count > 0) dml.Append(" (").Append(cols).Append(')');
-            dml.Append(" SELECT ").Append(payload.Columns.Count > 0 ? cols : "")
-               .Append($" FROM json_populate_recordset(NULL::{table}, {body}) AS pgrst_body");
+            if (req.Prefer.Missing == "default" && payload.Columns.Count > 0)
+            {
+                // Keys absent from an object take the column default (evaluated per row), not NULL.
+                req.Prefer.Applied.Add("missing=default");
+                var values = payload.Columns.Select(c => rel.ColumnsByName[c].Default is { } d
+                    ? $"CASE WHEN pgrst_elem ? {Sql.Sql.Literal(c)} THEN pgrst_row.{Sql.Sql.Ident(c)} ELSE {d} END"
+                    : $"pgrst_row.{Sql.Sql.Ident(c)}");
+                dml.Append(" SELECT ").Append(string.Join(", ", values))
+                   .Append($" FROM jsonb_array_elements({body}::jsonb) AS pgrst_elem, LATERAL jsonb_populate_record(NULL::{table}, pgrst_elem) AS pgrst_row");
+            }
+            else
+            {
+                dml.Append(" SELECT ").Append(payload.Columns.Count > 0 ? cols : "")
+                   .Append($" FROM json_populate_recordset(NULL::{table}, {body}) AS pgrst_body");
+            }
             if (req.Prefer.Resolution is { } resolution)
             {
                 var conflict = query.OnConflict ?? rel.PrimaryKey;

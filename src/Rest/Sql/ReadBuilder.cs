@@ -137,6 +137,15 @@ internal sealed class ReadBuilder(string schema, SqlParams parameters, RestSetti
 
     private void AddField(Level level, Relation rel, string alias, FieldItem f)
     {
+        // Legacy `count` (e.g. `comments(count)`): a row count, allowed even with aggregates off, as PostgREST does.
+        if (f.Aggregate is null && f.Cast is null && f.Field.Name == "count" && f.Field.Path.Count == 0
+            && !rel.ColumnsByName.ContainsKey("count") && !rel.ComputedFields.ContainsKey("count"))
+        {
+            level.HasAggregate = true;
+            level.Columns.Add($"pg_catalog.count(*) AS {Sql.Ident(f.Alias ?? "count")}");
+            level.OutputNames.Add(f.Alias ?? "count");
+            return;
+        }
         if (f.Aggregate is not null && !settings.AggregatesEnabled)
             throw new RestException(400, "PGRST123", "Use of aggregate functions is not allowed", (string?)null);
         string expr;

@@ -113,4 +113,12 @@ public sealed class EmbedTests(RestFixture fx) : IClassFixture<RestFixture>
         Assert.True(status == 200, body);
         Assert.Equal("""[{"name":"Alice","published_posts":[{"title":"Hello"}]},{"name":"Bob","published_posts":[{"title":"Bonjour"}]},{"name":"Carol","published_posts":[]}]""", RestFixture.Norm(body));
     }
+
+    [Fact]
+    public async Task Embedded_count_without_aggregates_enabled()
+    {
+        var (status, body, _) = await fx.GetAsync("/posts?select=title,comments(count)&id=in.(1,2)&order=id");
+        Assert.True(status == 200, body);
+        Assert.Equal("""[{"title":"Hello","comments":[{"count":2}]},{"title":"World","comments":[{"count":0}]}]""", RestFixture.Norm(body));
+    }
 }

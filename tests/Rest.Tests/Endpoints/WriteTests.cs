@@ -129,4 +129,17 @@ public sealed class WriteTests(RestFixture fx) : IClassFixture<RestFixture>
         Assert.Equal(204, status);
         Assert.Contains("max-affected=1", response.Headers.GetValues("Preference-Applied").Single());
     }
+
+    [Fact]
+    public async Task Missing_default_uses_column_defaults_for_absent_keys()
+    {
+        var (status, body, response) = await fx.SendAsync(HttpMethod.Post, "/posts?columns=title,published&select=title,published",
+            """[{"title":"md1","published":true},{"title":"md2"}]""", null, "Prefer: return=representation, missing=default");
+        Assert.Equal(201, status);
+        Assert.Equal("""[{"title":"md1","published":true},{"title":"md2","published":false}]""", RestFixture.Norm(body));
+        Assert.Contains("missing=default", response.Headers.GetValues("Preference-Applied").Single());
+        (status, body, _) = await fx.SendAsync(HttpMethod.Post, "/posts?columns=title,published", """[{"title":"md3"}]""");
+        Assert.Equal(400, status);
+        Assert.Equal("23502", JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
+    }
 }

@@ -57,9 +57,18 @@ internal static class CreateUpload
         ctx.Response.StatusCode = StatusCodes.Status201Created;
     });
 
-    /// <summary>The absolute URL of this endpoint as the client reached it (X-Forwarded-Proto/Host respected).</summary>
+    /// <summary>
+    /// The absolute URL of this endpoint: STORAGE_PUBLIC_URL (the storage root, e.g. https://host/storage/v1) when set,
+    /// else as the client reached it (X-Forwarded-Proto/Host respected).
+    /// </summary>
     private static string PublicBase(HttpContext ctx)
     {
+        if (Environment.GetEnvironmentVariable("STORAGE_PUBLIC_URL") is { Length: > 0 } publicUrl)
+        {
+            var path = ctx.Request.Path.Value!;
+            var i = path.IndexOf("/upload/resumable", StringComparison.Ordinal);
+            return publicUrl.TrimEnd('/') + path[i..].TrimEnd('/');
+        }
         var h = ctx.Request.Headers;
         var proto = h["X-Forwarded-Proto"].ToString() is { Length: > 0 } p ? p.Split(',')[0].Trim() : ctx.Request.Scheme;
         var host = h["X-Forwarded-Host"].ToString() is { Length: > 0 } fh ? fh.Split(',')[0].Trim() : ctx.Request.Host.Value;
