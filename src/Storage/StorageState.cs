@@ -16,8 +16,7 @@ internal sealed class StorageState : IDisposable
         Options = StorageOptions.From(project.Config);
         Blobs = new FileBlobStore(project.DataDir);
         Tus = new Tus.TusStore(project.DataDir);
-        S3AccessKeyId = Environment.GetEnvironmentVariable("S3_PROTOCOL_ACCESS_KEY_ID") is { Length: > 0 } id ? id : Derive(project, "s3-access-key-id")[..32];
-        S3SecretAccessKey = Environment.GetEnvironmentVariable("S3_PROTOCOL_ACCESS_KEY_SECRET") is { Length: > 0 } sk ? sk : Derive(project, "s3-secret-access-key");
+        (S3AccessKeyId, S3SecretAccessKey) = S3Credentials(project.Keys.Secret);
     }
 
     public SupacsProject Project { get; }
@@ -31,8 +30,13 @@ internal sealed class StorageState : IDisposable
     public string S3SecretAccessKey { get; }
     public Tus.TusStore Tus { get; }
 
-    private static string Derive(SupacsProject project, string purpose) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(project.Keys.Secret),
+    /// <summary>The S3 protocol keys: env S3_PROTOCOL_ACCESS_KEY_ID/_SECRET, else derived from the JWT secret (stable per project).</summary>
+    public static (string AccessKeyId, string SecretAccessKey) S3Credentials(string jwtSecret) =>
+        (Environment.GetEnvironmentVariable("S3_PROTOCOL_ACCESS_KEY_ID") is { Length: > 0 } id ? id : Derive(jwtSecret, "s3-access-key-id")[..32],
+         Environment.GetEnvironmentVariable("S3_PROTOCOL_ACCESS_KEY_SECRET") is { Length: > 0 } sk ? sk : Derive(jwtSecret, "s3-secret-access-key"));
+
+    private static string Derive(string secret, string purpose) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret),
             System.Text.Encoding.UTF8.GetBytes("supacs-" + purpose)));
 
     public static StorageState Of(SupacsProject project) => project.Feature(p => new StorageState(p));

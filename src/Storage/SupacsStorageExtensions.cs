@@ -25,6 +25,12 @@ public static class SupacsStorageExtensions
         return services;
     }
 
+    /// <summary>
+    /// The S3 protocol credentials of a project (what `supabase status` prints as S3 Access Key / Secret Key):
+    /// env S3_PROTOCOL_ACCESS_KEY_ID / S3_PROTOCOL_ACCESS_KEY_SECRET, else derived from the JWT secret.
+    /// </summary>
+    public static (string AccessKeyId, string SecretAccessKey) S3Credentials(string jwtSecret) => StorageState.S3Credentials(jwtSecret);
+
     /// <summary>The storage schema's migrations, for hosts and tests that migrate a database themselves.</summary>
     public static ISchemaContributor SchemaContributor() => new StorageSchema();
 

@@ -66,4 +66,15 @@ public sealed class S3ProtocolTests(StorageHostFixture f) : IClassFixture<Storag
         Assert.Equal(HttpStatusCode.Forbidden, e.StatusCode);
         Assert.Equal("SignatureDoesNotMatch", e.ErrorCode);
     }
+
+    [Fact]
+    public void Derived_credentials_are_stable_and_public_for_the_cli()
+    {
+        var (id, secret) = SupacsStorageExtensions.S3Credentials(Supacs.Testing.TestTokens.Secret);
+        Assert.Equal(StorageState.Of(f.Host.Project).S3AccessKeyId, id);
+        Assert.Equal(StorageState.Of(f.Host.Project).S3SecretAccessKey, secret);
+        Assert.Equal(32, id.Length);
+        Assert.Equal(64, secret.Length);
+        Assert.NotEqual(id, SupacsStorageExtensions.S3Credentials("another-secret-of-at-least-32-characters!!").AccessKeyId);
+    }
 }
