@@ -100,6 +100,21 @@ for (const [i, vsn] of ['1.0.0', '2.0.0'].entries()) {
   });
 }
 
+test('newer filters: comma-ANDed conditions, like and in with quoting (vsn 2.0.0)', async () => {
+  const service = await client('2.0.0', { key: sb.serviceRoleKey });
+  const inbox = new Inbox();
+  const filter = 'n=gte.5000,body=like.keep%,tags=neq.{z}';
+  await live(service.channel('notes-filters')
+    .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'notes', filter }, (p) => inbox.push(p)));
+  await sb.sql(`INSERT INTO public.notes (id, body, n, tags) VALUES
+    (5001, 'keep me', 4999, '{a}'), (5002, 'drop me', 6000, '{a}'), (5003, 'keep too', 6000, '{a}')`);
+  const got = await inbox.next();
+  assert.equal(got.new.id, 5003);
+  await sb.sql(`INSERT INTO public.notes (id, body, n) VALUES (5004, 'keep barrier', 7000)`);
+  assert.equal((await inbox.next()).new.id, 5004);
+  assert.equal(inbox.items.length, 0);
+});
+
 test('a table outside the publication is reported on the channel', async () => {
   await sb.sql('CREATE TABLE IF NOT EXISTS public.secret (id int PRIMARY KEY)');
   const c = await client('2.0.0', { key: sb.serviceRoleKey });

@@ -78,6 +78,7 @@ internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache,
             case Empty:
                 return ModuleFactory.BuildSourceTextModule(engine, resolved, "export {};");
         }
+        if (StdShims.Source(resolved.Key) is { } std) return ModuleFactory.BuildSourceTextModule(engine, resolved, std);
         var path = resolved.Uri!.LocalPath;
         Files.Add(LoadedFile.Of(path));
         var text = File.ReadAllText(path);
@@ -99,6 +100,7 @@ internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache,
         if (importMap is not null && (referencing is null || !referencing.Contains("/node_modules/", StringComparison.Ordinal)))
             specifier = importMap.Apply(specifier);
         if (IsStdHttpServer(specifier)) return StdServe;
+        if (StdShims.Map(specifier) is { } stdKey) return stdKey;
         if (IsTypeOnly(specifier)) return Empty;
         var referencingDir = referencing is not null && referencing.StartsWith("file:", StringComparison.Ordinal)
             ? Path.GetDirectoryName(new Uri(referencing).LocalPath)!

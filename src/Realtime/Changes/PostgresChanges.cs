@@ -510,8 +510,12 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         if (stream is not null)
         {
             await stream.DisposeAsync().ConfigureAwait(false);
-            if (_dispatch is not null) await _dispatch.ConfigureAwait(false);
-            if (_maintenance is not null) await _maintenance.ConfigureAwait(false);
+            try
+            {
+                if (_dispatch is not null) await _dispatch.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                if (_maintenance is not null) await _maintenance.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            }
+            catch (TimeoutException) { }
         }
         _stop.Dispose();
     }

@@ -81,7 +81,8 @@ internal sealed partial class ReplicationStream(string adminConnectionString, Np
 
     private async Task StreamAsync(CancellationToken ct)
     {
-        await using var conn = new LogicalReplicationConnection(adminConnectionString);
+        // Acknowledged positions go to the server every second, so a durable slot replays little after a restart.
+        await using var conn = new LogicalReplicationConnection(adminConnectionString) { WalReceiverStatusInterval = TimeSpan.FromSeconds(1) };
         await conn.Open(ct).ConfigureAwait(false);
         PgOutputReplicationSlot slot;
         var resumed = false;
@@ -244,24 +245,19 @@ internal sealed partial class ReplicationStream(string adminConnectionString, Np
 
     public async ValueTask DisposeAsync()
     {
-        if (durable && _connection is { } conn)
-        {
-            // Tell the server how far we delivered, so a restart replays only what was not delivered.
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await conn.SendStatusUpdate(timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is NpgsqlException or OperationCanceledException or InvalidOperationException or ObjectDisposedException) { }
-        }
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {
+            // Never let shutdown hang on the replication connection; a stuck stream is abandoned after 5 s.
             try
             {
-                await _loop.ConfigureAwait(false);
+                await _loop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             }
             catch (OperationCanceledException) { }
+            catch (TimeoutException)
+            {
+                Log.StopTimedOut(logger);
+            }
         }
         _stop.Dispose();
         Transactions.Writer.TryComplete();
@@ -271,6 +267,9 @@ internal sealed partial class ReplicationStream(string adminConnectionString, Np
     {
         [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Realtime: replication stream failed; reconnecting")]
         public static partial void StreamFailed(ILogger logger, Exception error);
+
+        [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Realtime: the replication stream did not stop within 5 s; abandoning it")]
+        public static partial void StopTimedOut(ILogger logger);
 
         [LoggerMessage(EventId = 3102, Level = LogLevel.Debug, Message = "Realtime: replication slot {Slot} created")]
         public static partial void SlotCreated(ILogger logger, string slot);

@@ -284,9 +284,10 @@ internal sealed partial class Backplane(RealtimeHub hub, NpgsqlDataSource admin,
         _inbound.Writer.TryComplete();
         try
         {
-            await Task.WhenAll(_tasks).ConfigureAwait(false);
+            await Task.WhenAll(_tasks).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) { }
+        catch (TimeoutException) { }
         _stop.Dispose();
     }
 

@@ -14,6 +14,8 @@ public sealed class PackageImportFixture : FunctionsHostFixture
         verify_jwt = false
         [functions.commonjs]
         verify_jwt = false
+        [functions.std-modules]
+        verify_jwt = false
         """;
 
     protected override void WriteFunctions()
@@ -66,6 +68,22 @@ public sealed class PackageImportFixture : FunctionsHostFixture
             import lib, { greet, version } from "npm:cjs-lib@4";
             import render, { named } from "https://esm.sh/transpiled-esm";
             Deno.serve(() => Response.json({ greet: greet("n"), version, viaDefault: lib.greet("d"), emits: lib.emits(), env: lib.nodeEnv, render: render("x"), named }));
+            """);
+        Write("functions/std-modules/index.ts", """
+            import "https://deno.land/std@0.168.0/dotenv/load.ts";
+            import { encode, decode } from "https://deno.land/std@0.168.0/encoding/base64.ts";
+            import { encode as hexEncode } from "https://deno.land/std@0.168.0/encoding/hex.ts";
+            import { encodeBase64Url } from "https://deno.land/std@0.224.0/encoding/base64url.ts";
+            import { encodeHex } from "jsr:@std/encoding@1/hex";
+            import { crypto as stdCrypto } from "https://deno.land/std@0.177.0/crypto/mod.ts";
+            Deno.serve(() => Response.json({
+              b64: encode("hi?>"),
+              back: new TextDecoder().decode(decode("aGk/Pg==")),
+              hex: new TextDecoder().decode(hexEncode(new Uint8Array([1, 171]))),
+              hex2: encodeHex("AB"),
+              url: encodeBase64Url(new Uint8Array([251, 255])),
+              sameCrypto: stdCrypto === crypto,
+            }));
             """);
         Write("functions/_shared/cors.ts", "export const corsHeaders = { 'Access-Control-Allow-Origin': '*' };\n");
         Write("functions/import-map/deno.jsonc", """
@@ -126,6 +144,15 @@ public sealed class PackageImportTests(PackageImportFixture f) : IClassFixture<P
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body + "\n" + f.Logs.Dump());
         Assert.Equal("""{"greet":"[>>n]","version":"4.5.6","viaDefault":"[>>d]","emits":5,"env":"undefined","render":"<p>x</p>","named":1}""", body);
+    }
+
+    [Fact]
+    public async Task Common_deno_land_std_modules_are_served_locally()
+    {
+        var response = await f.Client.SendAsync(f.Request(HttpMethod.Get, "std-modules"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body + "\n" + f.Logs.Dump());
+        Assert.Equal("""{"b64":"aGk/Pg==","back":"hi?>","hex":"01ab","hex2":"4142","url":"-_8","sameCrypto":true}""", body);
     }
 
     [Fact]
