@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Supacs.Testing;
 
 namespace Supacs.Core.Tests;
 
@@ -10,15 +11,8 @@ public sealed class LayeringTests
 {
     private static readonly string[] Modules = ["Auth", "Rest", "Realtime", "Storage", "Functions"];
 
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Supacs.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Supacs.sln not found above the test output.");
-    }
-
     private static string[] ProjectReferences(string project) =>
-        XDocument.Load(Path.Combine(RepoRoot(), "src", project, $"Supacs.{project}.csproj"))
+        XDocument.Load(RepoPaths.Combine("src", project, $"Supacs.{project}.csproj"))
             .Descendants("ProjectReference")
             .Select(e => Path.GetFileNameWithoutExtension(e.Attribute("Include")!.Value))
             .ToArray();
