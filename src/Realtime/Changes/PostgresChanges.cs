@@ -37,7 +37,8 @@ internal sealed record ChangeBinding(JoinedChannel Channel, PostgresChangeReques
 }
 
 /// <summary>
-/// The postgres_changes pipeline of one project: bindings registered in memory, one pgoutput stream, and per
+/// The postgres_changes pipeline of one project: bindings registered in memory, one pgoutput stream per database (on the
+/// node holding the replication lock; the others receive its transactions over the backplane), and per
 /// committed transaction an RLS visibility check run once per distinct (role, claims) group and table — not per subscriber.
 /// </summary>
 internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOptions options, Action<DatabaseMessage> onMessage, RealtimeMetrics metrics, ILogger logger) : IAsyncDisposable
@@ -46,38 +47,62 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
     private readonly CancellationTokenSource _stop = new();
     private Task? _maintenance;
     private ChangeBinding[] _bindings = [];
-    private ReplicationStream? _stream;
+    private SlotLeader? _leader;
     private Task? _dispatch;
 
-    private ReplicationStream Stream
+    /// <summary>Called with each transaction this node streams, for the other nodes (set by the hub: the backplane).</summary>
+    public Action<CommittedTransaction>? Forward { get; set; }
+
+    /// <summary>Called when this node's stream goes live (set by the hub: tells the other nodes at once).</summary>
+    public Action? BecameLive { get; set; }
+
+    /// <summary>The pipeline: the slot leadership (this node streams, or receives from the node that does) and the dispatch loop.</summary>
+    private SlotLeader Leader
     {
         get
         {
             lock (_lock)
             {
-                if (_stream is null)
+                if (_leader is null)
                 {
-                    _stream = new ReplicationStream(project.Database.AdminConnectionString, project.Database.Admin, logger, options.DurableSlot, options.DurableReplayDelay);
-                    _stream.Start();
+                    _leader = new SlotLeader(project.Database.AdminConnectionString, project.Database.Admin, options, logger)
+                    {
+                        Forward = tx => Forward?.Invoke(tx),
+                        BecameLive = () => BecameLive?.Invoke(),
+                    };
+                    _leader.Start();
                     _dispatch = Task.Run(DispatchLoopAsync);
                     _maintenance = Task.Run(MaintainPartitionsAsync);
                 }
-                return _stream;
+                return _leader;
             }
         }
     }
 
-    /// <summary>Starts the stream (broadcasts from the database flow as soon as any channel exists).</summary>
-    public void EnsureStarted() => _ = Stream;
+    /// <summary>True while this node streams the slot and it is live (announced to the other nodes in heartbeats).</summary>
+    public bool IsLeaderLive => Volatile.Read(ref _leader) is { IsLeaderLive: true };
 
-    /// <summary>Starts the stream and waits (bounded) until it is live, so a join's reply means database broadcasts flow.</summary>
+    /// <summary>True while this node holds the replication lock.</summary>
+    public bool IsLeader => Volatile.Read(ref _leader) is { IsLeader: true };
+
+    /// <summary>A transaction streamed by the leader on another node (ignored until this node's pipeline runs).</summary>
+    public void OnRemoteTransaction(CommittedTransaction tx) => Volatile.Read(ref _leader)?.OnRemoteTransaction(tx);
+
+    public void OnRemoteLeaderLive(string node) => Volatile.Read(ref _leader)?.OnRemoteLeaderLive(node);
+
+    public void OnNodeGone(string node) => Volatile.Read(ref _leader)?.OnNodeGone(node);
+
+    /// <summary>Starts the pipeline (broadcasts from the database flow as soon as any channel exists).</summary>
+    public void EnsureStarted() => _ = Leader;
+
+    /// <summary>Starts the pipeline and waits (bounded) until a stream is live, so a join's reply means database broadcasts flow.</summary>
     public async Task WaitLiveAsync(TimeSpan timeout)
     {
-        var stream = Stream;
-        if (stream.Failing) return;
+        var leader = Leader;
+        if (leader.Failing) return;
         try
         {
-            await stream.Live.WaitAsync(timeout).ConfigureAwait(false);
+            await leader.Live.WaitAsync(timeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -144,7 +169,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await Stream.Live.WaitAsync(timeout.Token).ConfigureAwait(false);
+            await Leader.Live.WaitAsync(timeout.Token).ConfigureAwait(false);
             if (!channel.Closed) channel.Socket.PushSystem(channel, "postgres_changes", ok: true, "Subscribed to PostgreSQL");
         }
         catch (Exception e)
@@ -168,7 +193,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
 
     private async Task DispatchLoopAsync()
     {
-        var reader = Stream.Transactions.Reader;
+        var reader = Leader.Transactions.Reader;
         var batch = new List<CommittedTransaction>();
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -183,7 +208,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
             {
                 Log.DispatchFailed(logger, e);
             }
-            _stream?.Acknowledge(batch[^1].EndLsn);
+            _leader?.Acknowledge(batch[^1].EndLsn);
         }
     }
 
@@ -577,12 +602,12 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
 
     public async ValueTask DisposeAsync()
     {
-        ReplicationStream? stream;
-        lock (_lock) stream = _stream;
+        SlotLeader? leader;
+        lock (_lock) leader = _leader;
         await _stop.CancelAsync().ConfigureAwait(false);
-        if (stream is not null)
+        if (leader is not null)
         {
-            await stream.DisposeAsync().ConfigureAwait(false);
+            await leader.DisposeAsync().ConfigureAwait(false);
             try
             {
                 if (_dispatch is not null) await _dispatch.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);

@@ -33,6 +33,9 @@ internal sealed class RealtimeHub : IAsyncDisposable
         Events = new RateCounter(Options.MaxEventsPerSecond * 60L, TimeSpan.FromSeconds(60), 12);
         Changes = new PostgresChanges(project, Options, DeliverDatabaseMessage, metrics, loggers.CreateLogger<PostgresChanges>());
         Backplane = new Backplane(this, project.Database.Admin, loggers.CreateLogger<Backplane>());
+        // One node streams the slot; its transactions reach the other nodes' pipelines over the backplane.
+        Changes.Forward = Backplane.PublishTransaction;
+        Changes.BecameLive = Backplane.BeatNow;
         Backplane.Start();
         _ = SweepIdleAsync();
     }
@@ -168,7 +171,10 @@ internal sealed class RealtimeHub : IAsyncDisposable
         Backplane.PublishBroadcast(key, message);
     }
 
-    /// <summary>Every node streams the database itself, so database broadcasts stay local.</summary>
+    /// <summary>
+    /// A broadcast from the database (realtime.messages): every node dispatches the leader's transactions itself, so it
+    /// delivers to its own members only.
+    /// </summary>
     private void DeliverDatabaseMessage(DatabaseMessage m)
     {
         var meta = m.Id is null ? null : JsonSerializer.Serialize(new Dictionary<string, string> { ["id"] = m.Id });
