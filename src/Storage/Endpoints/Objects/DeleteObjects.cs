@@ -27,7 +27,7 @@ internal static class DeleteObjects
         await using (var r = await cmd.ExecuteReaderAsync(req.Aborted))
             while (await r.ReadAsync(req.Aborted)) rows.Add(StoredObject.Read(r));
         await scope.CommitAsync();
-        foreach (var row in rows) req.State.Blobs.Delete(bucket, row.Name, row.Version);
+        await req.State.Blobs.DeleteAsync(rows.Where(r => r.Version is not null).Select(r => r.Blob).ToList(), CancellationToken.None);
         await Json.WriteAsync(ctx.Response, w =>
         {
             w.WriteStartArray();

@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
+using Supacs.Storage.Blobs;
 using Supacs.Storage.Data;
 using Supacs.Storage.Endpoints.Objects;
 using Supacs.Storage.Http;
@@ -27,7 +27,7 @@ internal static class Resumable
         {
             throw WithRealStatus(StorageError.FromPostgres(e));
         }
-        catch (Blobs.BlobTooLargeException)
+        catch (BlobTooLargeException)
         {
             throw WithRealStatus(StorageError.TooLarge());
         }
@@ -124,16 +124,11 @@ internal static class Resumable
 
     private static async Task CompleteAsync(StorageRequest req, TusUpload u)
     {
-        var part = req.State.Tus.PartPath(u.Id);
-        string etag;
-        await using (var f = new FileStream(part, FileMode.Open, FileAccess.Read, FileShare.Read, 128 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan))
-#pragma warning disable CA5351 // ETags are MD5 like S3's and upstream's, an identifier, not a security measure.
-            etag = "\"" + Convert.ToHexStringLower(await MD5.HashDataAsync(f, CancellationToken.None)) + "\"";
-#pragma warning restore CA5351
         try
         {
-            req.State.Blobs.Place(part, req.State.Blobs.PathOf(u.Bucket, u.Name, u.Version));
-            var metadata = new ObjectMetadata(u.Length, u.ContentType, u.CacheControl, etag, DateTime.UtcNow);
+            var written = await req.State.Blobs.ImportFileAsync(new BlobKey(u.Bucket, u.Name, u.Version), req.State.Tus.PartPath(u.Id), u.ContentType,
+                u.CacheControl, CancellationToken.None);
+            var metadata = new ObjectMetadata(written.Size, u.ContentType, u.CacheControl, written.ETag, DateTime.UtcNow);
             await ObjectWriter.CommitRowAsync(req, u.Bucket, u.Name, u.Upsert, u.Owner, metadata, u.UserMetadata, u.Version, "storage.object.upload");
         }
         finally
