@@ -113,6 +113,7 @@ internal static class AuthOptionsBinder
             p = new OAuthProviderOptions { Name = name, Url = name switch
             {
                 "google" => "https://accounts.google.com",
+                "apple" => "https://appleid.apple.com",
                 "azure" => "https://login.microsoftonline.com/common/v2.0",
                 "gitlab" => "https://gitlab.com",
                 _ => "",
