@@ -33,6 +33,15 @@ public sealed class StorageOptions
     /// </summary>
     public Blobs.S3BackendOptions? S3Backend { get; set; }
 
+    /// <summary>
+    /// The S3 protocol's region (env STORAGE_S3_REGION, else REGION, else <c>[storage] s3_protocol_region</c>; default
+    /// "local" as the CLI's storage container). Signatures for auto, us-east-1 or this region are accepted.
+    /// </summary>
+    public string S3ProtocolRegion { get; set; } = "local";
+
+    /// <summary>Refuse S3 signatures for any other region (env S3_PROTOCOL_ENFORCE_REGION=true, <c>[storage] s3_protocol_enforce_region</c>).</summary>
+    public bool S3ProtocolEnforceRegion { get; set; }
+
     /// <summary>Buckets declared with <c>[storage.buckets.NAME]</c>, created at start when missing.</summary>
     public IReadOnlyList<ConfiguredBucket> Buckets { get; set; } = [];
 
@@ -50,6 +59,12 @@ public sealed class StorageOptions
         options.UnicodeKeys = section.GetBool("unicode_keys")
             ?? string.Equals(Environment.GetEnvironmentVariable("STORAGE_UNICODE_KEYS"), "true", StringComparison.OrdinalIgnoreCase);
         options.S3Backend = ReadS3Backend(section);
+        options.S3ProtocolRegion = Environment.GetEnvironmentVariable("STORAGE_S3_REGION") is { Length: > 0 } sr ? sr
+            : Environment.GetEnvironmentVariable("REGION") is { Length: > 0 } r ? r
+            : section.GetString("s3_protocol_region") ?? "local";
+        options.S3ProtocolEnforceRegion = Environment.GetEnvironmentVariable("S3_PROTOCOL_ENFORCE_REGION") is { Length: > 0 } er
+            ? string.Equals(er, "true", StringComparison.OrdinalIgnoreCase)
+            : section.GetBool("s3_protocol_enforce_region") ?? false;
         var buckets = new List<ConfiguredBucket>();
         foreach (var (name, b) in section.Section("buckets").Children())
         {

@@ -67,18 +67,27 @@ internal static class Resumable
     /// Appends the request body at <paramref name="expectedOffset"/> (409 on mismatch), keeping what arrived if the
     /// client goes away, and completes the object when the last byte is in. Returns the new offset.
     /// </summary>
-    public static async Task<long> AppendAsync(HttpContext ctx, StorageRequest req, TusUpload upload, long expectedOffset)
+    public static async Task<long> AppendAsync(HttpContext ctx, StorageRequest req, TusUpload upload, long expectedOffset, long? declaredLength = null)
     {
         var store = req.State.Tus;
-        var gate = store.LockOf(upload.Id);
-        await gate.WaitAsync(req.Aborted);
         long offset;
-        try
+        await using (await LockAsync(req, upload.Id))
         {
             offset = store.Offset(upload.Id);
             if (offset < 0) throw new StorageError("404", "NoSuchUpload", "Upload not found", "NoSuchUpload");
             if (offset != expectedOffset) throw new StorageError("409", "Conflict", "Upload-Offset conflict", "InvalidUploadOffset");
-            var remaining = upload.Length - offset;
+            // Re-read under the lock: another node may have set a deferred length meanwhile.
+            upload = await store.LoadAsync(upload.Id, req.Aborted) ?? throw new StorageError("404", "NoSuchUpload", "Upload not found", "NoSuchUpload");
+            if (declaredLength is { } declared && upload.Deferred)
+            {
+                if (declared < offset) throw StorageError.InvalidRequest("Upload-Length is smaller than the current offset");
+                if (declared > upload.MaxSize) throw StorageError.TooLarge();
+                upload = upload with { Length = declared };
+                await store.SaveAsync(upload, req.Aborted);
+            }
+            else if (declaredLength is { } again && again != upload.Length)
+                throw StorageError.InvalidRequest("Upload-Length cannot be changed");
+            var remaining = upload.Deferred ? upload.MaxSize - offset : upload.Length - offset;
             await using (var file = new FileStream(store.PartPath(upload.Id), FileMode.Append, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
             {
                 var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(128 * 1024);
@@ -102,12 +111,12 @@ internal static class Resumable
             }
             if (offset == upload.Length) await CompleteAsync(req, upload);
         }
-        finally
-        {
-            gate.Release();
-        }
         return offset;
     }
+
+    /// <summary>The upload's cross-node lock (PostgreSQL advisory lock), waited for up to 30 s.</summary>
+    public static Task<IAsyncDisposable> LockAsync(StorageRequest req, string id) =>
+        TusStore.LockAsync(req.Project.Database.Admin, id, TimeSpan.FromSeconds(30), req.Aborted);
 
     /// <summary>A read that ends the body instead of failing when the client disconnects, so received bytes stay.</summary>
     private static async Task<int> ReadSafeAsync(Stream body, byte[] buffer, CancellationToken ct)

@@ -37,8 +37,25 @@ internal static class S3Objects
         ctx.Response.StatusCode = 200;
     }
 
+    /// <summary>GetObject's response-* query parameters and the headers they set on a successful answer.</summary>
+    private static readonly (string Query, string Header)[] ResponseOverrides =
+    [
+        ("response-content-type", "Content-Type"), ("response-content-language", "Content-Language"), ("response-expires", "Expires"),
+        ("response-cache-control", "Cache-Control"), ("response-content-disposition", "Content-Disposition"),
+        ("response-content-encoding", "Content-Encoding"),
+    ];
+
     public static async Task GetAsync(HttpContext ctx, StorageRequest req, string bucket, string key)
     {
+        var overrides = ResponseOverrides.Where(o => ctx.Request.Query.ContainsKey(o.Query))
+            .Select(o => (o.Header, Value: ctx.Request.Query[o.Query].ToString())).ToList();
+        if (overrides.Count > 0)
+            ctx.Response.OnStarting(() =>
+            {
+                if (ctx.Response.StatusCode is 200 or 206)
+                    foreach (var (header, value) in overrides) ctx.Response.Headers[header] = value;
+                return Task.CompletedTask;
+            });
         var obj = await ObjectReader.FindAsync(req, bucket, key, ReadAccess.Caller, "storage.s3.object.get");
         if (obj.UserMetadataJson is not null)
         {
