@@ -40,6 +40,12 @@ internal sealed class RealtimeOptions
     /// <summary>How long a restarted node waits for subscribers to rejoin before replaying a durable slot (<c>durable_replay_delay_ms</c>, 3000).</summary>
     public TimeSpan DurableReplayDelay { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// Redis for the backplane between nodes (<c>redis_url</c>, or env <c>SUPACS_REALTIME_REDIS_URL</c>): <c>redis://host:port</c>
+    /// or a StackExchange.Redis configuration string. Unset: PostgreSQL LISTEN/NOTIFY.
+    /// </summary>
+    public string? RedisUrl { get; init; }
+
     public static RealtimeOptions From(ProjectConfig config)
     {
         var s = config.Section("realtime");
@@ -52,6 +58,8 @@ internal sealed class RealtimeOptions
             MaxEventsPerSecond = (int)(s.GetLong("max_events_per_second") ?? d.MaxEventsPerSecond),
             MaxPayloadSizeInKb = (int)(s.GetLong("max_payload_size_in_kb") ?? d.MaxPayloadSizeInKb),
             DurableSlot = s.GetBool("durable_slot") ?? false,
+            RedisUrl = Environment.GetEnvironmentVariable("SUPACS_REALTIME_REDIS_URL") is { Length: > 0 } env ? env
+                : s.GetString("redis_url") is { Length: > 0 } url ? url : null,
             DurableReplayDelay = s.GetLong("durable_replay_delay_ms") is { } ms ? TimeSpan.FromMilliseconds(ms) : d.DurableReplayDelay,
         };
     }
