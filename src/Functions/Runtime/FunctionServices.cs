@@ -12,7 +12,7 @@ internal sealed class FunctionServices : IDisposable
     {
         ProjectDir = project.ProjectDir ?? project.DataDir;
         Options = FunctionsOptions.FromConfig(project.Config);
-        Env = FunctionEnv.Build(project);
+        Env = new FunctionEnv(project);
         StripCacheDir = Path.Combine(project.DataDir, "functions", "transpiled");
         Logger = loggers.CreateLogger("Supacs.Functions");
         ConsoleLogger = loggers.CreateLogger("Supacs.Functions.Console");
@@ -37,7 +37,7 @@ internal sealed class FunctionServices : IDisposable
 
     public string ProjectDir { get; }
     public FunctionsOptions Options { get; }
-    public IReadOnlyDictionary<string, string> Env { get; }
+    public FunctionEnv Env { get; }
     public ModuleCache Modules { get; } = new();
     public string StripCacheDir { get; }
 

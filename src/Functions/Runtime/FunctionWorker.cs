@@ -108,6 +108,8 @@ internal sealed class FunctionWorker : IDisposable
         var importMap = ImportMap.Find(entry, services.ProjectDir, settings);
         var loader = new FunctionModuleLoader(services.ProjectDir, services.Modules, services.StripCacheDir, services.Packages, importMap);
         if (importMap is not null) loader.Files.Add(LoadedFile.Of(importMap.Path));
+        // Secrets are part of what a worker was booted with: an edited env file retires it like an edited source file.
+        if (services.Env.EnvFile is { } envFile) loader.Files.Add(LoadedFile.Of(envFile));
         var engine = new Engine(o =>
         {
             o.EnableModules(loader);
@@ -118,7 +120,7 @@ internal sealed class FunctionWorker : IDisposable
             o.Constraints.StackOverflowGuard = true;
             o.Constraints.RegexTimeout = options.CpuTimePerEntry;
         });
-        var env = new Dictionary<string, string>(services.Env, StringComparer.Ordinal);
+        var env = new Dictionary<string, string>(services.Env.Current(), StringComparer.Ordinal);
         var loop = new EventLoop();
         var host = new HostBindings(engine, loop, services, name, env);
         try
