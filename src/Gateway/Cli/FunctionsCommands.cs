@@ -26,7 +26,7 @@ internal static class FunctionsCommands
             var report = FunctionPackages.Install(projectDir, Path.GetFullPath(options.DataDir), config, Console.Out.WriteLine, ct);
             foreach (var p in report.Packages) Console.Out.WriteLine("  " + p);
             foreach (var e in report.Errors) Console.Error.WriteLine("error: " + e);
-            Console.Out.WriteLine($"{report.Functions} functions, {report.Packages.Count} packages installed or up to date, {report.Errors.Count} errors.");
+            Console.Out.WriteLine($"{report.Functions} functions, {report.Packages.Count} imported packages installed or up to date (with their dependencies), {report.Errors.Count} errors.");
             return Task.FromResult(report.Errors.Count == 0 ? 0 : 1);
         });
         return command;
