@@ -40,8 +40,8 @@ public static class SupacsCoreServiceCollectionExtensions
     public static SupacsProject CreateProject(SupacsOptions options)
     {
         ClusterLocator.EnsureWritable(options.DataDir);
-        var keys = KeyStore.Load(options.DataDir, Environment.GetEnvironmentVariable);
         var config = ProjectConfig.Load(options.ProjectDir);
+        var keys = KeyStore.Load(options.DataDir, Environment.GetEnvironmentVariable, config);
         return new SupacsProject("default", options, config, keys, options.DataDir);
     }
 }

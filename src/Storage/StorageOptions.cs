@@ -27,6 +27,21 @@ public sealed class StorageOptions
     /// </summary>
     public bool UnicodeKeys { get; set; }
 
+    /// <summary>
+    /// Where object bytes live: null = the local file system in the data dir (default); set = an S3-compatible
+    /// service (<c>[storage] backend = "s3"</c> + <c>[storage.s3]</c>, or env STORAGE_BACKEND=s3 + GLOBAL_S3_*).
+    /// </summary>
+    public Blobs.S3BackendOptions? S3Backend { get; set; }
+
+    /// <summary>
+    /// The S3 protocol's region (env STORAGE_S3_REGION, else REGION, else <c>[storage] s3_protocol_region</c>; default
+    /// "local" as the CLI's storage container). Signatures for auto, us-east-1 or this region are accepted.
+    /// </summary>
+    public string S3ProtocolRegion { get; set; } = "local";
+
+    /// <summary>Refuse S3 signatures for any other region (env S3_PROTOCOL_ENFORCE_REGION=true, <c>[storage] s3_protocol_enforce_region</c>).</summary>
+    public bool S3ProtocolEnforceRegion { get; set; }
+
     /// <summary>Buckets declared with <c>[storage.buckets.NAME]</c>, created at start when missing.</summary>
     public IReadOnlyList<ConfiguredBucket> Buckets { get; set; } = [];
 
@@ -43,6 +58,13 @@ public sealed class StorageOptions
             ?? string.Equals(Environment.GetEnvironmentVariable("STORAGE_REAL_HTTP_STATUS"), "true", StringComparison.OrdinalIgnoreCase);
         options.UnicodeKeys = section.GetBool("unicode_keys")
             ?? string.Equals(Environment.GetEnvironmentVariable("STORAGE_UNICODE_KEYS"), "true", StringComparison.OrdinalIgnoreCase);
+        options.S3Backend = ReadS3Backend(section);
+        options.S3ProtocolRegion = Environment.GetEnvironmentVariable("STORAGE_S3_REGION") is { Length: > 0 } sr ? sr
+            : Environment.GetEnvironmentVariable("REGION") is { Length: > 0 } r ? r
+            : section.GetString("s3_protocol_region") ?? "local";
+        options.S3ProtocolEnforceRegion = Environment.GetEnvironmentVariable("S3_PROTOCOL_ENFORCE_REGION") is { Length: > 0 } er
+            ? string.Equals(er, "true", StringComparison.OrdinalIgnoreCase)
+            : section.GetBool("s3_protocol_enforce_region") ?? false;
         var buckets = new List<ConfiguredBucket>();
         foreach (var (name, b) in section.Section("buckets").Children())
         {
@@ -52,6 +74,25 @@ public sealed class StorageOptions
         }
         options.Buckets = buckets;
         return options;
+    }
+
+    private static Blobs.S3BackendOptions? ReadS3Backend(ConfigSection storage)
+    {
+        static string? Env(params string[] names) =>
+            names.Select(Environment.GetEnvironmentVariable).FirstOrDefault(v => !string.IsNullOrEmpty(v));
+        var backend = Env("STORAGE_BACKEND") ?? storage.GetString("backend") ?? "file";
+        if (!string.Equals(backend, "s3", StringComparison.OrdinalIgnoreCase)) return null;
+        var s3 = storage.Section("s3");
+        var bucket = Env("GLOBAL_S3_BUCKET") ?? s3.GetString("bucket")
+            ?? throw new InvalidOperationException("storage backend s3 needs a bucket ([storage.s3] bucket or GLOBAL_S3_BUCKET)");
+        var endpoint = Env("GLOBAL_S3_ENDPOINT") ?? s3.GetString("endpoint");
+        if (endpoint is { Length: > 0 } && !endpoint.Contains("://", StringComparison.Ordinal))
+            endpoint = (Env("GLOBAL_S3_PROTOCOL") ?? "https") + "://" + endpoint;
+        var pathStyle = Env("GLOBAL_S3_FORCE_PATH_STYLE") is { } ps ? string.Equals(ps, "true", StringComparison.OrdinalIgnoreCase) : s3.GetBool("force_path_style") ?? false;
+        return new Blobs.S3BackendOptions(bucket, endpoint,
+            Env("REGION", "AWS_DEFAULT_REGION", "AWS_REGION") ?? s3.GetString("region") ?? "us-east-1", pathStyle,
+            Env("AWS_ACCESS_KEY_ID") ?? s3.GetString("access_key_id"), Env("AWS_SECRET_ACCESS_KEY") ?? s3.GetString("secret_access_key"),
+            Env("TENANT_ID") ?? s3.GetString("prefix") ?? "stub");
     }
 }
 

@@ -14,14 +14,14 @@ internal sealed class StorageState : IDisposable
     {
         Project = project;
         Options = StorageOptions.From(project.Config);
-        Blobs = new FileBlobStore(project.DataDir);
+        Blobs = Options.S3Backend is { } s3 ? new S3BlobStore(s3, project.DataDir) : new FileBlobStore(project.DataDir);
         Tus = new Tus.TusStore(project.DataDir);
         (S3AccessKeyId, S3SecretAccessKey) = S3Credentials(project.Keys.Secret);
     }
 
     public SupacsProject Project { get; }
     public StorageOptions Options { get; }
-    public FileBlobStore Blobs { get; }
+    public IBlobStore Blobs { get; }
 
     /// <summary>S3 protocol access key (env S3_PROTOCOL_ACCESS_KEY_ID, else derived from the JWT secret); it acts as service_role.</summary>
     public string S3AccessKeyId { get; }
@@ -79,5 +79,9 @@ internal sealed class StorageState : IDisposable
         }
     }
 
-    public void Dispose() => _bucketsLock.Dispose();
+    public void Dispose()
+    {
+        _bucketsLock.Dispose();
+        (Blobs as IDisposable)?.Dispose();
+    }
 }

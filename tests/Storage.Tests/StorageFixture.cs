@@ -33,15 +33,23 @@ public class StorageHostFixture : StorageDatabaseFixture, IAsyncLifetime
 
     protected virtual string? ConfigToml => null;
 
+    /// <summary>Runs before the host starts (e.g. a peer the host's config points at).</summary>
+    protected virtual Task StartDependenciesAsync() => Task.CompletedTask;
+
+    /// <summary>Runs after the host stopped.</summary>
+    protected virtual Task StopDependenciesAsync() => Task.CompletedTask;
+
     async Task IAsyncLifetime.InitializeAsync()
     {
         await InitializeAsync();
+        await StartDependenciesAsync();
         _host = await SupacsTestHost.StartAsync(Database, s => s.AddSupacsStorage(), app => app.MapSupacsStorage(), ConfigToml, DataDir);
     }
 
     async Task IAsyncLifetime.DisposeAsync()
     {
         if (_host is not null) await _host.DisposeAsync();
+        await StopDependenciesAsync();
         await DisposeAsync();
         try
         {

@@ -39,7 +39,8 @@ public sealed class SupacsTestHost : IAsyncDisposable
         Action<WebApplication> map,
         string? configToml = null,
         string? dataDir = null,
-        string? projectDir = null)
+        string? projectDir = null,
+        Core.Keys.JwtKeys? keys = null)
     {
         var port = FreePort();
         var options = new SupacsOptions
@@ -50,7 +51,7 @@ public sealed class SupacsTestHost : IAsyncDisposable
         };
         Directory.CreateDirectory(options.DataDir);
         var config = configToml is null ? ProjectConfig.Load(projectDir) : ProjectConfig.Parse(configToml);
-        var project = new SupacsProject("test", options, config, TestTokens.Keys, options.DataDir);
+        var project = new SupacsProject("test", options, config, keys ?? TestTokens.Keys, options.DataDir);
         project.MarkReady(database.ToProjectDatabase());
 
         var builder = WebApplication.CreateSlimBuilder();

@@ -145,3 +145,24 @@ test('signed variant: x-signature from createSignedUploadUrl', async () => {
   assert.ok(u.url.includes('/upload/resumable/sign/'));
   assert.equal(await (await admin.storage.from('videos').download('signed/tus.bin')).data.text(), 'signed tus');
 });
+
+test('uploadLengthDeferred: tus-js-client declares the length with the last chunk', async () => {
+  const data = randomBytes(250_000);
+  const { Readable } = await import('node:stream');
+  await new Promise((resolve, reject) => {
+    const u = new tus.Upload(Readable.from([data.subarray(0, 120_000), data.subarray(120_000)]), {
+      endpoint,
+      retryDelays: [],
+      headers: { authorization: `Bearer ${sb.serviceRoleKey}` },
+      uploadLengthDeferred: true,
+      chunkSize: 100_000,
+      metadata: { bucketName: 'videos', objectName: 'deferred/stream.bin', contentType: 'application/octet-stream' },
+      onError: reject,
+      onSuccess: resolve,
+    });
+    u.start();
+  });
+  const { data: blob, error } = await admin.storage.from('videos').download('deferred/stream.bin');
+  assert.equal(error, null);
+  assert.ok(Buffer.from(await blob.arrayBuffer()).equals(data));
+});

@@ -98,6 +98,44 @@ internal sealed class AuthOptions
     /// <summary>SMS_MAX_FREQUENCY ([auth.sms] max_frequency).</summary>
     public TimeSpan SmsMaxFrequency { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>SMS_PROVIDER: twilio, vonage or messagebird ([auth.sms.NAME] enabled = true); empty: only test OTPs.</summary>
+    public string SmsProvider { get; set; } = "";
+
+    /// <summary>SMS_OTP_LENGTH.</summary>
+    public int SmsOtpLength { get; set; } = 6;
+
+    /// <summary>SMS_TEMPLATE ([auth.sms] template): <c>{{ .Code }}</c> is replaced by the OTP.</summary>
+    public string SmsTemplate { get; set; } = "Your code is {{ .Code }}";
+
+    /// <summary>SMS_TWILIO_ACCOUNT_SID / AUTH_TOKEN / MESSAGE_SERVICE_SID ([auth.sms.twilio]).</summary>
+    public string TwilioAccountSid { get; set; } = "";
+    public string TwilioAuthToken { get; set; } = "";
+    public string TwilioMessageServiceSid { get; set; } = "";
+
+    /// <summary>SMS_VONAGE_FROM / API_KEY / API_SECRET ([auth.sms.vonage]).</summary>
+    public string VonageFrom { get; set; } = "";
+    public string VonageApiKey { get; set; } = "";
+    public string VonageApiSecret { get; set; } = "";
+
+    /// <summary>SMS_MESSAGEBIRD_ORIGINATOR / ACCESS_KEY ([auth.sms.messagebird]).</summary>
+    public string MessagebirdOriginator { get; set; } = "";
+    public string MessagebirdAccessKey { get; set; } = "";
+
+    /// <summary>
+    /// Supacs extension: the SMS provider's API base (GOTRUE_SMS_&lt;PROVIDER&gt;_API_BASE / [auth.sms.&lt;provider&gt;] api_base),
+    /// e.g. a local HTTP peer in tests; empty means the provider's public API.
+    /// </summary>
+    public string SmsApiBase { get; set; } = "";
+
+    /// <summary>MFA_PHONE_ENROLL_ENABLED / MFA_PHONE_VERIFY_ENABLED ([auth.mfa.phone]).</summary>
+    public bool MfaPhoneEnrollEnabled { get; set; }
+    public bool MfaPhoneVerifyEnabled { get; set; }
+
+    /// <summary>MFA_PHONE_OTP_LENGTH, MFA_PHONE_TEMPLATE, MFA_PHONE_MAX_FREQUENCY.</summary>
+    public int MfaPhoneOtpLength { get; set; } = 6;
+    public string MfaPhoneTemplate { get; set; } = "Your code is {{ .Code }}";
+    public TimeSpan MfaPhoneMaxFrequency { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>SMS_TEST_OTP: phone → fixed OTP.</summary>
     public Dictionary<string, string> SmsTestOtp { get; } = new(StringComparer.Ordinal);
 

@@ -73,6 +73,39 @@ internal static class AuthOptionsBinder
         if (sms.GetString("max_frequency") is { Length: > 0 } smsFreq) o.SmsMaxFrequency = ParseDuration(smsFreq);
         foreach (var key in sms.Section("test_otp").Keys)
             if (sms.Section("test_otp").GetString(key) is { } otp) o.SmsTestOtp[key.TrimStart('+')] = otp;
+        if (sms.GetString("template") is { Length: > 0 } smsTemplate) o.SmsTemplate = smsTemplate;
+        var twilio = sms.Section("twilio");
+        if (twilio.GetBool("enabled") == true)
+        {
+            o.SmsProvider = "twilio";
+            o.TwilioAccountSid = twilio.GetString("account_sid") ?? "";
+            o.TwilioMessageServiceSid = twilio.GetString("message_service_sid") ?? "";
+            o.TwilioAuthToken = twilio.GetString("auth_token") ?? "";
+            o.SmsApiBase = twilio.GetString("api_base") ?? "";
+        }
+        var vonage = sms.Section("vonage");
+        if (vonage.GetBool("enabled") == true)
+        {
+            o.SmsProvider = "vonage";
+            o.VonageFrom = vonage.GetString("from") ?? "";
+            o.VonageApiKey = vonage.GetString("api_key") ?? "";
+            o.VonageApiSecret = vonage.GetString("api_secret") ?? "";
+            o.SmsApiBase = vonage.GetString("api_base") ?? "";
+        }
+        var messagebird = sms.Section("messagebird");
+        if (messagebird.GetBool("enabled") == true)
+        {
+            o.SmsProvider = "messagebird";
+            o.MessagebirdOriginator = messagebird.GetString("originator") ?? "";
+            o.MessagebirdAccessKey = messagebird.GetString("access_key") ?? "";
+            o.SmsApiBase = messagebird.GetString("api_base") ?? "";
+        }
+        var mfaPhone = auth.Section("mfa").Section("phone");
+        if (mfaPhone.GetBool("enroll_enabled") is { } phoneEnroll) o.MfaPhoneEnrollEnabled = phoneEnroll;
+        if (mfaPhone.GetBool("verify_enabled") is { } phoneVerify) o.MfaPhoneVerifyEnabled = phoneVerify;
+        if (mfaPhone.GetLong("otp_length") is { } phoneOtpLen) o.MfaPhoneOtpLength = (int)phoneOtpLen;
+        if (mfaPhone.GetString("template") is { Length: > 0 } phoneTemplate) o.MfaPhoneTemplate = phoneTemplate;
+        if (mfaPhone.GetString("max_frequency") is { Length: > 0 } phoneFreq) o.MfaPhoneMaxFrequency = ParseDuration(phoneFreq);
 
         if (auth.Section("mfa").GetLong("max_enrolled_factors") is { } maxFactors) o.MfaMaxEnrolledFactors = (int)maxFactors;
         o.CustomAccessTokenHook = TomlHook(auth.Section("hook").Section("custom_access_token")) ?? o.CustomAccessTokenHook;
@@ -113,6 +146,7 @@ internal static class AuthOptionsBinder
             p = new OAuthProviderOptions { Name = name, Url = name switch
             {
                 "google" => "https://accounts.google.com",
+                "apple" => "https://appleid.apple.com",
                 "azure" => "https://login.microsoftonline.com/common/v2.0",
                 "gitlab" => "https://gitlab.com",
                 _ => "",
@@ -186,6 +220,23 @@ internal static class AuthOptionsBinder
         if (G("EXTERNAL_FLOW_STATE_EXPIRY_DURATION") is { } flow) o.FlowStateExpiry = ParseDuration(flow);
         if (G("SMS_OTP_EXP") is { } smsExp) o.SmsOtpExpiry = long.Parse(smsExp, CultureInfo.InvariantCulture);
         if (G("SMS_MAX_FREQUENCY") is { } smsFreqEnv) o.SmsMaxFrequency = ParseDuration(smsFreqEnv);
+        if (G("SMS_PROVIDER") is { } smsProvider) o.SmsProvider = smsProvider.ToLowerInvariant();
+        if (G("SMS_OTP_LENGTH") is { } smsLen) o.SmsOtpLength = int.Parse(smsLen, CultureInfo.InvariantCulture);
+        if (G("SMS_TEMPLATE") is { } smsTpl) o.SmsTemplate = smsTpl;
+        if (G("SMS_TWILIO_ACCOUNT_SID") is { } tsid) o.TwilioAccountSid = tsid;
+        if (G("SMS_TWILIO_AUTH_TOKEN") is { } ttok) o.TwilioAuthToken = ttok;
+        if (G("SMS_TWILIO_MESSAGE_SERVICE_SID") is { } tms) o.TwilioMessageServiceSid = tms;
+        if (G("SMS_VONAGE_FROM") is { } vfrom) o.VonageFrom = vfrom;
+        if (G("SMS_VONAGE_API_KEY") is { } vkey) o.VonageApiKey = vkey;
+        if (G("SMS_VONAGE_API_SECRET") is { } vsec) o.VonageApiSecret = vsec;
+        if (G("SMS_MESSAGEBIRD_ORIGINATOR") is { } mbo) o.MessagebirdOriginator = mbo;
+        if (G("SMS_MESSAGEBIRD_ACCESS_KEY") is { } mbk) o.MessagebirdAccessKey = mbk;
+        if (o.SmsProvider.Length > 0 && G("SMS_" + o.SmsProvider.ToUpperInvariant() + "_API_BASE") is { } apiBase) o.SmsApiBase = apiBase;
+        if (G("MFA_PHONE_ENROLL_ENABLED") is { } mpe) o.MfaPhoneEnrollEnabled = B(mpe);
+        if (G("MFA_PHONE_VERIFY_ENABLED") is { } mpv) o.MfaPhoneVerifyEnabled = B(mpv);
+        if (G("MFA_PHONE_OTP_LENGTH") is { } mpl) o.MfaPhoneOtpLength = int.Parse(mpl, CultureInfo.InvariantCulture);
+        if (G("MFA_PHONE_TEMPLATE") is { } mpt) o.MfaPhoneTemplate = mpt;
+        if (G("MFA_PHONE_MAX_FREQUENCY") is { } mpf) o.MfaPhoneMaxFrequency = ParseDuration(mpf);
         if (G("SMS_TEST_OTP") is { } testOtp)
             foreach (var pair in testOtp.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 if (pair.Split(':', 2) is [var phone, var code]) o.SmsTestOtp[phone.TrimStart('+')] = code;

@@ -24,7 +24,8 @@ internal static class Authorize
     {
         if (!req.Options.External.TryGetValue(name, out var provider) || !provider.Enabled)
             throw AuthException.Validation($"Unsupported provider: Provider {name} could not be found");
-        var endpoints = await req.Runtime.Oidc.DiscoverAsync(provider, req.Aborted).ConfigureAwait(false);
+        var oauth2 = OAuth.OAuth2Provider.For(provider);
+        var authorizeUrl = oauth2?.AuthorizeUrl ?? (await req.Runtime.Oidc.DiscoverAsync(provider, req.Aborted).ConfigureAwait(false)).AuthorizationEndpoint;
         var redirectTo = Redirects.Resolve(req, req.Query("redirect_to"));
         var challenge = req.Query("code_challenge");
         var method = req.Query("code_challenge_method")?.ToLowerInvariant();
@@ -47,7 +48,7 @@ internal static class Authorize
             await cmd.ExecuteNonQueryAsync(req.Aborted).ConfigureAwait(false);
         }
 
-        var scopes = new List<string> { "openid", "email", "profile" };
+        var scopes = oauth2 is null ? new List<string> { "openid", "email", "profile" } : [.. oauth2.DefaultScopes];
         foreach (var s in (req.Query("scopes") ?? "").Split([' ', ','], StringSplitOptions.RemoveEmptyEntries))
             if (!scopes.Contains(s)) scopes.Add(s);
         var query = new Dictionary<string, string?>
@@ -58,6 +59,7 @@ internal static class Authorize
             ["scope"] = string.Join(' ', scopes),
             ["state"] = state.ToString(),
         };
-        return Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(endpoints.AuthorizationEndpoint, query);
+        if (name == "apple" && scopes.Any(s => s is "email" or "name")) query["response_mode"] = "form_post"; // Apple posts back when it shares name/email
+        return Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(authorizeUrl, query);
     }
 }

@@ -74,11 +74,40 @@ internal static class Callback
             return;
         }
 
-        var endpoints = await req.Runtime.Oidc.DiscoverAsync(provider, req.Aborted).ConfigureAwait(false);
-        var tokens = await req.Runtime.Oidc.ExchangeCodeAsync(endpoints, provider,
-            code, provider.RedirectUri.Length > 0 ? provider.RedirectUri : req.Options.ApiExternalUrl + "/callback", req.Aborted).ConfigureAwait(false);
-        var profile = await req.Runtime.Oidc.UserInfoAsync(endpoints, tokens, req.Aborted).ConfigureAwait(false);
-        var sub = AuthRequest.Str(profile, "sub") ?? (profile.TryGetProperty("id", out var idEl) ? idEl.ToString() : null);
+        var callbackUri = provider.RedirectUri.Length > 0 ? provider.RedirectUri : req.Options.ApiExternalUrl + "/callback";
+        OAuth.ProviderTokens tokens;
+        JsonObject data;
+        string? sub;
+        try
+        {
+            if (OAuth.OAuth2Provider.For(provider) is { } oauth2)
+            {
+                tokens = await req.Runtime.Oidc.ExchangeCodeAsync(oauth2.TokenUrl, provider, code, callbackUri, req.Aborted).ConfigureAwait(false);
+                var providerUser = await oauth2.GetUserAsync(req.Runtime.Oidc.Http, provider, tokens.AccessToken, req.Aborted).ConfigureAwait(false);
+                sub = providerUser.Subject;
+                data = providerUser.IdentityData();
+            }
+            else
+            {
+                var endpoints = await req.Runtime.Oidc.DiscoverAsync(provider, req.Aborted).ConfigureAwait(false);
+                tokens = await req.Runtime.Oidc.ExchangeCodeAsync(endpoints, provider, code, callbackUri, req.Aborted).ConfigureAwait(false);
+                var profile = await req.Runtime.Oidc.UserInfoAsync(endpoints, tokens, req.Aborted).ConfigureAwait(false);
+                sub = AuthRequest.Str(profile, "sub") ?? (profile.TryGetProperty("id", out var idEl) ? idEl.ToString() : null);
+                data = sub is null ? [] : IdentityData(endpoints.Issuer, sub, profile);
+                if (providerName == "apple" && Param("user") is { Length: > 0 } appleUser) AddAppleName(data, appleUser);
+            }
+        }
+        catch (AuthException e)
+        {
+            // GoTrue redirects callback failures (code exchange, profile) to the app with the error, as for provider errors.
+            Redirect(req, Fail(e.OAuthError ?? "server_error", e.Code, e.Message));
+            return;
+        }
+        catch (HttpRequestException e)
+        {
+            Redirect(req, Fail("server_error", "unexpected_failure", "Error reaching the external provider: " + e.Message));
+            return;
+        }
         if (string.IsNullOrEmpty(sub))
         {
             Redirect(req, Fail("server_error", "unexpected_failure", "Error getting user profile from external provider"));
@@ -88,7 +117,6 @@ internal static class Callback
         UserRecord user;
         try
         {
-            var data = IdentityData(endpoints.Issuer, sub, profile);
             user = linkingTarget is { } target
                 ? await LinkAsync(req, conn, tx, target, providerName, sub, data).ConfigureAwait(false)
                 : await SignInOrSignUpAsync(req, conn, tx, providerName, sub, data).ConfigureAwait(false);
@@ -125,6 +153,28 @@ internal static class Callback
                        (tokens.RefreshToken is { } prt ? $"&provider_refresh_token={Uri.EscapeDataString(prt)}" : "") +
                        $"&refresh_token={session.RefreshToken}&token_type=bearer";
         Redirect(req, redirectTo + "#" + fragment);
+    }
+
+    /// <summary>Apple sends the name only on the first sign-in, as the <c>user</c> form field: {"name":{"firstName","lastName"},"email"}.</summary>
+    private static void AddAppleName(JsonObject data, string userJson)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(userJson);
+            if (doc.RootElement.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.Object)
+            {
+                var full = $"{AuthRequest.Str(name, "firstName")} {AuthRequest.Str(name, "lastName")}".Trim();
+                if (full.Length > 0)
+                {
+                    data["name"] = full;
+                    data["full_name"] = full;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // A malformed user field only loses the name.
+        }
     }
 
     /// <summary>GoTrue's identity_data for an OAuth identity: the standard claims plus its aliases.</summary>

@@ -29,7 +29,9 @@ internal static class Otp
         {
             if (AuthRequest.Str(body, "phone") is { Length: > 0 } rawPhone)
             {
-                await PhoneAsync(req, rawPhone, AuthRequest.Bool(body, "create_user") ?? true, AuthRequest.Obj(body, "data")).ConfigureAwait(false);
+                var channel = AuthRequest.Str(body, "channel") is { Length: > 0 } c ? c : "sms";
+                if (channel is not ("sms" or "whatsapp")) throw AuthException.Validation("Invalid channel: channel must be sms or whatsapp");
+                await PhoneAsync(req, rawPhone, AuthRequest.Bool(body, "create_user") ?? true, AuthRequest.Obj(body, "data"), channel).ConfigureAwait(false);
                 return;
             }
             throw AuthException.Validation("Only an email address or phone number should be provided");
@@ -56,7 +58,7 @@ internal static class Otp
     }
 
     /// <summary>SMS OTP: {message_id}; unknown numbers are signed up first unless create_user is false.</summary>
-    private static async Task PhoneAsync(AuthRequest req, string rawPhone, bool createUser, System.Text.Json.JsonElement? data)
+    private static async Task PhoneAsync(AuthRequest req, string rawPhone, bool createUser, System.Text.Json.JsonElement? data, string channel)
     {
         var o = req.Options;
         if (!o.PhoneEnabled) throw AuthException.BadRequest("phone_provider_disabled", "Unsupported phone provider");
@@ -71,7 +73,7 @@ internal static class Otp
             await UserFactory.InsertWithIdentityAsync(conn, tx, user, "phone", req.Aborted).ConfigureAwait(false);
         }
         var kind = user.PhoneConfirmedAt is null ? Sms.SmsFlows.Kind.Confirmation : Sms.SmsFlows.Kind.Recovery;
-        var messageId = await Sms.SmsFlows.SendAsync(req, conn, tx, user, kind, phone).ConfigureAwait(false);
+        var messageId = await Sms.SmsFlows.SendAsync(req, conn, tx, user, kind, phone, channel).ConfigureAwait(false);
         await tx.CommitAsync(req.Aborted).ConfigureAwait(false);
         await JsonResponse.WriteAsync(req.Http, 200, w =>
         {

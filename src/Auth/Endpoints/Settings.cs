@@ -27,7 +27,7 @@ internal static class Settings
             w.WriteBoolean("disable_signup", o.DisableSignup);
             w.WriteBoolean("mailer_autoconfirm", o.MailerAutoconfirm);
             w.WriteBoolean("phone_autoconfirm", o.SmsAutoconfirm);
-            w.WriteString("sms_provider", o.PhoneEnabled ? "twilio" : "");
+            w.WriteString("sms_provider", o.SmsProvider.Length > 0 ? o.SmsProvider : o.PhoneEnabled ? "twilio" : "");
             w.WriteBoolean("saml_enabled", false);
             w.WriteBoolean("passkeys_enabled", false);
             w.WriteEndObject();

@@ -43,9 +43,13 @@ internal sealed class OidcClient : IDisposable
         return endpoints;
     }
 
-    public async Task<ProviderTokens> ExchangeCodeAsync(OidcEndpoints endpoints, OAuthProviderOptions provider, string code, string redirectUri, CancellationToken ct)
+    public Task<ProviderTokens> ExchangeCodeAsync(OidcEndpoints endpoints, OAuthProviderOptions provider, string code, string redirectUri, CancellationToken ct) =>
+        ExchangeCodeAsync(endpoints.TokenEndpoint, provider, code, redirectUri, ct);
+
+    /// <summary>The authorization-code grant at a token URL; answers in JSON or (GitHub without Accept) form encoding.</summary>
+    public async Task<ProviderTokens> ExchangeCodeAsync(string tokenUrl, OAuthProviderOptions provider, string code, string redirectUri, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoints.TokenEndpoint)
+        using var request = new HttpRequestMessage(HttpMethod.Post, tokenUrl)
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string>
             {
@@ -61,11 +65,22 @@ internal sealed class OidcClient : IDisposable
         var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
             throw new AuthException(500, "unexpected_failure", "Error exchanging code for access token: " + text) { OAuthError = "server_error" };
-        using var doc = JsonDocument.Parse(text);
-        var root = doc.RootElement;
-        return new ProviderTokens(
-            AuthRequest.Str(root, "access_token") ?? throw new AuthException(500, "unexpected_failure", "Provider returned no access_token") { OAuthError = "server_error" },
-            AuthRequest.Str(root, "refresh_token"), AuthRequest.Str(root, "id_token"));
+        Dictionary<string, string?> fields;
+        if (text.TrimStart().StartsWith('{'))
+        {
+            using var doc = JsonDocument.Parse(text);
+            fields = doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText(), StringComparer.Ordinal);
+        }
+        else
+        {
+            fields = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(text).ToDictionary(p => p.Key, p => (string?)p.Value.ToString(), StringComparer.Ordinal);
+        }
+        if (!fields.TryGetValue("access_token", out var access) || string.IsNullOrEmpty(access))
+        {
+            var reason = fields.TryGetValue("error_description", out var d) && d is { Length: > 0 } ? d : fields.TryGetValue("error", out var e) ? e : null;
+            throw new AuthException(500, "unexpected_failure", "Error exchanging code for access token: " + (reason ?? "provider returned no access_token")) { OAuthError = "server_error" };
+        }
+        return new ProviderTokens(access, fields.GetValueOrDefault("refresh_token"), fields.GetValueOrDefault("id_token"));
     }
 
     /// <summary>The provider's claims about the user (userinfo endpoint, else the id_token's payload).</summary>

@@ -91,7 +91,7 @@ internal static class SessionService
     {
         var claims = Claims(req.Options, user, sessionId, aal, amr, now);
         claims = await Hooks.CustomAccessTokenHook.ApplyAsync(req, conn, tx, user.Id, claims, authMethod).ConfigureAwait(false);
-        return req.Project.Keys.SignPayload(claims);
+        return req.Project.Keys.SignAccessToken(claims);
     }
 
     /// <summary>GoTrue's access-token claims, in GoTrue's order.</summary>

@@ -6,8 +6,9 @@ using Supacs.Auth.Users;
 namespace Supacs.Auth.Sms;
 
 /// <summary>
-/// Phone OTPs. No SMS provider is wired yet, so only numbers listed in <c>[auth.sms.test_otp]</c> / SMS_TEST_OTP
-/// receive a code (the fixed one, message_id "test-otp"); any other number gets 500 sms_send_failed.
+/// Phone OTPs: numbers listed in <c>[auth.sms.test_otp]</c> / SMS_TEST_OTP get their fixed code (message_id "test-otp",
+/// nothing sent); others get a random <c>SMS_OTP_LENGTH</c>-digit code through the SMS provider (<see cref="SmsSender"/>)
+/// with <c>SMS_TEMPLATE</c>; without a provider → 500 sms_send_failed, and nothing is stored.
 /// </summary>
 internal static class SmsFlows
 {
@@ -15,7 +16,7 @@ internal static class SmsFlows
     public enum Kind { Confirmation, Recovery, PhoneChange }
 
     /// <summary>Stores hash(phone + otp) in the kind's column and "sends" it; returns the message id.</summary>
-    public static async Task<string> SendAsync(AuthRequest req, NpgsqlConnection conn, NpgsqlTransaction tx, UserRecord user, Kind kind, string phone)
+    public static async Task<string> SendAsync(AuthRequest req, NpgsqlConnection conn, NpgsqlTransaction tx, UserRecord user, Kind kind, string phone, string channel = "sms")
     {
         var o = req.Options;
         var now = DateTime.UtcNow;
@@ -25,8 +26,8 @@ internal static class SmsFlows
             var wait = (int)Math.Ceiling((o.SmsMaxFrequency - (now - l)).TotalSeconds);
             throw new AuthException(429, "over_sms_send_rate_limit", $"For security purposes, you can only request this after {wait} seconds.");
         }
-        if (!o.SmsTestOtp.TryGetValue(phone, out var otp))
-            throw new AuthException(500, "sms_send_failed", "Error sending SMS OTP: no SMS provider is configured for this number");
+        var testOtp = o.SmsTestOtp.TryGetValue(phone, out var fixedOtp);
+        var otp = testOtp ? fixedOtp! : SmsSender.NewOtp(o.SmsOtpLength);
         var hash = OneTimeTokens.Hash(phone, otp);
         string tokenType;
         switch (kind)
@@ -50,6 +51,8 @@ internal static class SmsFlows
         }
         await UserStore.UpdateAsync(conn, tx, user, req.Aborted).ConfigureAwait(false);
         await OneTimeTokens.SaveAsync(conn, tx, user.Id, tokenType, hash, phone, req.Aborted).ConfigureAwait(false);
-        return "test-otp";
+        if (testOtp) return "test-otp";
+        // Sent inside the caller's transaction: a provider failure rolls the stored token back.
+        return await SmsSender.SendAsync(req.Runtime.Oidc.Http, o, phone, SmsSender.Render(o.SmsTemplate, otp), channel, req.Aborted).ConfigureAwait(false);
     }
 }

@@ -66,6 +66,7 @@ public sealed class ProjectHostedService(
                     try
                     {
                         await cluster.StartAsync(ct).ConfigureAwait(false);
+                        project.Database.ClearPools();
                         project.SetState(ProjectState.Ready);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -8,7 +9,9 @@ namespace Supacs.Core.Keys;
 
 /// <summary>
 /// The project's JWT secret and the anon/service_role API keys derived from it, plus signing and
-/// validation of HS256 tokens. Asymmetric keys are added by Auth on top of this.
+/// validation of HS256 tokens; optionally asymmetric keys (RS256/ES256, GoTrue's <c>JWT_KEYS</c>): the first one that
+/// can sign signs user access tokens (<see cref="SignAccessToken"/>) with a <c>kid</c> header, and every one verifies.
+/// API keys (anon/service_role) and other internal tokens stay HS256 with the secret.
 /// </summary>
 public sealed class JwtKeys
 {
@@ -16,7 +19,7 @@ public sealed class JwtKeys
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     public JwtKeys(string secret, string? anonKey = null, string? serviceRoleKey = null, string issuer = "supabase-demo",
-        string? publishableKey = null, string? secretKey = null)
+        string? publishableKey = null, string? secretKey = null, IEnumerable<AsymmetricJwtKey>? asymmetricKeys = null)
     {
         if (Encoding.UTF8.GetByteCount(secret) < 32)
             throw new ArgumentException("JWT secret must be at least 32 bytes.", nameof(secret));
@@ -27,7 +30,35 @@ public sealed class JwtKeys
         ServiceRoleKey = serviceRoleKey ?? CreateApiKey("service_role");
         PublishableKey = publishableKey ?? CreateOpaqueKey("sb_publishable_");
         SecretKey = secretKey ?? CreateOpaqueKey("sb_secret_");
+        AsymmetricKeys = asymmetricKeys?.ToList() ?? [];
+        _byKid = AsymmetricKeys.ToDictionary(k => k.KeyId, StringComparer.Ordinal);
+        CurrentSigningKey = AsymmetricKeys.FirstOrDefault(k => k.CanSign);
+        if (CurrentSigningKey is not null)
+            _accessCredentials = new SigningCredentials(CurrentSigningKey.SecurityKey, CurrentSigningKey.Algorithm);
+        var jwks = new JsonArray();
+        foreach (var k in AsymmetricKeys) jwks.Add(k.PublicJwk.DeepClone());
+        PublicJwksJson = new JsonObject { ["keys"] = jwks }.ToJsonString();
     }
+
+    private readonly Dictionary<string, AsymmetricJwtKey> _byKid;
+    private readonly SigningCredentials? _accessCredentials;
+
+    /// <summary>The asymmetric keys, in configured order (empty: HS256 only).</summary>
+    public IReadOnlyList<AsymmetricJwtKey> AsymmetricKeys { get; }
+
+    /// <summary>The key that signs access tokens: the first asymmetric key with a private part; null means HS256.</summary>
+    public AsymmetricJwtKey? CurrentSigningKey { get; }
+
+    /// <summary><c>{"keys":[…]}</c>: the public parts of the asymmetric keys, as <c>/.well-known/jwks.json</c> serves them.</summary>
+    public string PublicJwksJson { get; }
+
+    /// <summary>
+    /// Signs a user access token payload exactly as given: with the current asymmetric signing key (and its
+    /// <c>kid</c> in the header) when one is configured, else HS256 with the secret.
+    /// </summary>
+    public string SignAccessToken(string payloadJson) => _accessCredentials is null
+        ? SignPayload(payloadJson)
+        : _handler.CreateToken(payloadJson, _accessCredentials); // the key's KeyId becomes the kid header
 
     public string Secret { get; }
     public string Issuer { get; }
@@ -62,12 +93,58 @@ public sealed class JwtKeys
     /// Validates signature, algorithm and <c>exp</c>/<c>nbf</c> (30 s skew, as PostgREST allows).
     /// Audience is not enforced here; modules that need it check <c>aud</c> themselves.
     /// </summary>
+    /// <remarks>
+    /// HS256/384/512 tokens verify with the secret. RS256/ES256 tokens verify with the asymmetric key their
+    /// <c>kid</c> names (an unknown kid is refused), or, without a kid, with any configured key of that algorithm.
+    /// </remarks>
     public async Task<JwtValidation> ValidateAsync(string token)
     {
+        string alg;
+        string? kid;
+        try
+        {
+            var header = _handler.ReadJsonWebToken(token);
+            alg = header.Alg;
+            kid = header.TryGetHeaderValue<string>("kid", out var k) ? k : null;
+        }
+        catch (ArgumentException)
+        {
+            return JwtValidation.Fail(JwtFailure.Malformed);
+        }
+        catch (SecurityTokenException)
+        {
+            return JwtValidation.Fail(JwtFailure.Malformed);
+        }
+        IEnumerable<SecurityKey> candidates;
+        string[] algorithms;
+        if (alg is SecurityAlgorithms.HmacSha256 or SecurityAlgorithms.HmacSha384 or SecurityAlgorithms.HmacSha512)
+        {
+            candidates = [_key];
+            algorithms = [SecurityAlgorithms.HmacSha256, SecurityAlgorithms.HmacSha384, SecurityAlgorithms.HmacSha512];
+        }
+        else if (alg is SecurityAlgorithms.RsaSha256 or SecurityAlgorithms.EcdsaSha256)
+        {
+            if (kid is not null)
+            {
+                if (!_byKid.TryGetValue(kid, out var named) || named.Algorithm != alg)
+                    return JwtValidation.Fail(JwtFailure.InvalidSignature);
+                candidates = [named.SecurityKey];
+            }
+            else
+            {
+                candidates = AsymmetricKeys.Where(k => k.Algorithm == alg).Select(k => k.SecurityKey).ToList();
+            }
+            if (!candidates.Any()) return JwtValidation.Fail(JwtFailure.InvalidSignature);
+            algorithms = [alg];
+        }
+        else
+        {
+            return JwtValidation.Fail(JwtFailure.InvalidSignature);
+        }
         var parameters = new TokenValidationParameters
         {
-            IssuerSigningKey = _key,
-            ValidAlgorithms = [SecurityAlgorithms.HmacSha256, SecurityAlgorithms.HmacSha384, SecurityAlgorithms.HmacSha512],
+            IssuerSigningKeys = candidates,
+            ValidAlgorithms = algorithms,
             ValidateIssuer = false,
             ValidateAudience = false,
             ValidateLifetime = true,

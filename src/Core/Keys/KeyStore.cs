@@ -1,22 +1,55 @@
+using System.Security.Cryptography;
 using System.Text.Json;
+using Supacs.Core.Config;
 
 namespace Supacs.Core.Keys;
 
 /// <summary>
 /// Loads the project's keys: JWT_SECRET (and optionally ANON_KEY / SERVICE_ROLE_KEY / PUBLISHABLE_KEY / SECRET_KEY)
 /// from the environment,
-/// else a secret generated on first start and kept in the data dir with 0600 permissions.
+/// else a secret generated on first start and kept in the data dir with 0600 permissions; plus the asymmetric
+/// signing keys, from <c>JWT_KEYS</c> / <c>GOTRUE_JWT_KEYS</c> (a JSON array of private JWKs, as GoTrue reads it)
+/// or else the file named by <c>[auth] signing_keys_path</c> of config.toml (relative to the supabase folder, as the
+/// Supabase CLI resolves it).
 /// </summary>
 public static class KeyStore
 {
     public const string FileName = "jwt-secret.json";
 
-    public static JwtKeys Load(string dataDir, Func<string, string?> env)
+    public static JwtKeys Load(string dataDir, Func<string, string?> env) => Load(dataDir, env, null);
+
+    public static JwtKeys Load(string dataDir, Func<string, string?> env, ProjectConfig? config)
     {
         var fromEnv = env("JWT_SECRET");
         var secret = string.IsNullOrWhiteSpace(fromEnv) ? LoadOrCreateSecret(dataDir) : fromEnv;
         return new JwtKeys(secret, NullIfEmpty(env("ANON_KEY")), NullIfEmpty(env("SERVICE_ROLE_KEY")),
-            publishableKey: NullIfEmpty(env("PUBLISHABLE_KEY")), secretKey: NullIfEmpty(env("SECRET_KEY")));
+            publishableKey: NullIfEmpty(env("PUBLISHABLE_KEY")), secretKey: NullIfEmpty(env("SECRET_KEY")),
+            asymmetricKeys: LoadAsymmetricKeys(env, config));
+    }
+
+    /// <summary>The configured asymmetric JWT keys (empty when none): env first, then config.toml's key file.</summary>
+    public static IReadOnlyList<AsymmetricJwtKey> LoadAsymmetricKeys(Func<string, string?> env, ProjectConfig? config)
+    {
+        var json = NullIfEmpty(env("JWT_KEYS")) ?? NullIfEmpty(env("GOTRUE_JWT_KEYS"));
+        var source = "JWT_KEYS";
+        if (json is null && config?.Section("auth").GetString("signing_keys_path") is { Length: > 0 } relative)
+        {
+            var baseDir = config.SourcePath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(config.SourcePath))!;
+            var path = Path.GetFullPath(Path.Combine(baseDir, relative));
+            if (!File.Exists(path))
+                throw new ConfigException($"[auth] signing_keys_path: {path} does not exist (create it with a JSON array of JWKs, e.g. `supabase gen signing-key`).");
+            json = File.ReadAllText(path);
+            source = path;
+        }
+        if (json is null) return [];
+        try
+        {
+            return AsymmetricJwtKey.ParseList(json);
+        }
+        catch (Exception e) when (e is FormatException or JsonException or CryptographicException)
+        {
+            throw new ConfigException($"{source}: invalid JWT signing keys: {e.Message}", e);
+        }
     }
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;

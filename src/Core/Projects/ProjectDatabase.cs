@@ -22,6 +22,16 @@ public sealed class ProjectDatabase(NpgsqlDataSource admin, NpgsqlDataSource api
     /// <summary>Admin connection string, password included (for replication connections, which need their own).</summary>
     public string AdminConnectionString => Admin.ConnectionString;
 
+    /// <summary>
+    /// Drops every idle pooled connection. After the server restarted they are all dead, and handing one out
+    /// would fail the request with 57P01 instead of opening a fresh connection.
+    /// </summary>
+    public void ClearPools()
+    {
+        Api.Clear();
+        Admin.Clear();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Api.DisposeAsync().ConfigureAwait(false);

@@ -75,6 +75,9 @@ internal sealed record StoredObject(Guid Id, string BucketId, string Name, strin
     }
 
     public ObjectMetadata Metadata => _metadata ??= ObjectMetadata.Parse(MetadataJson, UpdatedAt);
+
+    /// <summary>Where this version's bytes are (callers check <see cref="Version"/> is set).</summary>
+    public Blobs.BlobKey Blob => new(BucketId, Name, Version ?? "");
     private ObjectMetadata? _metadata;
 }
 

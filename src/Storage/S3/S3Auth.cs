@@ -23,6 +23,14 @@ internal static class S3Auth
             ? SigV4.ParseHeader(auth, request.Headers["x-amz-date"].ToString() is { Length: > 0 } d ? d : null)
             : SigV4.ParseQuery(name => request.Query.TryGetValue(name, out var v) ? v.ToString() : null);
         if (sig is null) throw new StorageError("403", "AccessDenied", "Missing or unsupported authentication", "AccessDenied");
+        if (sig.Service != "s3") throw new StorageError("403", "AccessDenied", "Invalid Service", "AccessDenied");
+        // Upstream's region rule: enforced → the scope must name the server's region; otherwise auto, us-east-1, empty
+        // and the server's region are accepted as signed, and any other region is checked as if it were the server's
+        // (so it fails as SignatureDoesNotMatch).
+        var serverRegion = state.Options.S3ProtocolRegion;
+        if (state.Options.S3ProtocolEnforceRegion && sig.Region != serverRegion)
+            throw new StorageError("403", "AccessDenied", "Invalid Region", "AccessDenied");
+        if (sig.Region is not ("auto" or "us-east-1" or "") && sig.Region != serverRegion) sig = sig with { Region = serverRegion };
 
         if (!DateTime.TryParseExact(sig.AmzDate, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture,
                 DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var signedAt))

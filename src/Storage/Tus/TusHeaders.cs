@@ -6,7 +6,7 @@ namespace Supacs.Storage.Tus;
 internal static class TusHeaders
 {
     public const string Version = "1.0.0";
-    public const string Extensions = "creation,creation-with-upload,termination,expiration";
+    public const string Extensions = "creation,creation-with-upload,creation-defer-length,termination,expiration";
     public const string OffsetContentType = "application/offset+octet-stream";
 
     /// <summary>Parses <c>key base64value,key2 base64value2</c> (a key may have no value). Null when malformed.</summary>

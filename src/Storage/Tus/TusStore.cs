@@ -1,22 +1,27 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
 namespace Supacs.Storage.Tus;
 
-/// <summary>What a resumable upload will become, kept next to its bytes until it completes.</summary>
+/// <summary>
+/// What a resumable upload will become, kept next to its bytes until it completes. <see cref="Length"/> is -1 while
+/// deferred (Upload-Defer-Length); <see cref="MaxSize"/> is the size limit that applied when it was created.
+/// </summary>
 internal sealed record TusUpload(string Id, string Bucket, string Name, string Version, long Length, string ContentType, string CacheControl,
-    string? UserMetadata, string? Owner, bool Upsert, bool Signed, DateTime ExpiresAt);
+    string? UserMetadata, string? Owner, bool Upsert, bool Signed, DateTime ExpiresAt, long MaxSize = long.MaxValue)
+{
+    public bool Deferred => Length < 0;
+}
 
 /// <summary>
 /// In-progress TUS uploads of one project under <c>DATA_DIR/storage/tus</c>: a <c>.part</c> file (its length is the
-/// offset) and a <c>.json</c> sidecar. PATCHes of one upload are serialised by an in-process lock.
+/// offset) and a <c>.json</c> sidecar. PATCHes of one upload are serialised by a PostgreSQL advisory lock, so
+/// several Supacs nodes sharing the data dir and the database serialise too.
 /// </summary>
 internal sealed class TusStore
 {
     private readonly string _dir;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 
     public TusStore(string dataDir)
     {
@@ -34,6 +39,12 @@ internal sealed class TusStore
     {
         SweepExpired();
         await using (File.Create(PartPath(u.Id))) { }
+        await SaveAsync(u, ct);
+    }
+
+    /// <summary>Writes the sidecar (atomically: temp file + rename).</summary>
+    public async Task SaveAsync(TusUpload u, CancellationToken ct)
+    {
         using var buffer = new MemoryStream();
         await using (var w = new Utf8JsonWriter(buffer))
         {
@@ -50,9 +61,12 @@ internal sealed class TusStore
             w.WriteBoolean("upsert", u.Upsert);
             w.WriteBoolean("signed", u.Signed);
             w.WriteString("expiresAt", u.ExpiresAt);
+            w.WriteNumber("maxSize", u.MaxSize);
             w.WriteEndObject();
         }
-        await File.WriteAllBytesAsync(InfoPath(u.Id), buffer.ToArray(), ct);
+        var tmp = InfoPath(u.Id) + "." + Guid.NewGuid().ToString("N");
+        await File.WriteAllBytesAsync(tmp, buffer.ToArray(), ct);
+        File.Move(tmp, InfoPath(u.Id), overwrite: true);
     }
 
     public async Task<TusUpload?> LoadAsync(string id, CancellationToken ct)
@@ -64,7 +78,7 @@ internal sealed class TusStore
         string? S(string n) => r.GetProperty(n).ValueKind == JsonValueKind.Null ? null : r.GetProperty(n).GetString();
         return new TusUpload(S("id")!, S("bucket")!, S("name")!, S("version")!, r.GetProperty("length").GetInt64(), S("contentType")!,
             S("cacheControl")!, S("userMetadata"), S("owner"), r.GetProperty("upsert").GetBoolean(), r.GetProperty("signed").GetBoolean(),
-            r.GetProperty("expiresAt").GetDateTime());
+            r.GetProperty("expiresAt").GetDateTime(), r.TryGetProperty("maxSize", out var max) ? max.GetInt64() : long.MaxValue);
     }
 
     public long Offset(string id)
@@ -77,10 +91,57 @@ internal sealed class TusStore
     {
         Blobs.FileBlobStore.TryDelete(PartPath(id));
         Blobs.FileBlobStore.TryDelete(InfoPath(id));
-        _locks.TryRemove(id, out _);
     }
 
-    public SemaphoreSlim LockOf(string id) => _locks.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
+    /// <summary>The lock every node takes: transaction-scoped advisory lock on the upload id, bounded by lock_timeout.</summary>
+    internal const string LockSql = "SELECT set_config('lock_timeout', $2, true), pg_advisory_xact_lock(hashtextextended('supacs.tus:' || $1, 0))";
+
+    /// <summary>
+    /// Holds the upload's advisory lock (a transaction-scoped lock on its own connection) until disposed; waits up to
+    /// <paramref name="timeout"/> for another PATCH/DELETE of the same upload, on this node or another, then 423 Locked.
+    /// </summary>
+    public static async Task<IAsyncDisposable> LockAsync(Npgsql.NpgsqlDataSource db, string id, TimeSpan timeout, CancellationToken ct)
+    {
+        var conn = await db.OpenConnectionAsync(ct);
+        try
+        {
+            var tx = await conn.BeginTransactionAsync(ct);
+            await using var cmd = new Npgsql.NpgsqlCommand(LockSql, conn, tx);
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = id });
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = ((long)timeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) + "ms" });
+            try
+            {
+                await cmd.ExecuteNonQueryAsync(ct);
+            }
+            catch (Npgsql.PostgresException e) when (e.SqlState == "55P03")
+            {
+                throw new Http.StorageError("423", "Locked", "The upload is locked by another request", "ResourceLocked");
+            }
+            return new HeldLock(conn, tx);
+        }
+        catch
+        {
+            await conn.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed class HeldLock(Npgsql.NpgsqlConnection conn, Npgsql.NpgsqlTransaction tx) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await tx.CommitAsync(CancellationToken.None);
+            }
+            catch (Npgsql.NpgsqlException)
+            {
+                // The lock ends with the session anyway.
+            }
+            await tx.DisposeAsync();
+            await conn.DisposeAsync();
+        }
+    }
 
     /// <summary>Drops uploads past their expiry (their sidecar is older than <see cref="Expiry"/>).</summary>
     private void SweepExpired()

@@ -66,4 +66,34 @@ public sealed class AuthOptionsBinderTests
         var o = new AuthOptions { SiteUrl = "https://site.example.org", AdditionalRedirectUrls = ["https://app.example.com/**", "https://*.example.com/**"] };
         Assert.Equal(expected, Redirects.Resolve(o, requested));
     }
+
+    [Fact]
+    public void Sms_providers_and_phone_mfa_bind_from_config_toml_and_env()
+    {
+        var o = Bind("""
+            [auth.sms]
+            template = "Code: {{ .Code }}"
+            [auth.sms.twilio]
+            enabled = true
+            account_sid = "AC1"
+            message_service_sid = "MG1"
+            auth_token = "tok"
+            [auth.mfa.phone]
+            enroll_enabled = true
+            verify_enabled = true
+            otp_length = 8
+            max_frequency = "10s"
+            """);
+        Assert.Equal(("twilio", "AC1", "MG1", "tok"), (o.SmsProvider, o.TwilioAccountSid, o.TwilioMessageServiceSid, o.TwilioAuthToken));
+        Assert.Equal("Code: {{ .Code }}", o.SmsTemplate);
+        Assert.True(o.MfaPhoneEnrollEnabled && o.MfaPhoneVerifyEnabled);
+        Assert.Equal((8, TimeSpan.FromSeconds(10)), (o.MfaPhoneOtpLength, o.MfaPhoneMaxFrequency));
+
+        var v = Bind("", new()
+        {
+            ["GOTRUE_SMS_PROVIDER"] = "Vonage", ["GOTRUE_SMS_VONAGE_FROM"] = "Supacs", ["GOTRUE_SMS_VONAGE_API_KEY"] = "k",
+            ["GOTRUE_SMS_VONAGE_API_SECRET"] = "s", ["GOTRUE_SMS_VONAGE_API_BASE"] = "http://127.0.0.1:9", ["GOTRUE_SMS_OTP_LENGTH"] = "7",
+        });
+        Assert.Equal(("vonage", "Supacs", "k", "s", "http://127.0.0.1:9", 7), (v.SmsProvider, v.VonageFrom, v.VonageApiKey, v.VonageApiSecret, v.SmsApiBase, v.SmsOtpLength));
+    }
 }

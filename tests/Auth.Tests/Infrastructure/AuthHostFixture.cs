@@ -24,12 +24,15 @@ public class AuthHostFixture : DatabaseFixture, IAsyncLifetime
     /// <summary>GOTRUE_* variables this class's host sees (instead of the process environment).</summary>
     protected virtual IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>();
 
+    /// <summary>The project's keys (null: <see cref="TestTokens.Keys"/>, HS256 only).</summary>
+    protected virtual Core.Keys.JwtKeys? Keys => null;
+
     protected override Task PrepareTemplateAsync(TestPostgres server) =>
         server.EnsureTemplateAsync(TemplateName, conn => new AuthSchemaContributor().MigrateAsync(conn, CancellationToken.None));
 
     protected override async Task InitializeDatabaseAsync(TestDatabase database)
     {
-        Host = await SupacsTestHost.StartAsync(database, s => s.AddSingleton(new AuthEnvironment(name => Environment.TryGetValue(name, out var v) ? v : null)).AddSupacsAuth(), app => app.MapSupacsAuth(), ConfigToml);
+        Host = await SupacsTestHost.StartAsync(database, s => s.AddSingleton(new AuthEnvironment(name => Environment.TryGetValue(name, out var v) ? v : null)).AddSupacsAuth(), app => app.MapSupacsAuth(), ConfigToml, keys: Keys);
     }
 
     // DatabaseFixture.DisposeAsync is not virtual: re-implement the interface so the host stops first.

@@ -9,6 +9,8 @@ public sealed class ConfiguredFixture : StorageHostFixture
         file_size_limit = "1KiB"
         real_http_status = true
         unicode_keys = true
+        s3_protocol_region = "eu-central-1"
+        s3_protocol_enforce_region = true
 
         [storage.buckets.images]
         public = true
@@ -21,6 +23,26 @@ public sealed class ConfiguredFixture : StorageHostFixture
 
 public sealed class ConfigTests(ConfiguredFixture f) : IClassFixture<ConfiguredFixture>
 {
+    private Amazon.S3.AmazonS3Client S3(string region)
+    {
+        var state = StorageState.Of(f.Host.Project);
+        return new Amazon.S3.AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials(state.S3AccessKeyId, state.S3SecretAccessKey), new Amazon.S3.AmazonS3Config
+        {
+            ServiceURL = f.Host.BaseAddress + "storage/v1/s3", ForcePathStyle = true, AuthenticationRegion = region,
+        });
+    }
+
+    [Fact]
+    public async Task Enforced_s3_region_refuses_other_regions_even_us_east_1()
+    {
+        using (var ok = S3("eu-central-1")) Assert.Equal(System.Net.HttpStatusCode.OK, (await ok.ListBucketsAsync()).HttpStatusCode);
+        using var wrong = S3("us-east-1");
+        var e = await Assert.ThrowsAsync<Amazon.S3.AmazonS3Exception>(() => wrong.ListBucketsAsync());
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, e.StatusCode);
+        Assert.Equal("AccessDenied", e.ErrorCode);
+        Assert.Equal("Invalid Region", e.Message);
+    }
+
     [Fact]
     public async Task Config_buckets_exist_with_their_settings()
     {

@@ -68,4 +68,27 @@ public sealed class RlsTests(RlsFixture f) : IClassFixture<RlsFixture>
         Assert.Equal("403", (await StorageHostFixture.BodyAsync(single)).GetProperty("statusCode").GetString());
         Assert.Equal(1L, await f.ScalarAsync<long>($"SELECT count(*) FROM storage.objects WHERE name = '{StorageHostFixture.Alice}/l1.png'"));
     }
+
+    private Task<HttpResponseMessage> DeleteManyAsync(string token, string json) =>
+        f.SendAsync(HttpMethod.Delete, "/object/avatars", token, new StringContent(json, Encoding.UTF8, "application/json"));
+
+    [Fact]
+    public async Task Recursive_folder_delete_removes_what_the_caller_may_delete_under_the_folder()
+    {
+        var a = StorageHostFixture.Alice;
+        foreach (var k in new[] { $"{a}/rec/1.png", $"{a}/rec/sub/2.png", $"{a}/recx.png", $"{a}/keep/3.png" })
+            using (var up = await f.UploadAsync("avatars", k, "x"u8.ToArray(), AliceToken, "image/png")) Assert.True(up.IsSuccessStatusCode);
+        var folder = $$"""{"prefixes":["{{a}}/rec/"]""";
+        // Without the flag a folder entry is an exact key, as upstream: nothing matches.
+        using (var exact = await DeleteManyAsync(AliceToken, folder + "}")) Assert.Equal(0, (await StorageHostFixture.BodyAsync(exact)).GetArrayLength());
+        // Bob's policy hides Alice's rows: nothing deleted.
+        using (var bob = await DeleteManyAsync(BobToken, folder + ""","recursive":true}""")) Assert.Equal(0, (await StorageHostFixture.BodyAsync(bob)).GetArrayLength());
+        using (var own = await DeleteManyAsync(AliceToken, folder + ""","recursive":true}"""))
+        {
+            var names = (await StorageHostFixture.BodyAsync(own)).EnumerateArray().Select(e => e.GetProperty("name").GetString()).Order().ToList();
+            Assert.Equal([$"{a}/rec/1.png", $"{a}/rec/sub/2.png"], names);
+        }
+        Assert.Equal(2L, await f.ScalarAsync<long>($"SELECT count(*) FROM storage.objects WHERE name IN ('{a}/recx.png', '{a}/keep/3.png')"));
+        Assert.DoesNotContain(f.StoredFiles(), p => p.Contains("/rec/", StringComparison.Ordinal));
+    }
 }

@@ -9,15 +9,52 @@ namespace Supacs.Storage.Tests.S3;
 /// <summary>The S3 protocol through AWSSDK.S3 (the .NET client) against the real host.</summary>
 public sealed class S3ProtocolTests(StorageHostFixture f) : IClassFixture<StorageHostFixture>
 {
-    private AmazonS3Client Client(AWSCredentials? credentials = null)
+    private AmazonS3Client Client(AWSCredentials? credentials = null, string region = "us-east-1")
     {
         var state = StorageState.Of(f.Host.Project);
         return new AmazonS3Client(credentials ?? new BasicAWSCredentials(state.S3AccessKeyId, state.S3SecretAccessKey), new AmazonS3Config
         {
             ServiceURL = f.Host.BaseAddress + "storage/v1/s3",
             ForcePathStyle = true,
-            AuthenticationRegion = "us-east-1",
+            AuthenticationRegion = region,
         });
+    }
+
+    [Theory]
+    [InlineData("local")]
+    [InlineData("auto")]
+    [InlineData("us-east-1")]
+    public async Task Server_region_auto_and_us_east_1_are_accepted(string region)
+    {
+        using var s3 = Client(region: region);
+        Assert.Equal(HttpStatusCode.OK, (await s3.ListBucketsAsync()).HttpStatusCode);
+    }
+
+    [Fact]
+    public async Task Another_region_is_checked_as_the_servers_and_fails_the_signature()
+    {
+        using var s3 = Client(region: "eu-west-3");
+        var e = await Assert.ThrowsAsync<AmazonS3Exception>(() => s3.ListBucketsAsync());
+        Assert.Equal(HttpStatusCode.Forbidden, e.StatusCode);
+        Assert.Equal("SignatureDoesNotMatch", e.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Response_overrides_set_get_object_headers()
+    {
+        using var s3 = Client();
+        await s3.PutBucketAsync("overrides");
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = "overrides", Key = "r.txt", ContentBody = "body", ContentType = "text/plain" });
+        var get = new GetObjectRequest { BucketName = "overrides", Key = "r.txt" };
+        get.ResponseHeaderOverrides.ContentType = "application/x-custom";
+        get.ResponseHeaderOverrides.ContentDisposition = "attachment; filename=\"x.txt\"";
+        get.ResponseHeaderOverrides.CacheControl = "max-age=60";
+        using var got = await s3.GetObjectAsync(get);
+        Assert.Equal("application/x-custom", got.Headers.ContentType);
+        Assert.Equal("attachment; filename=\"x.txt\"", got.Headers.ContentDisposition);
+        Assert.Equal("max-age=60", got.Headers.CacheControl);
+        using var plain = await s3.GetObjectAsync("overrides", "r.txt");
+        Assert.Equal("text/plain", plain.Headers.ContentType);
     }
 
     [Fact]

@@ -7,16 +7,26 @@ using Supacs.Auth.Sessions;
 
 namespace Supacs.Auth.Endpoints.Mfa;
 
-/// <summary>POST /factors {factor_type: totp, friendly_name?, issuer?} → {id, type, friendly_name, totp:{qr_code, secret, uri}}.</summary>
+/// <summary>
+/// POST /factors {factor_type: totp, friendly_name?, issuer?} → {id, type, friendly_name, totp:{qr_code, secret, uri}};
+/// {factor_type: phone, phone, friendly_name?} → {id, type: phone, friendly_name, phone} when [auth.mfa.phone] enroll_enabled.
+/// </summary>
 internal static class Enroll
 {
     public static void Map(IEndpointRouteBuilder group) => group.MapAuth("POST", "/factors", async req =>
     {
         var body = await req.BodyAsync().ConfigureAwait(false);
         var type = AuthRequest.Str(body, "factor_type") ?? "";
-        if (type is "phone") throw AuthException.Unprocessable("mfa_phone_enroll_not_enabled", "MFA enroll is disabled for Phone");
+        if (type is "phone" && !req.Options.MfaPhoneEnrollEnabled) throw AuthException.Unprocessable("mfa_phone_enroll_not_enabled", "MFA enroll is disabled for phone");
         if (type is "webauthn") throw AuthException.Unprocessable("mfa_webauthn_enroll_not_enabled", "MFA enroll is disabled for WebAuthn");
-        if (type != "totp") throw AuthException.Validation("factor_type needs to be totp, phone or webauthn");
+        if (type is not ("totp" or "phone")) throw AuthException.Validation("factor_type needs to be totp, phone or webauthn");
+        string? phone = null;
+        if (type == "phone")
+        {
+            var rawPhone = AuthRequest.Str(body, "phone");
+            if (string.IsNullOrEmpty(rawPhone)) throw AuthException.Validation("Phone number required to enroll Phone factor");
+            phone = Users.UserFactory.ValidatePhone(rawPhone);
+        }
         await using var conn = await req.Db.OpenConnectionAsync(req.Aborted).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(req.Aborted).ConfigureAwait(false);
         var caller = await Authentication.RequireUserAsync(req, conn, tx).ConfigureAwait(false);
@@ -29,6 +39,11 @@ internal static class Enroll
         var friendlyName = AuthRequest.Str(body, "friendly_name") ?? "";
         if (friendlyName.Length > 0 && user.Factors.Any(f => f.FriendlyName == friendlyName))
             throw AuthException.Unprocessable("mfa_factor_name_conflict", $"A factor with the friendly name \"{friendlyName}\" for this user already exists");
+        if (phone is not null)
+        {
+            await EnrollPhoneAsync(req, conn, tx, user, phone, friendlyName).ConfigureAwait(false);
+            return;
+        }
 
         var issuer = AuthRequest.Str(body, "issuer") is { Length: > 0 } i ? i
             : Uri.TryCreate(req.Options.SiteUrl, UriKind.Absolute, out var site) ? site.Host : "supacs";
@@ -61,4 +76,37 @@ internal static class Enroll
             w.WriteEndObject();
         }).ConfigureAwait(false);
     });
+
+    private static async Task EnrollPhoneAsync(AuthRequest req, NpgsqlConnection conn, NpgsqlTransaction tx, Users.UserRecord user, string phone, string friendlyName)
+    {
+        if (user.Factors.FirstOrDefault(f => f.FactorType == "phone" && f.Phone == phone) is { } same)
+        {
+            if (same.Status == "verified")
+                throw AuthException.Unprocessable("mfa_verified_factor_exists", "A verified phone factor already exists, unenroll the existing factor to continue");
+            await using var del = new NpgsqlCommand("DELETE FROM auth.mfa_factors WHERE id = $1", conn, tx);
+            del.Parameters.Add(new NpgsqlParameter { Value = same.Id });
+            await del.ExecuteNonQueryAsync(req.Aborted).ConfigureAwait(false);
+        }
+        var id = Guid.NewGuid();
+        await using (var cmd = new NpgsqlCommand(
+            "INSERT INTO auth.mfa_factors (id, user_id, friendly_name, factor_type, status, created_at, updated_at, phone) " +
+            "VALUES ($1, $2, $3, 'phone', 'unverified', now(), now(), $4)", conn, tx))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = id });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = user.Id });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = friendlyName.Length == 0 ? DBNull.Value : friendlyName, NpgsqlDbType = NpgsqlDbType.Text });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = phone });
+            await cmd.ExecuteNonQueryAsync(req.Aborted).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(req.Aborted).ConfigureAwait(false);
+        await JsonResponse.WriteAsync(req.Http, 200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("id", id);
+            w.WriteString("type", "phone");
+            w.WriteString("friendly_name", friendlyName);
+            w.WriteString("phone", phone);
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
 }

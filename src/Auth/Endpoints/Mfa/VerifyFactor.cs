@@ -8,8 +8,8 @@ using Supacs.Auth.Users;
 namespace Supacs.Auth.Endpoints.Mfa;
 
 /// <summary>
-/// POST /factors/{id}/verify {challenge_id, code}: checks the TOTP code (±1 step), marks factor and challenge
-/// verified and returns a session with the same session_id at aal2 (amr gains totp).
+/// POST /factors/{id}/verify {challenge_id, code}: checks the TOTP code (±1 step) or the phone challenge's OTP, marks
+/// factor and challenge verified and returns a session with the same session_id at aal2 (amr gains totp / mfa/phone).
 /// </summary>
 internal static class VerifyFactor
 {
@@ -25,11 +25,14 @@ internal static class VerifyFactor
         var factor = FactorStore.RequireOwned(caller.User, req);
         if (caller.SessionId is not { } sessionId) throw AuthException.Forbidden("session_not_found", "Session from session_id claim in JWT does not exist");
 
+        if (factor.FactorType == "phone" && !req.Options.MfaPhoneVerifyEnabled)
+            throw AuthException.Unprocessable("mfa_phone_verify_not_enabled", "MFA verification is disabled for phone");
         DateTime created;
         DateTime? verifiedAt;
         string ip;
+        string? otpCode;
         await using (var cmd = new NpgsqlCommand(
-            "SELECT created_at, verified_at, host(ip_address) FROM auth.mfa_challenges WHERE id = $1 AND factor_id = $2 FOR UPDATE", conn, tx))
+            "SELECT created_at, verified_at, host(ip_address), otp_code FROM auth.mfa_challenges WHERE id = $1 AND factor_id = $2 FOR UPDATE", conn, tx))
         {
             cmd.Parameters.Add(new NpgsqlParameter { Value = challengeId });
             cmd.Parameters.Add(new NpgsqlParameter { Value = factor.Id });
@@ -39,18 +42,27 @@ internal static class VerifyFactor
             created = r.GetDateTime(0);
             verifiedAt = r.IsDBNull(1) ? null : r.GetDateTime(1);
             ip = r.GetString(2);
+            otpCode = r.IsDBNull(3) ? null : r.GetString(3);
         }
         if (verifiedAt is not null || DateTime.UtcNow - created > TimeSpan.FromSeconds(Challenge.ExpirySeconds))
             throw AuthException.Unprocessable("mfa_challenge_expired", $"MFA challenge {challengeId} has expired, verify against another challenge or create a new challenge.");
         var callerIp = System.Net.IPAddress.TryParse(req.ClientIp, out var parsed) ? parsed.ToString() : "127.0.0.1";
         if (ip != callerIp) throw AuthException.Unprocessable("mfa_ip_address_mismatch", "Challenge and verify IP addresses mismatch.");
-        if (factor.Secret is null || !Totp.Verify(factor.Secret, code))
+        if (factor.FactorType == "phone")
+        {
+            if (otpCode is null || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+                    System.Text.Encoding.UTF8.GetBytes(otpCode), System.Text.Encoding.UTF8.GetBytes(code)))
+                throw AuthException.Unprocessable("mfa_verification_failed", "Invalid MFA Phone code entered");
+        }
+        else if (factor.Secret is null || !Totp.Verify(factor.Secret, code))
+        {
             throw AuthException.Unprocessable("mfa_verification_failed", $"Invalid TOTP code entered");
+        }
 
         await Db.ExecAsync(conn, tx, req.Aborted,
             ("UPDATE auth.mfa_challenges SET verified_at = now() WHERE id = $1", [challengeId]),
             ("UPDATE auth.mfa_factors SET status = 'verified', updated_at = now() WHERE id = $1", [factor.Id])).ConfigureAwait(false);
-        var session = await FactorStore.StepUpAsync(req, conn, tx, caller.User, sessionId, factor.Id, "totp").ConfigureAwait(false);
+        var session = await FactorStore.StepUpAsync(req, conn, tx, caller.User, sessionId, factor.Id, factor.FactorType == "phone" ? "mfa/phone" : "totp").ConfigureAwait(false);
         await UserStore.LoadRelatedAsync(conn, caller.User, req.Aborted, tx).ConfigureAwait(false);
         await tx.CommitAsync(req.Aborted).ConfigureAwait(false);
         await SessionService.WriteAsync(req, session).ConfigureAwait(false);

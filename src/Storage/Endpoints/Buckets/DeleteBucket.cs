@@ -17,7 +17,7 @@ internal static class DeleteBucket
         await scope.AsUserAsync();
         if (await scope.ExecuteAsync("DELETE FROM storage.buckets WHERE id = $1", id) == 0) throw StorageError.BucketNotFound();
         await scope.CommitAsync();
-        req.State.Blobs.DeleteBucketFolder(id);
+        await req.State.Blobs.DeleteBucketAsync(id, CancellationToken.None);
         await Json.MessageAsync(ctx.Response, "Successfully deleted");
     });
 }

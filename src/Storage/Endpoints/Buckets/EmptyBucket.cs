@@ -20,7 +20,7 @@ internal static class EmptyBucket
         await using (var r = await cmd.ExecuteReaderAsync(req.Aborted))
             while (await r.ReadAsync(req.Aborted)) removed.Add((r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1)));
         await scope.CommitAsync();
-        foreach (var (name, version) in removed) req.State.Blobs.Delete(id, name, version);
+        await req.State.Blobs.DeleteAsync(removed.Where(r => r.Version is not null).Select(r => new Blobs.BlobKey(id, r.Name, r.Version!)).ToList(), CancellationToken.None);
         await Json.MessageAsync(ctx.Response, "Successfully emptied");
     });
 }

@@ -30,7 +30,7 @@ internal static class DeleteObject
             throw exists ? StorageError.AccessDenied("Access denied") : StorageError.ObjectNotFound();
         }
         await scope.CommitAsync();
-        req.State.Blobs.Delete(bucket, key, version);
+        if (version is not null) await req.State.Blobs.DeleteAsync([new Blobs.BlobKey(bucket, key, version)], CancellationToken.None);
         await Json.MessageAsync(ctx.Response, "Successfully deleted");
     });
 }

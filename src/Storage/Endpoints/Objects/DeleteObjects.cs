@@ -8,6 +8,8 @@ namespace Supacs.Storage.Endpoints.Objects;
 /// <summary>
 /// DELETE /object/{bucket} {prefixes: [...]}: exact keys (not prefixes, as upstream), deleted as the caller;
 /// rows RLS hides are skipped silently. Replies with the deleted rows.
+/// Beyond Supabase: with <c>"recursive": true</c>, an entry ending in '/' also deletes every key under that folder
+/// (literal prefix, still as the caller, so RLS decides row by row).
 /// </summary>
 internal static class DeleteObjects
 {
@@ -19,15 +21,18 @@ internal static class DeleteObjects
         if (!body.TryGetProperty("prefixes", out var p) || p.ValueKind != JsonValueKind.Array) throw StorageError.MissingParameter("prefixes");
         var keys = p.EnumerateArray().Select(e => e.GetString() ?? "").ToArray();
         if (keys.Length > 1000) throw StorageError.InvalidRequest("body/prefixes must NOT have more than 1000 items");
+        var recursive = Json.Bool(body, "recursive") ?? false;
+        var folders = recursive ? keys.Where(k => k.EndsWith('/') && k.Length > 1).ToArray() : [];
         await using var scope = await req.BeginAsync("storage.object.delete");
         _ = await Bucket.RequireAsServiceAsync(scope, bucket);
         var rows = new List<StoredObject>();
         await using (var cmd = await scope.CommandAsync(
-            $"DELETE FROM storage.objects WHERE bucket_id = $1 AND name = ANY($2) RETURNING {StoredObject.Columns}", bucket, keys))
+            $"DELETE FROM storage.objects WHERE bucket_id = $1 AND (name = ANY($2) OR EXISTS (SELECT 1 FROM unnest($3::text[]) f WHERE left(name, length(f)) = f)) " +
+            $"RETURNING {StoredObject.Columns}", bucket, keys, folders))
         await using (var r = await cmd.ExecuteReaderAsync(req.Aborted))
             while (await r.ReadAsync(req.Aborted)) rows.Add(StoredObject.Read(r));
         await scope.CommitAsync();
-        foreach (var row in rows) req.State.Blobs.Delete(bucket, row.Name, row.Version);
+        await req.State.Blobs.DeleteAsync(rows.Where(r => r.Version is not null).Select(r => r.Blob).ToList(), CancellationToken.None);
         await Json.WriteAsync(ctx.Response, w =>
         {
             w.WriteStartArray();

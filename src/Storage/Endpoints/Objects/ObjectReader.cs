@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
+using Supacs.Storage.Blobs;
 using Supacs.Storage.Data;
 using Supacs.Storage.Http;
 
@@ -56,10 +57,8 @@ internal static class ObjectReader
     public static async Task ServeAsync(HttpContext ctx, StorageRequest req, StoredObject obj)
     {
         var m = obj.Metadata;
-        var path = req.State.Blobs.PathOf(obj.BucketId, obj.Name, obj.Version ?? "");
-        var file = new FileInfo(path);
-        if (obj.Version is null || !file.Exists) throw StorageError.ObjectNotFound();
-        var size = file.Length;
+        if (obj.Version is null) throw StorageError.ObjectNotFound();
+        var size = m.Size;
         var response = ctx.Response;
         var headers = response.Headers;
         var contentType = m.ContentType.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) ? "text/plain" + m.ContentType[9..] : m.ContentType;
@@ -95,11 +94,30 @@ internal static class ObjectReader
             response.StatusCode = StatusCodes.Status206PartialContent;
             headers.ContentRange = $"bytes {offset}-{offset + count - 1}/{size}";
         }
-        else response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = contentType;
-        response.ContentLength = count;
-        if (HttpMethods.IsHead(ctx.Request.Method)) return;
-        await response.SendFileAsync(path, offset, count, req.Aborted);
+        var head = HttpMethods.IsHead(ctx.Request.Method);
+        BlobContent? content = null;
+        try
+        {
+            if (!head)
+            {
+                try
+                {
+                    content = await req.State.Blobs.OpenAsync(obj.Blob, offset, count, req.Aborted);
+                }
+                catch (BlobNotFoundException)
+                {
+                    throw StorageError.ObjectNotFound();
+                }
+            }
+            if (response.StatusCode != StatusCodes.Status206PartialContent) response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = contentType;
+            response.ContentLength = count;
+            if (content is not null) await content.SendAsync(response, req.Aborted);
+        }
+        finally
+        {
+            if (content is not null) await content.DisposeAsync();
+        }
     }
 
     private static bool NotModified(HttpRequest request, ObjectMetadata m)

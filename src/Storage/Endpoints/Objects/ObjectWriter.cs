@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using Supacs.Storage.Blobs;
 using Supacs.Storage.Data;
 using Supacs.Storage.Http;
 
@@ -28,11 +29,19 @@ internal static class ObjectWriter
     {
         var limit = await CheckAsync(req, bucketId, key, upsert, body.ContentType, body.CacheControl, body.Length, body.UserMetadataJson,
             ownerSub, probeAsCaller, operation);
-        using var pending = await req.State.Blobs.WriteTempAsync(body.Content, limit, req.Aborted);
-        await body.FinishAsync(req.Aborted);
         var version = Guid.NewGuid().ToString();
-        var metadata = new ObjectMetadata(pending.Size, body.ContentType, body.CacheControl, pending.ETag, DateTime.UtcNow);
-        pending.Commit(bucketId, key, version);
+        var blob = new BlobKey(bucketId, key, version);
+        var written = await req.State.Blobs.PutAsync(blob, body.Content, limit, body.ContentType, body.CacheControl, req.Aborted);
+        try
+        {
+            await body.FinishAsync(req.Aborted);
+        }
+        catch
+        {
+            await req.State.Blobs.DeleteAsync([blob], CancellationToken.None);
+            throw;
+        }
+        var metadata = new ObjectMetadata(written.Size, body.ContentType, body.CacheControl, written.ETag, DateTime.UtcNow);
         return await CommitRowAsync(req, bucketId, key, upsert, ownerSub, metadata, body.UserMetadataJson, version, operation);
     }
 
@@ -91,10 +100,10 @@ internal static class ObjectWriter
         }
         catch
         {
-            req.State.Blobs.Delete(bucketId, key, version);
+            await req.State.Blobs.DeleteAsync([new BlobKey(bucketId, key, version)], CancellationToken.None);
             throw;
         }
-        if (replaced is not null && replaced != version) req.State.Blobs.Delete(bucketId, key, replaced);
+        if (replaced is not null && replaced != version) await req.State.Blobs.DeleteAsync([new BlobKey(bucketId, key, replaced)], CancellationToken.None);
         return id;
     }
 

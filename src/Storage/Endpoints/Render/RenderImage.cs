@@ -32,11 +32,21 @@ internal static class RenderImage
         }
         else options = TransformOptions.FromQuery(ctx.Request.Query);
         var obj = await ObjectReader.FindAsync(req, bucket, key, access, "storage.object.render");
-        var path = req.State.Blobs.PathOf(obj.BucketId, obj.Name, obj.Version ?? "");
-        if (obj.Version is null || !File.Exists(path)) throw StorageError.ObjectNotFound();
-        if (new FileInfo(path).Length > ImageTransformer.MaxSourceBytes)
+        if (obj.Version is null) throw StorageError.ObjectNotFound();
+        var size = obj.Metadata.Size;
+        if (size > ImageTransformer.MaxSourceBytes)
             throw new StorageError("413", "Payload too large", "The image is too large to transform", "EntityTooLarge");
-        var source = await File.ReadAllBytesAsync(path, req.Aborted);
+        var source = new byte[size];
+        try
+        {
+            await using var content = await req.State.Blobs.OpenAsync(obj.Blob, 0, size, req.Aborted);
+            await using var stream = content.OpenStream();
+            await stream.ReadExactlyAsync(source, req.Aborted);
+        }
+        catch (Blobs.BlobNotFoundException)
+        {
+            throw StorageError.ObjectNotFound();
+        }
         var (data, type) = ImageTransformer.Transform(source, options, ctx.Request.Headers.Accept.ToString());
         var m = obj.Metadata;
         ctx.Response.ContentType = type;

@@ -23,8 +23,11 @@ internal static class CreateUpload
     private static Task HandleAsync(HttpContext ctx) => Resumable.RunAsync(ctx, async () =>
     {
         var h = ctx.Request.Headers;
-        if (h["Upload-Defer-Length"].ToString() == "1") throw StorageError.InvalidRequest("Upload-Defer-Length is not supported");
-        if (!long.TryParse(h["Upload-Length"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var length))
+        var deferred = h.ContainsKey("Upload-Defer-Length");
+        if (deferred && (h["Upload-Defer-Length"].ToString() != "1" || h.ContainsKey("Upload-Length")))
+            throw StorageError.InvalidRequest("Upload-Defer-Length must be 1 and comes without Upload-Length");
+        long length = -1;
+        if (!deferred && !long.TryParse(h["Upload-Length"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out length))
             throw StorageError.InvalidRequest("Upload-Length header is required");
         var meta = TusHeaders.ParseMetadata(h["Upload-Metadata"].ToString()) ?? throw StorageError.InvalidRequest("Invalid Upload-Metadata");
         if (!meta.TryGetValue("bucketName", out var bucket) || bucket.Length == 0) throw StorageError.InvalidRequest("Metadata bucketName is required");
@@ -37,14 +40,14 @@ internal static class CreateUpload
 
         var (req, owner, tokenUpsert) = await Resumable.AuthorizeAsync(ctx, bucket, name);
         var upsert = tokenUpsert ?? string.Equals(h["x-upsert"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
-        await ObjectWriter.CheckAsync(req, bucket, name, upsert, contentType, cacheControl, length, userMetadata, owner,
+        var limit = await ObjectWriter.CheckAsync(req, bucket, name, upsert, contentType, cacheControl, deferred ? null : length, userMetadata, owner,
             probeAsCaller: tokenUpsert is null, "storage.object.upload");
 
         var version = Guid.NewGuid().ToString();
         var id = TusHeaders.UploadId(bucket, name, version);
         var expires = DateTime.UtcNow + TusStore.Expiry;
         await req.State.Tus.CreateAsync(new TusUpload(id, bucket, name, version, length, contentType, cacheControl, userMetadata, owner, upsert,
-            tokenUpsert is not null, expires), req.Aborted);
+            tokenUpsert is not null, expires, limit), req.Aborted);
 
         ctx.Response.Headers.Location = PublicBase(ctx) + "/" + id;
         ctx.Response.Headers["Upload-Expires"] = expires.ToString("R", CultureInfo.InvariantCulture);

@@ -33,16 +33,8 @@ internal static class DeleteUpload
         var parsed = TusHeaders.ParseUploadId(id) ?? throw new StorageError("404", "NoSuchUpload", "Upload not found", "NoSuchUpload");
         var (req, _, _) = await Resumable.AuthorizeAsync(ctx, parsed.Bucket, parsed.Name);
         _ = await Resumable.LoadAsync(req, id);
-        var gate = req.State.Tus.LockOf(id);
-        await gate.WaitAsync(req.Aborted);
-        try
-        {
+        await using (await Resumable.LockAsync(req, id))
             req.State.Tus.Remove(id);
-        }
-        finally
-        {
-            gate.Release();
-        }
         ctx.Response.StatusCode = StatusCodes.Status204NoContent;
     });
 }

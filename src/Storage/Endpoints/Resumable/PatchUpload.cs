@@ -29,10 +29,17 @@ internal static class PatchUpload
             throw new StorageError("415", "Unsupported Media Type", "Content-Type must be application/offset+octet-stream", "InvalidRequest");
         if (!long.TryParse(ctx.Request.Headers["Upload-Offset"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
             throw StorageError.InvalidRequest("Upload-Offset header is required");
+        long? declared = null;
+        if (ctx.Request.Headers.ContainsKey("Upload-Length"))
+        {
+            if (!long.TryParse(ctx.Request.Headers["Upload-Length"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var l))
+                throw StorageError.InvalidRequest("Invalid Upload-Length");
+            declared = l;
+        }
         if (tokenUpsert is null)
-            await ObjectWriter.CheckAsync(req, upload.Bucket, upload.Name, upload.Upsert, upload.ContentType, upload.CacheControl, upload.Length,
-                upload.UserMetadata, owner, probeAsCaller: true, "storage.object.upload");
-        var newOffset = await Resumable.AppendAsync(ctx, req, upload, offset);
+            await ObjectWriter.CheckAsync(req, upload.Bucket, upload.Name, upload.Upsert, upload.ContentType, upload.CacheControl,
+                upload.Deferred ? declared : upload.Length, upload.UserMetadata, owner, probeAsCaller: true, "storage.object.upload");
+        var newOffset = await Resumable.AppendAsync(ctx, req, upload, offset, declared);
         ctx.Response.Headers["Upload-Offset"] = newOffset.ToString(CultureInfo.InvariantCulture);
         ctx.Response.StatusCode = StatusCodes.Status204NoContent;
     });

@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
+using Supacs.Storage.Blobs;
 using Supacs.Storage.Data;
 using Supacs.Storage.Endpoints.Objects;
 using Supacs.Storage.Http;
@@ -27,7 +27,7 @@ internal static class Resumable
         {
             throw WithRealStatus(StorageError.FromPostgres(e));
         }
-        catch (Blobs.BlobTooLargeException)
+        catch (BlobTooLargeException)
         {
             throw WithRealStatus(StorageError.TooLarge());
         }
@@ -67,18 +67,27 @@ internal static class Resumable
     /// Appends the request body at <paramref name="expectedOffset"/> (409 on mismatch), keeping what arrived if the
     /// client goes away, and completes the object when the last byte is in. Returns the new offset.
     /// </summary>
-    public static async Task<long> AppendAsync(HttpContext ctx, StorageRequest req, TusUpload upload, long expectedOffset)
+    public static async Task<long> AppendAsync(HttpContext ctx, StorageRequest req, TusUpload upload, long expectedOffset, long? declaredLength = null)
     {
         var store = req.State.Tus;
-        var gate = store.LockOf(upload.Id);
-        await gate.WaitAsync(req.Aborted);
         long offset;
-        try
+        await using (await LockAsync(req, upload.Id))
         {
             offset = store.Offset(upload.Id);
             if (offset < 0) throw new StorageError("404", "NoSuchUpload", "Upload not found", "NoSuchUpload");
             if (offset != expectedOffset) throw new StorageError("409", "Conflict", "Upload-Offset conflict", "InvalidUploadOffset");
-            var remaining = upload.Length - offset;
+            // Re-read under the lock: another node may have set a deferred length meanwhile.
+            upload = await store.LoadAsync(upload.Id, req.Aborted) ?? throw new StorageError("404", "NoSuchUpload", "Upload not found", "NoSuchUpload");
+            if (declaredLength is { } declared && upload.Deferred)
+            {
+                if (declared < offset) throw StorageError.InvalidRequest("Upload-Length is smaller than the current offset");
+                if (declared > upload.MaxSize) throw StorageError.TooLarge();
+                upload = upload with { Length = declared };
+                await store.SaveAsync(upload, req.Aborted);
+            }
+            else if (declaredLength is { } again && again != upload.Length)
+                throw StorageError.InvalidRequest("Upload-Length cannot be changed");
+            var remaining = upload.Deferred ? upload.MaxSize - offset : upload.Length - offset;
             await using (var file = new FileStream(store.PartPath(upload.Id), FileMode.Append, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
             {
                 var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(128 * 1024);
@@ -102,12 +111,12 @@ internal static class Resumable
             }
             if (offset == upload.Length) await CompleteAsync(req, upload);
         }
-        finally
-        {
-            gate.Release();
-        }
         return offset;
     }
+
+    /// <summary>The upload's cross-node lock (PostgreSQL advisory lock), waited for up to 30 s.</summary>
+    public static Task<IAsyncDisposable> LockAsync(StorageRequest req, string id) =>
+        TusStore.LockAsync(req.Project.Database.Admin, id, TimeSpan.FromSeconds(30), req.Aborted);
 
     /// <summary>A read that ends the body instead of failing when the client disconnects, so received bytes stay.</summary>
     private static async Task<int> ReadSafeAsync(Stream body, byte[] buffer, CancellationToken ct)
@@ -124,16 +133,11 @@ internal static class Resumable
 
     private static async Task CompleteAsync(StorageRequest req, TusUpload u)
     {
-        var part = req.State.Tus.PartPath(u.Id);
-        string etag;
-        await using (var f = new FileStream(part, FileMode.Open, FileAccess.Read, FileShare.Read, 128 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan))
-#pragma warning disable CA5351 // ETags are MD5 like S3's and upstream's, an identifier, not a security measure.
-            etag = "\"" + Convert.ToHexStringLower(await MD5.HashDataAsync(f, CancellationToken.None)) + "\"";
-#pragma warning restore CA5351
         try
         {
-            req.State.Blobs.Place(part, req.State.Blobs.PathOf(u.Bucket, u.Name, u.Version));
-            var metadata = new ObjectMetadata(u.Length, u.ContentType, u.CacheControl, etag, DateTime.UtcNow);
+            var written = await req.State.Blobs.ImportFileAsync(new BlobKey(u.Bucket, u.Name, u.Version), req.State.Tus.PartPath(u.Id), u.ContentType,
+                u.CacheControl, CancellationToken.None);
+            var metadata = new ObjectMetadata(written.Size, u.ContentType, u.CacheControl, written.ETag, DateTime.UtcNow);
             await ObjectWriter.CommitRowAsync(req, u.Bucket, u.Name, u.Upsert, u.Owner, metadata, u.UserMetadata, u.Version, "storage.object.upload");
         }
         finally

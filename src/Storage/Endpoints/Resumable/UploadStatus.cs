@@ -23,7 +23,8 @@ internal static class UploadStatus
         var upload = await Resumable.LoadAsync(req, id);
         ctx.Response.Headers.CacheControl = "no-store";
         ctx.Response.Headers["Upload-Offset"] = req.State.Tus.Offset(id).ToString(CultureInfo.InvariantCulture);
-        ctx.Response.Headers["Upload-Length"] = upload.Length.ToString(CultureInfo.InvariantCulture);
+        if (upload.Deferred) ctx.Response.Headers["Upload-Defer-Length"] = "1";
+        else ctx.Response.Headers["Upload-Length"] = upload.Length.ToString(CultureInfo.InvariantCulture);
         ctx.Response.StatusCode = StatusCodes.Status200OK;
     });
 }

@@ -74,7 +74,7 @@ internal static class S3Buckets
             if (await scope.ExecuteAsync("DELETE FROM storage.buckets WHERE id = $1", bucket) == 0) throw StorageError.AccessDenied("Access Denied");
             await scope.CommitAsync();
         }
-        req.State.Blobs.DeleteBucketFolder(bucket);
+        await req.State.Blobs.DeleteBucketAsync(bucket, CancellationToken.None);
         ctx.Response.StatusCode = 204;
     }
 

@@ -93,6 +93,7 @@ internal static partial class S3Endpoint
         }
         return m switch
         {
+            "PUT" when q.ContainsKey("uploadId") && ctx.Request.Headers.ContainsKey("x-amz-copy-source") => S3Multipart.UploadPartCopyAsync(ctx, req, bucket, key),
             "PUT" when q.ContainsKey("uploadId") => S3Multipart.UploadPartAsync(ctx, req, caller, bucket, key),
             "PUT" when ctx.Request.Headers.ContainsKey("x-amz-copy-source") => S3Objects.CopyAsync(ctx, req, bucket, key),
             "PUT" => S3Objects.PutAsync(ctx, req, caller, bucket, key),

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
+using Supacs.Storage.Blobs;
 using Supacs.Storage.Data;
 using Supacs.Storage.Endpoints.Objects;
 using Supacs.Storage.Http;
@@ -16,7 +17,10 @@ namespace Supacs.Storage.Endpoints.S3;
 /// </summary>
 internal static class S3Multipart
 {
-    private sealed record Upload(string Id, string Bucket, string Key, string Version, string? Owner, long InProgress, string? Metadata, string? UserMetadata);
+    private sealed record Upload(string Id, string Bucket, string Key, string Version, string? Owner, long InProgress, string? Metadata, string? UserMetadata)
+    {
+        public BlobKey Blob => new(Bucket, Key, Version);
+    }
 
     public static async Task CreateAsync(HttpContext ctx, StorageRequest req, string bucket, string key)
     {
@@ -26,7 +30,8 @@ internal static class S3Multipart
         var userMetadata = S3Objects.UserMetadata(h);
         var sub = req.Identity.Subject;
         await ObjectWriter.CheckAsync(req, bucket, key, upsert: true, contentType, cacheControl, null, userMetadata, sub, probeAsCaller: true, "storage.s3.upload.create");
-        var id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+        var version = Guid.NewGuid().ToString();
+        var id = await req.State.Blobs.CreateMultipartAsync(new BlobKey(bucket, key, version), contentType, cacheControl, req.Aborted);
         var meta = new ObjectMetadata(0, contentType, cacheControl, "", DateTime.UtcNow).ToJson();
         await using (var scope = await req.BeginAsync("storage.s3.upload.create"))
         {
@@ -34,7 +39,7 @@ internal static class S3Multipart
             await scope.ExecuteAsync(
                 "INSERT INTO storage.s3_multipart_uploads (id, upload_signature, bucket_id, key, version, owner_id, metadata, user_metadata) " +
                 "VALUES ($1, '', $2, $3, $4, $5, $6::jsonb, $7::jsonb)",
-                id, bucket, key, Guid.NewGuid().ToString(), Text(sub), meta, Text(userMetadata));
+                id, bucket, key, version, Text(sub), meta, Text(userMetadata));
             await scope.CommitAsync();
         }
         await S3Xml.WriteAsync(ctx.Response, "InitiateMultipartUploadResult", w =>
@@ -47,42 +52,82 @@ internal static class S3Multipart
 
     public static async Task UploadPartAsync(HttpContext ctx, StorageRequest req, S3Caller caller, string bucket, string key)
     {
-        if (!int.TryParse(ctx.Request.Query["partNumber"], CultureInfo.InvariantCulture, out var part) || part is < 1 or > 10000)
-            throw new StorageError("400", "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", "InvalidArgument");
+        var part = PartNumber(ctx);
         var upload = await FindAsync(req, ctx.Request.Query["uploadId"].ToString(), bucket, key);
-        long limit;
-        await using (var scope = await req.BeginAsync("storage.s3.upload.part"))
-        {
-            var b = await Bucket.RequireAsServiceAsync(scope, bucket);
-            limit = b.FileSizeLimit is { } bl ? Math.Min(bl, req.State.Options.FileSizeLimit) : req.State.Options.FileSizeLimit;
-        }
+        var limit = await LimitAsync(req, bucket);
         var signedHash = S3Auth.SignedPayloadHash(ctx);
         using var hashing = signedHash is null ? null : new HashingReadStream(S3Auth.Payload(ctx, caller));
-        using var pending = await req.State.Blobs.WriteTempAsync(hashing ?? S3Auth.Payload(ctx, caller), Math.Max(0, limit - upload.InProgress), req.Aborted);
-        if (signedHash is not null && hashing!.HashHex() != signedHash)
-            throw new StorageError("400", "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", "XAmzContentSHA256Mismatch");
-        var path = PartPath(req, upload.Id, part);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await using (var scope = await req.BeginAsync("storage.s3.upload.part"))
-        {
-            await scope.AsServiceAsync();
-            await using (var cmd = await scope.CommandAsync("SELECT in_progress_size FROM storage.s3_multipart_uploads WHERE id = $1 FOR UPDATE", upload.Id))
-                if (await cmd.ExecuteScalarAsync(req.Aborted) is not long) throw NoSuchUpload();
-            long old = 0;
-            await using (var cmd = await scope.CommandAsync("DELETE FROM storage.s3_multipart_uploads_parts WHERE upload_id = $1 AND part_number = $2 RETURNING size", upload.Id, part))
-                if (await cmd.ExecuteScalarAsync(req.Aborted) is long o) old = o;
-            await using (var cmd = await scope.CommandAsync(
-                "UPDATE storage.s3_multipart_uploads SET in_progress_size = in_progress_size + $2 WHERE id = $1 RETURNING in_progress_size", upload.Id, pending.Size - old))
-                if ((long)(await cmd.ExecuteScalarAsync(req.Aborted))! > limit) throw StorageError.TooLarge();
-            await scope.ExecuteAsync(
-                "INSERT INTO storage.s3_multipart_uploads_parts (upload_id, size, part_number, bucket_id, key, etag, owner_id, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                upload.Id, pending.Size, part, bucket, key, pending.ETag, Text(req.Identity.Subject), upload.Version);
-            req.State.Blobs.Place(pending.TempPath, path);
-            pending.MarkCommitted();
-            await scope.CommitAsync();
-        }
-        ctx.Response.Headers.ETag = pending.ETag;
+        var written = await req.State.Blobs.UploadPartAsync(upload.Blob, upload.Id, part, hashing ?? S3Auth.Payload(ctx, caller),
+            Math.Max(0, limit - upload.InProgress), req.Aborted);
+        if (signedHash is not null && hashing!.HashHex() != signedHash) throw S3Objects.HashMismatch();
+        await RecordPartAsync(req, upload, part, written, limit);
+        ctx.Response.Headers.ETag = written.ETag;
         ctx.Response.StatusCode = 200;
+    }
+
+    /// <summary>
+    /// UploadPartCopy (PUT ?partNumber&amp;uploadId with x-amz-copy-source[-range]): the source read as the caller, the
+    /// bytes copied server-side into the part.
+    /// </summary>
+    public static async Task UploadPartCopyAsync(HttpContext ctx, StorageRequest req, string bucket, string key)
+    {
+        var part = PartNumber(ctx);
+        var upload = await FindAsync(req, ctx.Request.Query["uploadId"].ToString(), bucket, key);
+        var (srcBucket, srcKey) = S3Objects.CopySource(ctx);
+        var src = await ObjectReader.FindAsync(req, srcBucket, srcKey, ReadAccess.Caller, "storage.s3.upload.part");
+        if (src.Version is null) throw StorageError.ObjectNotFound();
+        var size = src.Metadata.Size;
+        long offset = 0, count = size;
+        var range = ctx.Request.Headers["x-amz-copy-source-range"].ToString();
+        if (range.Length > 0 && !ObjectReader.TryParseRange(range, size, out offset, out count))
+            throw new StorageError("416", "InvalidRange", "The requested range is not satisfiable", "InvalidRange");
+        var limit = await LimitAsync(req, bucket);
+        if (upload.InProgress + count > limit) throw StorageError.TooLarge();
+        BlobWritten written;
+        try
+        {
+            written = await req.State.Blobs.UploadPartCopyAsync(upload.Blob, upload.Id, part, src.Blob, offset, count, req.Aborted);
+        }
+        catch (BlobNotFoundException)
+        {
+            throw StorageError.ObjectNotFound();
+        }
+        await RecordPartAsync(req, upload, part, written, limit);
+        await S3Xml.WriteAsync(ctx.Response, "CopyPartResult", w =>
+        {
+            w.WriteElementString("LastModified", S3Xml.Ns, S3Xml.Time(DateTime.UtcNow));
+            w.WriteElementString("ETag", S3Xml.Ns, written.ETag);
+        });
+    }
+
+    private static int PartNumber(HttpContext ctx) =>
+        int.TryParse(ctx.Request.Query["partNumber"], CultureInfo.InvariantCulture, out var part) && part is >= 1 and <= 10000 ? part
+            : throw new StorageError("400", "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", "InvalidArgument");
+
+    private static async Task<long> LimitAsync(StorageRequest req, string bucket)
+    {
+        await using var scope = await req.BeginAsync("storage.s3.upload.part");
+        var b = await Bucket.RequireAsServiceAsync(scope, bucket);
+        return b.FileSizeLimit is { } bl ? Math.Min(bl, req.State.Options.FileSizeLimit) : req.State.Options.FileSizeLimit;
+    }
+
+    /// <summary>Records a stored part and the upload's running size (over the limit: 413, the part is not recorded).</summary>
+    private static async Task RecordPartAsync(StorageRequest req, Upload upload, int part, BlobWritten written, long limit)
+    {
+        await using var scope = await req.BeginAsync("storage.s3.upload.part");
+        await scope.AsServiceAsync();
+        await using (var cmd = await scope.CommandAsync("SELECT in_progress_size FROM storage.s3_multipart_uploads WHERE id = $1 FOR UPDATE", upload.Id))
+            if (await cmd.ExecuteScalarAsync(req.Aborted) is not long) throw NoSuchUpload();
+        long old = 0;
+        await using (var cmd = await scope.CommandAsync("DELETE FROM storage.s3_multipart_uploads_parts WHERE upload_id = $1 AND part_number = $2 RETURNING size", upload.Id, part))
+            if (await cmd.ExecuteScalarAsync(req.Aborted) is long o) old = o;
+        await using (var cmd = await scope.CommandAsync(
+            "UPDATE storage.s3_multipart_uploads SET in_progress_size = in_progress_size + $2 WHERE id = $1 RETURNING in_progress_size", upload.Id, written.Size - old))
+            if ((long)(await cmd.ExecuteScalarAsync(req.Aborted))! > limit) throw StorageError.TooLarge();
+        await scope.ExecuteAsync(
+            "INSERT INTO storage.s3_multipart_uploads_parts (upload_id, size, part_number, bucket_id, key, etag, owner_id, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            upload.Id, written.Size, part, upload.Bucket, upload.Key, written.ETag, Text(req.Identity.Subject), upload.Version);
+        await scope.CommitAsync();
     }
 
     public static async Task CompleteAsync(HttpContext ctx, StorageRequest req, string bucket, string key)
@@ -108,35 +153,13 @@ internal static class S3Multipart
             if (!stored.TryGetValue(n, out var s) || s != etag)
                 throw new StorageError("400", "InvalidPart", "One or more of the specified parts could not be found.", "InvalidPart");
 
-        var md5s = new List<byte>();
-        var tmp = Path.Combine(req.State.Blobs.TempDirectory, Guid.NewGuid().ToString("N"));
-        long size = 0;
-        try
-        {
-            await using (var dst = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
-            {
-                foreach (var (n, etag) in requested)
-                {
-                    md5s.AddRange(Convert.FromHexString(etag));
-                    await using var src = new FileStream(PartPath(req, upload.Id, n), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous);
-                    size += src.Length;
-                    await src.CopyToAsync(dst, 128 * 1024, req.Aborted);
-                }
-                dst.Flush(flushToDisk: true);
-            }
-            req.State.Blobs.Place(tmp, req.State.Blobs.PathOf(bucket, key, upload.Version));
-        }
-        finally
-        {
-            Blobs.FileBlobStore.TryDelete(tmp);
-        }
-#pragma warning disable CA5351 // S3's multipart ETag format (MD5 of the part MD5s), an identifier, not security.
-        var finalETag = "\"" + Convert.ToHexStringLower(MD5.HashData(md5s.ToArray())) + "-" + requested.Count.ToString(CultureInfo.InvariantCulture) + "\"";
-#pragma warning restore CA5351
+        var written = await req.State.Blobs.CompleteMultipartAsync(upload.Blob, upload.Id,
+            requested.Select(p => new BlobPart(p.Number, "\"" + p.ETag + "\"")).ToList(), req.Aborted);
+        var finalETag = written.ETag;
         var m = ObjectMetadata.Parse(upload.Metadata, DateTime.UtcNow);
-        var metadata = new ObjectMetadata(size, m.ContentType, m.CacheControl, finalETag, DateTime.UtcNow);
+        var metadata = new ObjectMetadata(written.Size, m.ContentType, m.CacheControl, finalETag, DateTime.UtcNow);
         await ObjectWriter.CommitRowAsync(req, bucket, key, upsert: true, upload.Owner, metadata, upload.UserMetadata, upload.Version, "storage.s3.upload.complete");
-        await RemoveAsync(req, upload.Id);
+        await RemoveAsync(req, upload, aborted: false);
         await S3Xml.WriteAsync(ctx.Response, "CompleteMultipartUploadResult", w =>
         {
             w.WriteElementString("Location", S3Xml.Ns, $"{ctx.Request.Scheme}://{ctx.Request.Host}{ctx.Request.PathBase}{ctx.Request.Path}");
@@ -149,7 +172,7 @@ internal static class S3Multipart
     public static async Task AbortAsync(HttpContext ctx, StorageRequest req, string bucket, string key)
     {
         var upload = await FindAsync(req, ctx.Request.Query["uploadId"].ToString(), bucket, key);
-        await RemoveAsync(req, upload.Id);
+        await RemoveAsync(req, upload, aborted: true);
         ctx.Response.StatusCode = 204;
     }
 
@@ -227,26 +250,16 @@ internal static class S3Multipart
         return u;
     }
 
-    private static async Task RemoveAsync(StorageRequest req, string id)
+    private static async Task RemoveAsync(StorageRequest req, Upload upload, bool aborted)
     {
         await using (var scope = await req.BeginAsync("storage.s3.upload.remove"))
         {
             await scope.AsServiceAsync();
-            await scope.ExecuteAsync("DELETE FROM storage.s3_multipart_uploads WHERE id = $1", id);
+            await scope.ExecuteAsync("DELETE FROM storage.s3_multipart_uploads WHERE id = $1", upload.Id);
             await scope.CommitAsync();
         }
-        try
-        {
-            var dir = Path.GetDirectoryName(PartPath(req, id, 1))!;
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        if (aborted) await req.State.Blobs.AbortMultipartAsync(upload.Blob, upload.Id, CancellationToken.None);
     }
-
-    private static string PartPath(StorageRequest req, string uploadId, int part) =>
-        Path.Combine(req.State.Project.DataDir, "storage", "multiparts", uploadId, part.ToString(CultureInfo.InvariantCulture));
 
     private static StorageError NoSuchUpload() =>
         new("404", "NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.", "NoSuchUpload");

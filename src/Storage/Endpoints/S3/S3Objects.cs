@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
+using Supacs.Storage.Blobs;
 using Supacs.Storage.Data;
 using Supacs.Storage.Endpoints.Objects;
 using Supacs.Storage.Http;
@@ -22,19 +23,39 @@ internal static class S3Objects
             sub, probeAsCaller: true, "storage.s3.object.put");
         var signedHash = S3Auth.SignedPayloadHash(ctx);
         using var hashing = signedHash is null ? null : new HashingReadStream(S3Auth.Payload(ctx, caller));
-        using var pending = await req.State.Blobs.WriteTempAsync(hashing ?? S3Auth.Payload(ctx, caller), limit, req.Aborted);
-        if (signedHash is not null && hashing!.HashHex() != signedHash)
-            throw new StorageError("400", "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", "XAmzContentSHA256Mismatch");
         var version = Guid.NewGuid().ToString();
-        var metadata = new ObjectMetadata(pending.Size, contentType, cacheControl, pending.ETag, DateTime.UtcNow);
-        pending.Commit(bucket, key, version);
+        var blob = new BlobKey(bucket, key, version);
+        var written = await req.State.Blobs.PutAsync(blob, hashing ?? S3Auth.Payload(ctx, caller), limit, contentType, cacheControl, req.Aborted);
+        if (signedHash is not null && hashing!.HashHex() != signedHash)
+        {
+            await req.State.Blobs.DeleteAsync([blob], CancellationToken.None);
+            throw HashMismatch();
+        }
+        var metadata = new ObjectMetadata(written.Size, contentType, cacheControl, written.ETag, DateTime.UtcNow);
         await ObjectWriter.CommitRowAsync(req, bucket, key, upsert: true, sub, metadata, userMetadata, version, "storage.s3.object.put");
-        ctx.Response.Headers.ETag = pending.ETag;
+        ctx.Response.Headers.ETag = written.ETag;
         ctx.Response.StatusCode = 200;
     }
 
+    /// <summary>GetObject's response-* query parameters and the headers they set on a successful answer.</summary>
+    private static readonly (string Query, string Header)[] ResponseOverrides =
+    [
+        ("response-content-type", "Content-Type"), ("response-content-language", "Content-Language"), ("response-expires", "Expires"),
+        ("response-cache-control", "Cache-Control"), ("response-content-disposition", "Content-Disposition"),
+        ("response-content-encoding", "Content-Encoding"),
+    ];
+
     public static async Task GetAsync(HttpContext ctx, StorageRequest req, string bucket, string key)
     {
+        var overrides = ResponseOverrides.Where(o => ctx.Request.Query.ContainsKey(o.Query))
+            .Select(o => (o.Header, Value: ctx.Request.Query[o.Query].ToString())).ToList();
+        if (overrides.Count > 0)
+            ctx.Response.OnStarting(() =>
+            {
+                if (ctx.Response.StatusCode is 200 or 206)
+                    foreach (var (header, value) in overrides) ctx.Response.Headers[header] = value;
+                return Task.CompletedTask;
+            });
         var obj = await ObjectReader.FindAsync(req, bucket, key, ReadAccess.Caller, "storage.s3.object.get");
         if (obj.UserMetadataJson is not null)
         {
@@ -57,7 +78,7 @@ internal static class S3Objects
                 version = await cmd.ExecuteScalarAsync(req.Aborted) as string;
             await scope.CommitAsync();
         }
-        req.State.Blobs.Delete(bucket, key, version);
+        if (version is not null) await req.State.Blobs.DeleteAsync([new BlobKey(bucket, key, version)], CancellationToken.None);
         ctx.Response.StatusCode = 204;
     }
 
@@ -84,7 +105,7 @@ internal static class S3Objects
                 while (await r.ReadAsync(req.Aborted)) denied.Add(r.GetString(0));
             await scope.CommitAsync();
         }
-        foreach (var (name, version) in deleted) req.State.Blobs.Delete(bucket, name, version);
+        await req.State.Blobs.DeleteAsync(deleted.Where(d => d.Value is not null).Select(d => new BlobKey(bucket, d.Key, d.Value!)).ToList(), CancellationToken.None);
         await S3Xml.WriteAsync(ctx.Response, "DeleteResult", w =>
         {
             foreach (var k in keys)
@@ -110,10 +131,8 @@ internal static class S3Objects
     public static async Task CopyAsync(HttpContext ctx, StorageRequest req, string bucket, string key)
     {
         var h = ctx.Request.Headers;
-        var source = Uri.UnescapeDataString(h["x-amz-copy-source"].ToString().Split('?')[0]).TrimStart('/');
-        var slash = source.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0) throw new StorageError("400", "InvalidArgument", "Invalid copy source", "InvalidArgument");
-        var src = await ObjectReader.FindAsync(req, source[..slash], source[(slash + 1)..], ReadAccess.Caller, "storage.s3.object.copy");
+        var (srcBucket, srcKey) = CopySource(ctx);
+        var src = await ObjectReader.FindAsync(req, srcBucket, srcKey, ReadAccess.Caller, "storage.s3.object.copy");
         var m = src.Metadata;
         var userMetadata = src.UserMetadataJson;
         if (string.Equals(h["x-amz-metadata-directive"].ToString(), "REPLACE", StringComparison.OrdinalIgnoreCase))
@@ -125,14 +144,8 @@ internal static class S3Objects
             };
             userMetadata = UserMetadata(h);
         }
-        var sub = req.Identity.Subject;
-        await ObjectWriter.CheckAsync(req, bucket, key, upsert: true, m.ContentType, m.CacheControl, m.Size, userMetadata, sub, probeAsCaller: true, "storage.s3.object.copy");
-        var from = req.State.Blobs.PathOf(src.BucketId, src.Name, src.Version ?? "");
-        if (src.Version is null || !File.Exists(from)) throw StorageError.ObjectNotFound();
-        var version = Guid.NewGuid().ToString();
-        await req.State.Blobs.CopyAsync(from, bucket, key, version, req.Aborted);
         var metadata = m with { LastModified = DateTime.UtcNow };
-        await ObjectWriter.CommitRowAsync(req, bucket, key, upsert: true, sub, metadata, userMetadata, version, "storage.s3.object.copy");
+        await ObjectTransfer.CopyAsync(req, src, bucket, key, upsert: true, metadata, userMetadata, "storage.s3.object.copy");
         await S3Xml.WriteAsync(ctx.Response, "CopyObjectResult", w =>
         {
             w.WriteElementString("LastModified", S3Xml.Ns, S3Xml.Time(metadata.LastModified));
@@ -149,6 +162,18 @@ internal static class S3Objects
             w.WriteEndElement();
         });
     }
+
+    /// <summary>The x-amz-copy-source header as (bucket, key).</summary>
+    internal static (string Bucket, string Key) CopySource(HttpContext ctx)
+    {
+        var source = Uri.UnescapeDataString(ctx.Request.Headers["x-amz-copy-source"].ToString().Split('?')[0]).TrimStart('/');
+        var slash = source.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0) throw new StorageError("400", "InvalidArgument", "Invalid copy source", "InvalidArgument");
+        return (source[..slash], source[(slash + 1)..]);
+    }
+
+    internal static StorageError HashMismatch() =>
+        new("400", "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", "XAmzContentSHA256Mismatch");
 
     /// <summary>x-amz-meta-* headers as the user_metadata JSON object (null when there are none).</summary>
     internal static string? UserMetadata(IHeaderDictionary headers)
