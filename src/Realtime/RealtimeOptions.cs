@@ -33,7 +33,7 @@ internal sealed class RealtimeOptions
     /// <summary>
     /// Keep one permanent replication slot per database (<c>durable_slot</c>, default false) so changes committed while Supacs
     /// was down are delivered to subscribers that rejoin within <see cref="DurableReplayDelay"/> of the restart. The slot retains
-    /// WAL while Supacs is stopped; bound it with PostgreSQL's <c>max_slot_wal_keep_size</c>. Single node only.
+    /// WAL while Supacs is stopped; bound it with PostgreSQL's <c>max_slot_wal_keep_size</c>. With several nodes only the lock holder streams it.
     /// </summary>
     public bool DurableSlot { get; init; }
 

@@ -11,6 +11,8 @@ internal static class BroadcastScenario
         var channels = connections / perChannel;
         var latencies = new Latencies();
         var measuring = 0;
+        // Only messages sent after the warm-up count (a late warm-up delivery is not a measured one).
+        var measureFrom = long.MaxValue;
         var sockets = new List<BenchSocket>(connections);
         var rssBefore = target.ServerRssKb();
         var sw = Stopwatch.StartNew();
@@ -25,7 +27,7 @@ internal static class BroadcastScenario
                 {
                     if (!binary || Volatile.Read(ref measuring) == 0) return;
                     var stamp = BenchSocket.ReadStamp(frame.Span);
-                    if (stamp > 0) latencies.Add(Stopwatch.GetTimestamp() - stamp);
+                    if (stamp >= Volatile.Read(ref measureFrom)) latencies.Add(Stopwatch.GetTimestamp() - stamp);
                 });
                 await s.JoinAsync($"realtime:bench-{i / perChannel}", """{"config":{"broadcast":{"self":false},"presence":{"key":""},"postgres_changes":[]}}""").ConfigureAwait(false);
                 await s.Joined.Task.ConfigureAwait(false);
@@ -38,26 +40,37 @@ internal static class BroadcastScenario
         var rssIdle = target.ServerRssKb();
         var perConnectionKb = (rssIdle - rssBefore) / (double)connections;
 
-        // Senders: member 0 of each channel.
+        // Senders: member 0 of each channel. A 2 s warm-up (not measured) lets the server's JIT compile the fan-out path.
+        async Task<long> SendAsync(int forSeconds)
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(forSeconds));
+            var count = 0L;
+            var senders = Enumerable.Range(0, channels).Select(async c =>
+            {
+                var s = sockets[c * perChannel];
+                var interval = TimeSpan.FromSeconds(1.0 / ratePerChannel);
+                using var timer = new PeriodicTimer(interval);
+                try
+                {
+                    while (await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false))
+                    {
+                        await s.BroadcastAsync($"realtime:bench-{c}", "tick", $$"""{"t":{{Stopwatch.GetTimestamp()}}}""").ConfigureAwait(false);
+                        Interlocked.Increment(ref count);
+                    }
+                }
+                catch (OperationCanceledException) { }
+            }).ToList();
+            await Task.WhenAll(senders).ConfigureAwait(false);
+            return count;
+        }
+        await SendAsync(2).ConfigureAwait(false);
+        await Task.Delay(1000).ConfigureAwait(false);
         Volatile.Write(ref measuring, 1);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-        var sent = 0L;
+        var serverCpu = target.ServerCpuSeconds();
+        var clientCpu = Target.ClientCpuSeconds();
         var start = Stopwatch.GetTimestamp();
-        var senders = Enumerable.Range(0, channels).Select(async c =>
-        {
-            var s = sockets[c * perChannel];
-            var interval = TimeSpan.FromSeconds(1.0 / ratePerChannel);
-            using var timer = new PeriodicTimer(interval);
-            try
-            {
-                while (await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false))
-                {
-                    await s.BroadcastAsync($"realtime:bench-{c}", "tick", $$"""{"t":{{Stopwatch.GetTimestamp()}}}""").ConfigureAwait(false);
-                    Interlocked.Increment(ref sent);
-                }
-            }
-            catch (OperationCanceledException) { }
-        }).ToList();
+        Volatile.Write(ref measureFrom, start);
         var heartbeats = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
@@ -66,16 +79,20 @@ internal static class BroadcastScenario
                 try { await Task.Delay(20_000, stop.Token).ConfigureAwait(false); } catch (OperationCanceledException) { }
             }
         });
-        await Task.WhenAll(senders).ConfigureAwait(false);
-        await Task.Delay(1000).ConfigureAwait(false); // drain
-        var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var sent = await SendAsync(seconds).ConfigureAwait(false);
+        var expected = sent * (perChannel - 1);
+        var drainUntil = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * 10);
+        while (latencies.Count < expected && Stopwatch.GetTimestamp() < drainUntil) await Task.Delay(50).ConfigureAwait(false);
+        // Throughput over the time from the first send to the last delivery.
+        var elapsed = (latencies.Last - start) / (double)Stopwatch.Frequency;
         var delivered = latencies.Count;
+        serverCpu = target.ServerCpuSeconds() - serverCpu;
+        clientCpu = Target.ClientCpuSeconds() - clientCpu;
         await heartbeats.ConfigureAwait(false);
         foreach (var s in sockets) await s.DisposeAsync().ConfigureAwait(false);
-        var expected = sent * (perChannel - 1);
         return string.Create(CultureInfo.InvariantCulture,
             $"broadcast: {connections} connections, {channels} channels of {perChannel}, {ratePerChannel} msg/s per channel, {seconds} s; " +
             $"connected+joined in {connectSeconds:F1} s; sent {sent}, delivered {delivered} of {expected} ({delivered / elapsed:F0} delivered/s); " +
-            $"{latencies.Percentiles()}; server RSS {rssBefore / 1024.0:F1} MB -> {rssIdle / 1024.0:F1} MB idle = {perConnectionKb:F1} KB per connection");
+            $"{latencies.Percentiles()}; CPU per delivered message: server {serverCpu * 1e6 / Math.Max(1, delivered):F1} µs, load client {clientCpu * 1e6 / Math.Max(1, delivered):F1} µs; server RSS {rssBefore / 1024.0:F1} MB -> {rssIdle / 1024.0:F1} MB idle = {perConnectionKb:F1} KB per connection");
     }
 }

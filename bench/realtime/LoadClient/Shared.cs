@@ -23,6 +23,42 @@ internal sealed record Target(Uri Url, string AnonKey, string JwtSecret, string 
         return header + "." + payload + "." + sig;
     }
 
+    /// <summary>CPU time (user + system) the server process has used so far, in seconds.</summary>
+    public double ServerCpuSeconds()
+    {
+        var stat = File.ReadAllText($"/proc/{ServerPid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // fields[11] and [12] are utime and stime (fields 14 and 15 of proc(5)), in clock ticks of 1/100 s.
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    /// <summary>
+    /// CPU time of the PostgreSQL postmaster (env PG_PID) and its live children, in seconds; 0 when unknown.
+    /// Backends that exit take their time with them, so this is a lower bound.
+    /// </summary>
+    public static double PostgresCpuSeconds()
+    {
+        if (!int.TryParse(Environment.GetEnvironmentVariable("PG_PID"), out var postmaster) || postmaster <= 0) return 0;
+        long ticks = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                // fields[1] is the parent pid (field 4 of proc(5)).
+                if (pid != postmaster && fields[1] != postmaster.ToString(CultureInfo.InvariantCulture)) continue;
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (IOException) { }
+        }
+        return ticks / 100.0;
+    }
+
+    /// <summary>CPU time this load client has used so far, in seconds.</summary>
+    public static double ClientCpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+
     /// <summary>Resident memory of the server process, in KB.</summary>
     public long ServerRssKb() =>
         long.Parse(File.ReadLines($"/proc/{ServerPid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
@@ -35,12 +71,17 @@ internal sealed class Latencies
     private readonly Lock _lock = new();
     private readonly List<long> _samples = new(1 << 20);
     private long _count;
+    private long _last;
 
     public long Count => Interlocked.Read(ref _count);
+
+    /// <summary>Stopwatch timestamp of the latest delivery.</summary>
+    public long Last => Interlocked.Read(ref _last);
 
     public void Add(long ticks)
     {
         Interlocked.Increment(ref _count);
+        Interlocked.Exchange(ref _last, Stopwatch.GetTimestamp());
         lock (_lock) _samples.Add(ticks);
     }
 
@@ -112,7 +153,7 @@ internal sealed class BenchSocket : IAsyncDisposable
 
     private async Task ReceiveAsync(Action<ReadOnlyMemory<byte>, bool> onFrame)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
             while (_ws.State == WebSocketState.Open)
@@ -126,7 +167,8 @@ internal sealed class BenchSocket : IAsyncDisposable
                 } while (!result.EndOfMessage);
                 if (result.MessageType == WebSocketMessageType.Close) return;
                 var frame = buffer.AsMemory(0, length);
-                if (result.MessageType == WebSocketMessageType.Text)
+                // Replies and system messages matter only until joined and subscribed: later frames are not parsed.
+                if (result.MessageType == WebSocketMessageType.Text && !(Joined.Task.IsCompleted && Subscribed.Task.IsCompleted))
                 {
                     using var doc = JsonDocument.Parse(frame);
                     var ev = doc.RootElement[3].GetString();

@@ -37,7 +37,8 @@ internal sealed record ChangeBinding(JoinedChannel Channel, PostgresChangeReques
 }
 
 /// <summary>
-/// The postgres_changes pipeline of one project: bindings registered in memory, one pgoutput stream, and per
+/// The postgres_changes pipeline of one project: bindings registered in memory, one pgoutput stream per database (on the
+/// node holding the replication lock; the others receive its transactions over the backplane), and per
 /// committed transaction an RLS visibility check run once per distinct (role, claims) group and table — not per subscriber.
 /// </summary>
 internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOptions options, Action<DatabaseMessage> onMessage, RealtimeMetrics metrics, ILogger logger) : IAsyncDisposable
@@ -46,38 +47,62 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
     private readonly CancellationTokenSource _stop = new();
     private Task? _maintenance;
     private ChangeBinding[] _bindings = [];
-    private ReplicationStream? _stream;
+    private SlotLeader? _leader;
     private Task? _dispatch;
 
-    private ReplicationStream Stream
+    /// <summary>Called with each transaction this node streams, for the other nodes (set by the hub: the backplane).</summary>
+    public Action<CommittedTransaction>? Forward { get; set; }
+
+    /// <summary>Called when this node's stream goes live (set by the hub: tells the other nodes at once).</summary>
+    public Action? BecameLive { get; set; }
+
+    /// <summary>The pipeline: the slot leadership (this node streams, or receives from the node that does) and the dispatch loop.</summary>
+    private SlotLeader Leader
     {
         get
         {
             lock (_lock)
             {
-                if (_stream is null)
+                if (_leader is null)
                 {
-                    _stream = new ReplicationStream(project.Database.AdminConnectionString, project.Database.Admin, logger, options.DurableSlot, options.DurableReplayDelay);
-                    _stream.Start();
+                    _leader = new SlotLeader(project.Database.AdminConnectionString, project.Database.Admin, options, logger)
+                    {
+                        Forward = tx => Forward?.Invoke(tx),
+                        BecameLive = () => BecameLive?.Invoke(),
+                    };
+                    _leader.Start();
                     _dispatch = Task.Run(DispatchLoopAsync);
                     _maintenance = Task.Run(MaintainPartitionsAsync);
                 }
-                return _stream;
+                return _leader;
             }
         }
     }
 
-    /// <summary>Starts the stream (broadcasts from the database flow as soon as any channel exists).</summary>
-    public void EnsureStarted() => _ = Stream;
+    /// <summary>True while this node streams the slot and it is live (announced to the other nodes in heartbeats).</summary>
+    public bool IsLeaderLive => Volatile.Read(ref _leader) is { IsLeaderLive: true };
 
-    /// <summary>Starts the stream and waits (bounded) until it is live, so a join's reply means database broadcasts flow.</summary>
+    /// <summary>True while this node holds the replication lock.</summary>
+    public bool IsLeader => Volatile.Read(ref _leader) is { IsLeader: true };
+
+    /// <summary>A transaction streamed by the leader on another node (ignored until this node's pipeline runs).</summary>
+    public void OnRemoteTransaction(CommittedTransaction tx) => Volatile.Read(ref _leader)?.OnRemoteTransaction(tx);
+
+    public void OnRemoteLeaderLive(string node) => Volatile.Read(ref _leader)?.OnRemoteLeaderLive(node);
+
+    public void OnNodeGone(string node) => Volatile.Read(ref _leader)?.OnNodeGone(node);
+
+    /// <summary>Starts the pipeline (broadcasts from the database flow as soon as any channel exists).</summary>
+    public void EnsureStarted() => _ = Leader;
+
+    /// <summary>Starts the pipeline and waits (bounded) until a stream is live, so a join's reply means database broadcasts flow.</summary>
     public async Task WaitLiveAsync(TimeSpan timeout)
     {
-        var stream = Stream;
-        if (stream.Failing) return;
+        var leader = Leader;
+        if (leader.Failing) return;
         try
         {
-            await stream.Live.WaitAsync(timeout).ConfigureAwait(false);
+            await leader.Live.WaitAsync(timeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -144,7 +169,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await Stream.Live.WaitAsync(timeout.Token).ConfigureAwait(false);
+            await Leader.Live.WaitAsync(timeout.Token).ConfigureAwait(false);
             if (!channel.Closed) channel.Socket.PushSystem(channel, "postgres_changes", ok: true, "Subscribed to PostgreSQL");
         }
         catch (Exception e)
@@ -168,7 +193,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
 
     private async Task DispatchLoopAsync()
     {
-        var reader = Stream.Transactions.Reader;
+        var reader = Leader.Transactions.Reader;
         var batch = new List<CommittedTransaction>();
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -183,7 +208,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
             {
                 Log.DispatchFailed(logger, e);
             }
-            _stream?.Acknowledge(batch[^1].EndLsn);
+            _leader?.Acknowledge(batch[^1].EndLsn);
         }
     }
 
@@ -239,27 +264,29 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         var visible = candidates.Count == 0 ? [] : await VisibleAsync(candidates).ConfigureAwait(false);
         foreach (var (key, rows) in deleted)
         {
-            if (!visible.TryGetValue(key, out var set)) visible[key] = set = [];
+            if (!visible.TryGetValue(key, out var set)) visible[key] = set = new HashSet<RowChange>(ReferenceEqualityComparer.Instance);
             set.UnionWith(rows);
         }
 
-        // Deliver in commit order: one data object per change, one payload per channel with its matching ids.
+        // Deliver in commit order: one data object per change, one payload per distinct id list, one frame copy per channel.
         long delivered = 0;
+        var channels = new Dictionary<JoinedChannel, List<int>>();
+        var payloads = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var (change, commitTimestamp) in changes)
         {
             byte[]? data = null;
+            payloads.Clear();
             foreach (var (key, group) in byGroup)
             {
                 if (!visible.TryGetValue(key, out var set) || !set.Contains(change)) continue;
-                Dictionary<JoinedChannel, List<int>>? channels = null;
+                channels.Clear();
                 foreach (var b in group.Bindings)
                 {
                     if (!b.Matches(change)) continue;
-                    channels ??= [];
                     if (!channels.TryGetValue(b.Channel, out var ids)) channels[b.Channel] = ids = [];
                     if (!ids.Contains(b.Request.Id)) ids.Add(b.Request.Id);
                 }
-                if (channels is null) continue;
+                if (channels.Count == 0) continue;
                 data ??= EncodeData(change, commitTimestamp);
                 foreach (var (channel, ids) in channels)
                 {
@@ -269,16 +296,21 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
                         delivered++;
                         continue;
                     }
-                    var payload = Json.Object(w =>
+                    var idsKey = string.Join(',', ids);
+                    if (!payloads.TryGetValue(idsKey, out var payload))
                     {
-                        w.WritePropertyName("ids");
-                        w.WriteStartArray();
-                        foreach (var id in ids) w.WriteNumberValue(id);
-                        w.WriteEndArray();
-                        w.WritePropertyName("data");
-                        w.WriteRawValue(data, skipInputValidation: true);
-                    });
-                    channel.Socket.Push(channel, "postgres_changes", payload);
+                        payload = Json.Object(w =>
+                        {
+                            w.WritePropertyName("ids");
+                            w.WriteStartArray();
+                            foreach (var id in ids) w.WriteNumberValue(id);
+                            w.WriteEndArray();
+                            w.WritePropertyName("data");
+                            w.WriteRawValue(data, skipInputValidation: true);
+                        });
+                        payloads[idsKey] = payload;
+                    }
+                    channel.Socket.Send(channel.ChangesFrame(payload), binary: false);
                     delivered++;
                 }
             }
@@ -291,23 +323,81 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
     /// <summary>
     /// Which rows each (role, claims) group may SELECT now, in one round trip: per group, the role and claims are set
     /// transaction-locally, then one query per table looks the rows up by primary key under RLS. Groups whose role does not
-    /// exist or lacks SELECT on a table see none of its rows (checked first, so the batch does not fail on privileges).
+    /// exist, cannot be taken by <c>authenticator</c>, or lacks SELECT on a table see none of its rows (checked first, so the
+    /// batch does not fail on privileges). The checks run on one dedicated connection with prepared statements: the
+    /// settings statement and each table's lookup are parsed and planned once, not once per group per transaction.
     /// </summary>
     private async Task<Dictionary<string, HashSet<RowChange>>> VisibleAsync(Dictionary<string, (RequestIdentity Identity, List<RowChange> Rows)> groups)
     {
-        var result = groups.Keys.ToDictionary(k => k, _ => new HashSet<RowChange>(), StringComparer.Ordinal);
+        var result = groups.Keys.ToDictionary(k => k, _ => new HashSet<RowChange>(ReferenceEqualityComparer.Instance), StringComparer.Ordinal);
         static List<(RelationInfo Relation, List<RowChange> Rows)> TablesOf(List<RowChange> rows) =>
             rows.Where(c => c.Relation.PrimaryKey.Count > 0).GroupBy(c => c.Relation.Id).Select(g => (g.First().Relation, g.ToList())).ToList();
         var tableIds = groups.Values.SelectMany(g => g.Rows).Select(r => (long)r.Relation.Id).Distinct().ToArray();
         if (tableIds.Length == 0) return result;
 
-        await using var conn = await project.Database.Api.OpenConnectionAsync().ConfigureAwait(false);
+        var conn = await RlsConnectionAsync().ConfigureAwait(false);
+        try
+        {
+            await CheckVisibilityAsync(conn, groups, tableIds, TablesOf, result).ConfigureAwait(false);
+        }
+        catch (PostgresException e)
+        {
+            // A policy raised an error: nothing from this batch is delivered rather than guessing.
+            Log.VisibilityDenied(logger, e.TableName ?? "?", "batch", e.MessageText);
+            foreach (var set in result.Values) set.Clear();
+            await ResetRlsConnectionAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException)
+        {
+            // A broken connection is replaced; this batch is not delivered.
+            Log.DispatchFailed(logger, e);
+            foreach (var set in result.Values) set.Clear();
+            await ResetRlsConnectionAsync().ConfigureAwait(false);
+        }
+        return result;
+    }
+
+    private NpgsqlConnection? _rls;
+
+    /// <summary>
+    /// The connection RLS checks run on (used by the single dispatch loop only). It logs in as the admin user and switches to
+    /// each group's role transaction-locally; the privilege query only admits roles <c>authenticator</c> could take.
+    /// </summary>
+    private async Task<NpgsqlConnection> RlsConnectionAsync()
+    {
+        if (_rls is { State: System.Data.ConnectionState.Open } open) return open;
+        if (_rls is not null) await _rls.DisposeAsync().ConfigureAwait(false);
+        var b = new NpgsqlConnectionStringBuilder(project.Database.AdminConnectionString)
+        {
+            Pooling = false,
+            ApplicationName = "supacs_realtime_rls",
+        };
+        _rls = new NpgsqlConnection(b.ConnectionString);
+        await _rls.OpenAsync().ConfigureAwait(false);
+        return _rls;
+    }
+
+    private async Task ResetRlsConnectionAsync()
+    {
+        if (_rls is null) return;
+        await _rls.DisposeAsync().ConfigureAwait(false);
+        _rls = null;
+    }
+
+    private const string SettingsSql =
+        "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.jwt.claim.sub', $3, true), " +
+        "set_config('request.jwt.claim.role', $1, true), set_config('request.method', 'GET', true), set_config('request.path', '/realtime/v1', true)";
+
+    private async Task CheckVisibilityAsync(NpgsqlConnection conn, Dictionary<string, (RequestIdentity Identity, List<RowChange> Rows)> groups, long[] tableIds,
+        Func<List<RowChange>, List<(RelationInfo Relation, List<RowChange> Rows)>> tablesOf, Dictionary<string, HashSet<RowChange>> result)
+    {
         // Per (role, table): may it SELECT at all, and does RLS apply (enabled and the role does not bypass it)?
         var allowed = new Dictionary<(string Role, uint Table), bool>();
         await using (var privileges = new NpgsqlCommand(
             "SELECT r.rolname::text, c.oid::bigint, c.relrowsecurity AND NOT r.rolbypassrls FROM unnest($1::text[]) u(role) " +
             "JOIN pg_roles r ON r.rolname = u.role CROSS JOIN pg_class c " +
-            "WHERE c.oid = ANY($2::bigint[]::oid[]) AND has_table_privilege(r.rolname, c.oid, 'SELECT')", conn))
+            "WHERE c.oid = ANY($2::bigint[]::oid[]) AND NOT r.rolsuper AND pg_has_role('authenticator', r.oid, 'MEMBER') " +
+            "AND has_table_privilege(r.rolname, c.oid, 'SELECT')", conn))
         {
             privileges.Parameters.Add(new NpgsqlParameter { Value = groups.Values.Select(g => g.Identity.Role).Distinct().ToArray() });
             privileges.Parameters.Add(new NpgsqlParameter { Value = tableIds });
@@ -318,23 +408,23 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         await using var tx = await conn.BeginTransactionAsync().ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(conn, tx);
         var plan = new List<(string Group, List<RowChange>? Rows, Dictionary<string, List<RowChange>>? ByKey)>();
+        // The same rows are looked up for every group: their key arrays are built once per table.
+        var keyArrays = new Dictionary<(uint Table, int Rows), (string[] Keys, Dictionary<string, List<RowChange>> ByKey)>();
         foreach (var (key, (identity, groupRows)) in groups)
         {
             // Without RLS (or with BYPASSRLS), SELECT privilege is enough: every row is visible, no query needed.
             var readable = new List<(RelationInfo Relation, List<RowChange> Rows)>();
-            foreach (var t in TablesOf(groupRows))
+            foreach (var t in tablesOf(groupRows))
             {
                 if (!allowed.TryGetValue((identity.Role, t.Relation.Id), out var rls)) continue;
                 if (rls) readable.Add(t);
                 else result[key].UnionWith(t.Rows);
             }
             if (readable.Count == 0) continue;
-            var settings = new NpgsqlBatchCommand(
-                "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.jwt.claim.sub', $3, true), " +
-                "set_config('request.jwt.claim.role', $1, true), set_config('request.method', 'GET', true), set_config('request.path', '/realtime/v1', true)");
-            settings.Parameters.Add(new NpgsqlParameter { Value = identity.Role });
-            settings.Parameters.Add(new NpgsqlParameter { Value = identity.ClaimsJson });
-            settings.Parameters.Add(new NpgsqlParameter { Value = identity.Subject ?? "" });
+            var settings = new NpgsqlBatchCommand(SettingsSql);
+            settings.Parameters.Add(new NpgsqlParameter<string> { TypedValue = identity.Role });
+            settings.Parameters.Add(new NpgsqlParameter<string> { TypedValue = identity.ClaimsJson });
+            settings.Parameters.Add(new NpgsqlParameter<string> { TypedValue = identity.Subject ?? "" });
             batch.BatchCommands.Add(settings);
             plan.Add((key, null, null));
             foreach (var (relation, rows) in readable)
@@ -344,49 +434,57 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
                 {
                     // One index scan for all the rows: WHERE pk = ANY(...), RLS filters it.
                     var pk = relation.Columns[keys[0]];
-                    var byKey = new Dictionary<string, List<RowChange>>(StringComparer.Ordinal);
-                    foreach (var row in rows)
+                    if (!keyArrays.TryGetValue((relation.Id, rows.Count), out var arrays) || !SameRows(arrays.ByKey, rows))
                     {
-                        var value = row.New![keys[0]] ?? "";
-                        if (!byKey.TryGetValue(value, out var same)) byKey[value] = same = [];
-                        same.Add(row);
+                        var byKey = new Dictionary<string, List<RowChange>>(StringComparer.Ordinal);
+                        foreach (var row in rows)
+                        {
+                            var value = row.New![keys[0]] ?? "";
+                            if (!byKey.TryGetValue(value, out var same)) byKey[value] = same = [];
+                            same.Add(row);
+                        }
+                        arrays = ([.. byKey.Keys], byKey);
+                        keyArrays[(relation.Id, rows.Count)] = arrays;
                     }
                     var single = new NpgsqlBatchCommand(
                         $"SELECT t.{Quote(pk.Name)}::text FROM {Quote(relation.Schema)}.{Quote(relation.Table)} t WHERE t.{Quote(pk.Name)} = ANY($1::text[]::{pk.SqlType}[])");
-                    single.Parameters.Add(new NpgsqlParameter { Value = byKey.Keys.ToArray() });
+                    single.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = arrays.Keys });
                     batch.BatchCommands.Add(single);
-                    plan.Add((key, null, byKey));
+                    plan.Add((key, null, arrays.ByKey));
                     continue;
                 }
                 var query = new NpgsqlBatchCommand(
                     $"SELECT k.i::int FROM unnest({string.Join(", ", keys.Select((_, n) => $"${n + 1}::text[]"))}) WITH ORDINALITY AS k({string.Join(", ", keys.Select((_, n) => $"c{n}"))}, i) " +
                     $"WHERE EXISTS (SELECT 1 FROM {Quote(relation.Schema)}.{Quote(relation.Table)} t WHERE " +
                     string.Join(" AND ", keys.Select((k, n) => $"t.{Quote(relation.Columns[k].Name)} = k.c{n}::{relation.Columns[k].SqlType}")) + ")");
-                foreach (var k in keys) query.Parameters.Add(new NpgsqlParameter { Value = rows.Select(c => c.New![k]).ToArray() });
+                foreach (var k in keys) query.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = rows.Select(c => c.New![k]).ToArray() });
                 batch.BatchCommands.Add(query);
                 plan.Add((key, rows, null));
             }
         }
-        if (plan.Count == 0) return result;
-        try
+        if (plan.Count == 0) return;
+        // Statements already prepared on this connection are not parsed again (Npgsql keeps them per connection).
+        await batch.PrepareAsync().ConfigureAwait(false);
+        await using var reader2 = await batch.ExecuteReaderAsync().ConfigureAwait(false);
+        foreach (var (group, rows, byKey) in plan)
         {
-            await using var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false);
-            foreach (var (group, rows, byKey) in plan)
-            {
-                if (rows is not null)
-                    while (await reader.ReadAsync().ConfigureAwait(false)) result[group].Add(rows[reader.GetInt32(0) - 1]);
-                else if (byKey is not null)
-                    while (await reader.ReadAsync().ConfigureAwait(false))
-                        if (byKey.TryGetValue(reader.GetString(0), out var same)) result[group].UnionWith(same);
-                await reader.NextResultAsync().ConfigureAwait(false);
-            }
+            if (rows is not null)
+                while (await reader2.ReadAsync().ConfigureAwait(false)) result[group].Add(rows[reader2.GetInt32(0) - 1]);
+            else if (byKey is not null)
+                while (await reader2.ReadAsync().ConfigureAwait(false))
+                    if (byKey.TryGetValue(reader2.GetString(0), out var same)) result[group].UnionWith(same);
+            await reader2.NextResultAsync().ConfigureAwait(false);
         }
-        catch (PostgresException e)
-        {
-            // A policy raised an error: nothing from this batch is delivered rather than guessing.
-            Log.VisibilityDenied(logger, e.TableName ?? "?", "batch", e.MessageText);
-        }
-        return result;
+    }
+
+    /// <summary>Whether a cached key lookup was built from exactly these rows.</summary>
+    private static bool SameRows(Dictionary<string, List<RowChange>> byKey, List<RowChange> rows)
+    {
+        var n = 0;
+        foreach (var list in byKey.Values)
+            foreach (var row in list)
+                if (n >= rows.Count || !ReferenceEquals(rows[n++], row)) return false;
+        return n == rows.Count;
     }
 
     /// <summary>A broadcast row inserted into realtime.messages (e.g. by realtime.send()).</summary>
@@ -504,12 +602,12 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
 
     public async ValueTask DisposeAsync()
     {
-        ReplicationStream? stream;
-        lock (_lock) stream = _stream;
+        SlotLeader? leader;
+        lock (_lock) leader = _leader;
         await _stop.CancelAsync().ConfigureAwait(false);
-        if (stream is not null)
+        if (leader is not null)
         {
-            await stream.DisposeAsync().ConfigureAwait(false);
+            await leader.DisposeAsync().ConfigureAwait(false);
             try
             {
                 if (_dispatch is not null) await _dispatch.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -517,6 +615,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
             }
             catch (TimeoutException) { }
         }
+        if (_dispatch is null || _dispatch.IsCompleted) await ResetRlsConnectionAsync().ConfigureAwait(false);
         _stop.Dispose();
     }
 

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Supacs.Realtime.Changes;
 using Supacs.Realtime.Presence;
 using Supacs.Realtime.Protocol;
 
@@ -85,9 +86,21 @@ internal sealed partial class Backplane(RealtimeHub hub, NpgsqlDataSource admin,
         Enqueue(o);
     }
 
+    /// <summary>A transaction this node streamed from the slot, for the postgres_changes pipelines of the other nodes.</summary>
+    public void PublishTransaction(CommittedTransaction tx)
+    {
+        if (!HasPeers) return;
+        _outbound.Writer.TryWrite(TransactionWire.Write(tx, NodeId, "x"));
+    }
+
+    /// <summary>A heartbeat now (e.g. this node's stream just went live, which followers wait for before "Subscribed").</summary>
+    public void BeatNow() => Enqueue(new JsonObject { ["k"] = "hb" });
+
     private void Enqueue(JsonObject message)
     {
         message["n"] = NodeId;
+        // Heartbeats and hellos say whether this node streams a live slot (followers are live only once a leader is).
+        if (message["k"]?.GetValue<string>() is "hb" or "h" && hub.Changes.IsLeaderLive) message["s"] = 1;
         _outbound.Writer.TryWrite(message.ToJsonString());
     }
 
@@ -184,8 +197,15 @@ internal sealed partial class Backplane(RealtimeHub hub, NpgsqlDataSource admin,
         if (from == NodeId) return;
         var firstContact = !_peers.ContainsKey(from);
         _peers[from] = Stopwatch.GetTimestamp();
+        if (node["s"] is not null) hub.Changes.OnRemoteLeaderLive(from);
         switch (node["k"]!.GetValue<string>())
         {
+            case "x":
+            {
+                using var doc = JsonDocument.Parse(body);
+                hub.Changes.OnRemoteTransaction(TransactionWire.Read(doc.RootElement));
+                break;
+            }
             case "h":
                 // A node joined: tell it we exist and replay our presence so its state is complete.
                 Enqueue(new JsonObject { ["k"] = "hb" });
@@ -197,6 +217,7 @@ internal sealed partial class Backplane(RealtimeHub hub, NpgsqlDataSource admin,
             case "bye":
                 _peers.TryRemove(from, out _);
                 hub.OnNodeGone(from);
+                hub.Changes.OnNodeGone(from);
                 break;
             case "r":
             {
@@ -236,13 +257,14 @@ internal sealed partial class Backplane(RealtimeHub hub, NpgsqlDataSource admin,
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
-                Enqueue(new JsonObject { ["k"] = "hb" });
+                BeatNow();
                 var now = Stopwatch.GetTimestamp();
                 foreach (var (peer, seen) in _peers)
                 {
                     if (Stopwatch.GetElapsedTime(seen, now) < PeerTimeout || !_peers.TryRemove(peer, out _)) continue;
                     Log.PeerGone(logger, peer);
                     hub.OnNodeGone(peer);
+                    hub.Changes.OnNodeGone(peer);
                 }
                 try
                 {

@@ -1,4 +1,5 @@
 using Supacs.Core.Requests;
+using Supacs.Realtime.Protocol;
 using Supacs.Realtime.Sockets;
 
 namespace Supacs.Realtime.Channels;
@@ -42,7 +43,22 @@ internal sealed class JoinedChannel(RealtimeSocket socket, string topic, string 
     public bool ReceivesPresence => PresenceEnabled && Policies.ReadPresence;
 
     /// <summary>Upstream allows 5 presence calls per 30 s per channel.</summary>
-    public RateCounter PresenceCalls { get; } = new(5, TimeSpan.FromSeconds(30), 6);
+    public RateCounter PresenceCalls => _presenceCalls ??= new(5, TimeSpan.FromSeconds(30), 6);
+
+    private RateCounter? _presenceCalls;
+
+    private (byte[] Prefix, byte[] Suffix)? _changesFrame;
+
+    /// <summary>A <c>postgres_changes</c> push of <paramref name="payload"/> on this channel: one allocation, the frame's head and tail cached.</summary>
+    public byte[] ChangesFrame(ReadOnlySpan<byte> payload)
+    {
+        var (prefix, suffix) = _changesFrame ??= PhoenixCodec.EncodePushFrame(Socket.Version, JoinRef, Topic, "postgres_changes");
+        var frame = new byte[prefix.Length + payload.Length + suffix.Length];
+        prefix.CopyTo(frame, 0);
+        payload.CopyTo(frame.AsSpan(prefix.Length));
+        suffix.CopyTo(frame, prefix.Length + payload.Length);
+        return frame;
+    }
 
     private int _closed;
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Supacs.Core.Projects;
 using Supacs.Realtime.Changes;
 using Supacs.Realtime.Presence;
+using Supacs.Realtime.Sockets;
 
 namespace Supacs.Realtime.Channels;
 
@@ -17,7 +18,9 @@ internal sealed class RealtimeHub : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, TopicGroup> _groups = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, PresenceSet> _presence = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<RealtimeSocket, byte> _live = new();
     private readonly Lock _membership = new();
+    private readonly CancellationTokenSource _stop = new();
     private int _sockets;
 
     public RealtimeHub(SupacsProject project, ILoggerFactory loggers, RealtimeMetrics metrics)
@@ -25,11 +28,16 @@ internal sealed class RealtimeHub : IAsyncDisposable
         Project = project;
         Metrics = metrics;
         Options = RealtimeOptions.From(project.Config);
+        Tokens = new TokenCache(project.Keys);
         Joins = new RateCounter(Options.MaxJoinsPerSecond, TimeSpan.FromSeconds(1), 1);
         Events = new RateCounter(Options.MaxEventsPerSecond * 60L, TimeSpan.FromSeconds(60), 12);
         Changes = new PostgresChanges(project, Options, DeliverDatabaseMessage, metrics, loggers.CreateLogger<PostgresChanges>());
         Backplane = new Backplane(this, project.Database.Admin, loggers.CreateLogger<Backplane>());
+        // One node streams the slot; its transactions reach the other nodes' pipelines over the backplane.
+        Changes.Forward = Backplane.PublishTransaction;
+        Changes.BecameLive = Backplane.BeatNow;
         Backplane.Start();
+        _ = SweepIdleAsync();
     }
 
     public SupacsProject Project { get; }
@@ -46,6 +54,9 @@ internal sealed class RealtimeHub : IAsyncDisposable
         }
     }
     public RealtimeOptions Options { get; }
+
+    /// <summary>Token checks, cached per token until its expiry.</summary>
+    public TokenCache Tokens { get; }
     public PostgresChanges Changes { get; }
     public Backplane Backplane { get; }
 
@@ -69,6 +80,33 @@ internal sealed class RealtimeHub : IAsyncDisposable
     }
 
     public void RemoveSocket() => Interlocked.Decrement(ref _sockets);
+
+    /// <summary>A running socket, watched by the idle sweep.</summary>
+    public void AddSocket(RealtimeSocket socket) => _live.TryAdd(socket, 0);
+
+    public void RemoveSocket(RealtimeSocket socket) => _live.TryRemove(socket, out _);
+
+    /// <summary>
+    /// Closes sockets that sent nothing (not even a heartbeat) for the idle timeout. One sweep for all sockets,
+    /// rather than a timer per socket (idle memory per connection matters at thousands of connections).
+    /// </summary>
+    private async Task SweepIdleAsync()
+    {
+        var every = TimeSpan.FromMilliseconds(Math.Clamp(Options.IdleTimeout.TotalMilliseconds / 4, 50, 5000));
+        using var timer = new PeriodicTimer(every);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                var now = Environment.TickCount64;
+                var limit = (long)Options.IdleTimeout.TotalMilliseconds;
+                foreach (var socket in _live.Keys)
+                    if (now - socket.LastReceived > limit) socket.CloseIdle();
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (ObjectDisposedException) { }
+    }
 
     public TopicGroup? Group(string key) => _groups.TryGetValue(key, out var g) ? g : null;
 
@@ -133,7 +171,10 @@ internal sealed class RealtimeHub : IAsyncDisposable
         Backplane.PublishBroadcast(key, message);
     }
 
-    /// <summary>Every node streams the database itself, so database broadcasts stay local.</summary>
+    /// <summary>
+    /// A broadcast from the database (realtime.messages): every node dispatches the leader's transactions itself, so it
+    /// delivers to its own members only.
+    /// </summary>
     private void DeliverDatabaseMessage(DatabaseMessage m)
     {
         var meta = m.Id is null ? null : JsonSerializer.Serialize(new Dictionary<string, string> { ["id"] = m.Id });
@@ -167,7 +208,9 @@ internal sealed class RealtimeHub : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stop.CancelAsync().ConfigureAwait(false);
         await Backplane.DisposeAsync().ConfigureAwait(false);
         await Changes.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
@@ -49,5 +50,31 @@ internal static class RealtimeToken
         {
             return 0;
         }
+    }
+}
+
+/// <summary>
+/// Valid tokens already seen, so thousands of sockets with the same key share one identity (and one signature check)
+/// instead of each holding its own claims copy. An entry is used only until the token's <c>exp</c>; invalid tokens are not cached.
+/// </summary>
+internal sealed class TokenCache(JwtKeys keys)
+{
+    private const int MaxEntries = 10_000;
+    private readonly ConcurrentDictionary<string, RealtimeToken.Result> _valid = new(StringComparer.Ordinal);
+
+    public async Task<RealtimeToken.Result> ValidateAsync(string? token)
+    {
+        if (token is { Length: > 0 } && _valid.TryGetValue(token, out var hit))
+        {
+            if (hit.ExpiresAt > DateTimeOffset.UtcNow.ToUnixTimeSeconds()) return hit;
+            _valid.TryRemove(token, out _);
+        }
+        var result = await RealtimeToken.ValidateAsync(keys, token).ConfigureAwait(false);
+        if (result.IsValid && result.ExpiresAt > DateTimeOffset.UtcNow.ToUnixTimeSeconds())
+        {
+            if (_valid.Count >= MaxEntries) _valid.Clear();
+            _valid[token!] = result;
+        }
+        return result;
     }
 }

@@ -40,7 +40,7 @@ internal static class WebSocketEndpoint
         var token = context.Request.Headers["x-api-key"].ToString();
         if (token.Length == 0) token = context.Request.Query["apikey"].ToString();
         if (token.Length == 0) token = context.Request.Headers["apikey"].ToString();
-        var auth = await RealtimeToken.ValidateAsync(project.Keys, token).ConfigureAwait(false);
+        var auth = await hub.Tokens.ValidateAsync(token).ConfigureAwait(false);
         if (!auth.IsValid)
         {
             await ErrorAsync(context, StatusCodes.Status401Unauthorized, auth.Error!).ConfigureAwait(false);
@@ -53,7 +53,8 @@ internal static class WebSocketEndpoint
         }
         try
         {
-            using var ws = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            // No websocket-level pings (and no timer per socket): Phoenix heartbeats keep a socket alive, the hub's idle sweep ends silent ones.
+            using var ws = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero }).ConfigureAwait(false);
             using var socket = new RealtimeSocket(ws, version, hub, auth.Identity!, token, loggers.CreateLogger<RealtimeSocket>());
             // Sockets end when the host stops, so shutdown never waits on open websockets.
             var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;

@@ -156,6 +156,45 @@ internal static class PhoenixCodec
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>
+    /// The bytes of a server push (null ref) before and after its payload, so a channel can frame many payloads with one
+    /// copy each: V2 <c>["join_ref",null,"topic","event",</c> … <c>]</c>, V1 <c>{"topic":…,"event":…,"payload":</c> … <c>,"ref":null}</c>.
+    /// Same bytes as <see cref="EncodeText"/>.
+    /// </summary>
+    public static (byte[] Prefix, byte[] Suffix) EncodePushFrame(PhoenixVersion version, string? joinRef, string topic, string @event)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 + topic.Length);
+        if (version == PhoenixVersion.V2)
+        {
+            buffer.Write("["u8);
+            WriteJsonString(buffer, joinRef);
+            buffer.Write(",null,"u8);
+            WriteJsonString(buffer, topic);
+            buffer.Write(","u8);
+            WriteJsonString(buffer, @event);
+            buffer.Write(","u8);
+            return (buffer.WrittenSpan.ToArray(), "]"u8.ToArray());
+        }
+        buffer.Write("{\"topic\":"u8);
+        WriteJsonString(buffer, topic);
+        buffer.Write(",\"event\":"u8);
+        WriteJsonString(buffer, @event);
+        buffer.Write(",\"payload\":"u8);
+        return (buffer.WrittenSpan.ToArray(), ",\"ref\":null}"u8.ToArray());
+    }
+
+    private static void WriteJsonString(ArrayBufferWriter<byte> buffer, string? value)
+    {
+        if (value is null)
+        {
+            buffer.Write("null"u8);
+            return;
+        }
+        buffer.Write("\""u8);
+        buffer.Write(JsonEncodedText.Encode(value).EncodedUtf8Bytes);
+        buffer.Write("\""u8);
+    }
+
     /// <summary>A <c>phx_reply</c> with <c>{status, response}</c>.</summary>
     public static byte[] EncodeReply(PhoenixVersion version, string? joinRef, string? @ref, string topic, bool ok, ReadOnlySpan<byte> responseJson)
     {

@@ -27,8 +27,10 @@ internal sealed partial class RealtimeSocket
             return;
         }
         // A second join of the same topic replaces the first, which is closed.
-        if (_channels.TryGetValue(m.Topic, out var existing)) CloseFromServer(existing);
-        if (_channels.Count >= hub.Options.MaxChannelsPerClient)
+        JoinedChannel? existing;
+        lock (_channels) _channels.TryGetValue(m.Topic, out existing);
+        if (existing is not null) CloseFromServer(existing);
+        if (ChannelCount >= hub.Options.MaxChannelsPerClient)
         {
             ReplyError(reply, "ChannelRateLimitReached: Too many channels");
             return;
@@ -41,7 +43,7 @@ internal sealed partial class RealtimeSocket
                : payload.TryGetProperty("user_token", out var ut) && ut.ValueKind == JsonValueKind.String ? ut.GetString() : null)
             : null;
         var token = accessToken is { Length: > 0 } && !accessToken.StartsWith("sb_", StringComparison.Ordinal) ? accessToken : Token;
-        var auth = await RealtimeToken.ValidateAsync(hub.Project.Keys, token).ConfigureAwait(false);
+        var auth = await hub.Tokens.ValidateAsync(token).ConfigureAwait(false);
         if (!auth.IsValid)
         {
             ReplyError(reply, "InvalidJWTToken: " + auth.Error);
@@ -194,7 +196,7 @@ internal sealed partial class RealtimeSocket
         var token = p.ValueKind == JsonValueKind.Object && p.TryGetProperty("access_token", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
         // Upstream ignores API keys, nulls and an unchanged token.
         if (string.IsNullOrEmpty(token) || token.StartsWith("sb_", StringComparison.Ordinal) || token == channel.Identity.Token) return;
-        var auth = await RealtimeToken.ValidateAsync(hub.Project.Keys, token).ConfigureAwait(false);
+        var auth = await hub.Tokens.ValidateAsync(token).ConfigureAwait(false);
         if (!auth.IsValid)
         {
             PushSystem(channel, "system", ok: false, auth.Error!);

@@ -1,8 +1,6 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Supacs.Core.Requests;
 using Supacs.Realtime.Channels;
@@ -11,19 +9,24 @@ using Supacs.Realtime.Protocol;
 namespace Supacs.Realtime.Sockets;
 
 /// <summary>
-/// One client websocket: a receive loop that handles frames in order, and a writer task that drains an
-/// outbound queue, so fan-out from other sockets never blocks on this one's network.
+/// One client websocket: a receive loop that handles frames in order, and a bounded outbound queue with a single
+/// writer. A frame is written inline by the thread that sends it when the socket is not already writing (no thread hop,
+/// no per-frame task); while a write is pending, frames queue and the writer drains them, so fan-out never blocks
+/// on one slow socket.
 /// </summary>
 internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion version, RealtimeHub hub, RequestIdentity identity, string? token, ILogger logger) : IDisposable
 {
     /// <summary>A socket this far behind is closed rather than buffering without bound.</summary>
     private const int MaxQueuedFrames = 20_000;
 
-    private readonly Channel<(byte[] Data, bool Binary)> _outbound = Channel.CreateUnbounded<(byte[], bool)>(
-        new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<string, JoinedChannel> _channels = new(StringComparer.Ordinal);
+    private readonly Lock _sendLock = new();
+    private Queue<(byte[] Data, bool Binary)>? _pending;
+    private bool _writing;
+    private bool _outputDone;
+    private TaskCompletionSource? _drained;
+    private readonly Dictionary<string, JoinedChannel> _channels = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closing = new();
-    private int _queued;
+    private long _lastReceived = Environment.TickCount64;
 
     public PhoenixVersion Version { get; } = version;
     public RequestIdentity Identity { get; } = identity;
@@ -31,19 +34,144 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
     internal RealtimeHub Hub => hub;
     internal ILogger Logger => logger;
 
-    /// <summary>Queues a frame; thread-safe, never blocks.</summary>
+    /// <summary>Milliseconds (<see cref="Environment.TickCount64"/>) of the last frame received.</summary>
+    public long LastReceived => Volatile.Read(ref _lastReceived);
+
+    /// <summary>Queues a frame, or writes it at once when the socket is idle; thread-safe, never waits on the network.</summary>
     public void Send(byte[] data, bool binary)
     {
-        if (Interlocked.Increment(ref _queued) > MaxQueuedFrames)
+        lock (_sendLock)
         {
-            if (_outbound.Writer.TryComplete())
+            if (_outputDone) return;
+            if (_writing)
             {
-                Log.SlowConsumer(logger);
-                ws.Abort();
+                var queue = _pending ??= new Queue<(byte[], bool)>();
+                if (queue.Count < MaxQueuedFrames)
+                {
+                    queue.Enqueue((data, binary));
+                    return;
+                }
+                _outputDone = true;
+                queue.Clear();
             }
+            else
+            {
+                _writing = true;
+            }
+        }
+        if (_outputDone)
+        {
+            Log.SlowConsumer(logger);
+            ws.Abort();
             return;
         }
-        _outbound.Writer.TryWrite((data, binary));
+        Write(data, binary);
+    }
+
+    /// <summary>The single writer: writes frames while their sends complete synchronously; otherwise continues when the pending one completes.</summary>
+    private void Write(byte[] data, bool binary)
+    {
+        while (true)
+        {
+            ValueTask pending;
+            try
+            {
+                pending = ws.State == WebSocketState.Open
+                    ? ws.SendAsync(data.AsMemory(), binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, true, CancellationToken.None)
+                    : ValueTask.CompletedTask;
+            }
+            catch (Exception e) when (e is WebSocketException or ObjectDisposedException or InvalidOperationException or IOException)
+            {
+                pending = ValueTask.FromException(e);
+            }
+            if (!pending.IsCompleted)
+            {
+                _ = ContinueAfterAsync(pending);
+                return;
+            }
+            if (!pending.IsCompletedSuccessfully)
+            {
+                ObserveFailure(pending);
+                return;
+            }
+            if (!TryNext(out data, out binary)) return;
+        }
+    }
+
+    private async Task ContinueAfterAsync(ValueTask pending)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or ObjectDisposedException or InvalidOperationException or IOException or OperationCanceledException)
+        {
+            StopOutput();
+            return;
+        }
+        if (TryNext(out var data, out var binary)) Write(data, binary);
+    }
+
+    private void ObserveFailure(ValueTask failed)
+    {
+        try
+        {
+            failed.GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is WebSocketException or ObjectDisposedException or InvalidOperationException or IOException or OperationCanceledException)
+        {
+            Log.SocketError(logger, e.Message);
+        }
+        StopOutput();
+    }
+
+    /// <summary>The next queued frame, or false after marking the writer idle.</summary>
+    private bool TryNext(out byte[] data, out bool binary)
+    {
+        lock (_sendLock)
+        {
+            if (!_outputDone && _pending is { Count: > 0 } queue)
+            {
+                (data, binary) = queue.Dequeue();
+                return true;
+            }
+            _writing = false;
+            _drained?.TrySetResult();
+            _drained = null;
+        }
+        data = [];
+        binary = false;
+        return false;
+    }
+
+    /// <summary>No more frames go out; what is queued is dropped.</summary>
+    private void StopOutput()
+    {
+        lock (_sendLock)
+        {
+            _outputDone = true;
+            _pending?.Clear();
+            _writing = false;
+            _drained?.TrySetResult();
+            _drained = null;
+        }
+    }
+
+    /// <summary>Stops accepting frames and waits (bounded) until those already queued are written.</summary>
+    private async Task CompleteOutputAsync(TimeSpan timeout)
+    {
+        Task wait;
+        lock (_sendLock)
+        {
+            _outputDone = true;
+            if (!_writing) return;
+            wait = (_drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+        try
+        {
+            await wait.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException) { }
     }
 
     /// <summary>
@@ -54,29 +182,12 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
     {
         // A cancelled receive aborts a websocket, so host shutdown does not cancel the receive loop: it says goodbye,
         // closes the output once the queue is flushed, and the loop ends with the client's close (or an abort 2 s later).
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, _closing.Token);
-        var writer = WriteLoopAsync(linked.Token);
-        using var onStop = stopping.Register(() => _ = Task.Run(async () =>
-        {
-            foreach (var channel in _channels.Values)
-            {
-                PushSystem(channel, "system", ok: true, "Server requested disconnect");
-                CloseFromServer(channel);
-            }
-            _outbound.Writer.TryComplete();
-            using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            try
-            {
-                await writer.WaitAsync(drain.Token).ConfigureAwait(false);
-                await CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutdown").ConfigureAwait(false);
-                await Task.Delay(TimeSpan.FromSeconds(2), aborted).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException) { }
-            if (ws.State != WebSocketState.Closed) ws.Abort();
-        }));
+        using var onStop = stopping.Register(static state => ((RealtimeSocket)state!).OnHostStopping(), this);
+        using var onAbort = aborted.Register(static state => ((RealtimeSocket)state!).Abort(), this);
+        hub.AddSocket(this);
         try
         {
-            await ReceiveLoopAsync(linked.Token).ConfigureAwait(false);
+            await ReceiveLoopAsync().ConfigureAwait(false);
         }
         catch (OperationCanceledException) { }
         catch (WebSocketException e)
@@ -85,61 +196,97 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
         }
         finally
         {
-            foreach (var channel in _channels.Values) CloseChannel(channel);
-            _channels.Clear();
-            _outbound.Writer.TryComplete();
-            try
+            hub.RemoveSocket(this);
+            JoinedChannel[] open;
+            lock (_channels)
             {
-                using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await writer.WaitAsync(drain.Token).ConfigureAwait(false);
+                open = [.. _channels.Values];
+                _channels.Clear();
             }
-            catch (OperationCanceledException) { }
-            catch (WebSocketException) { }
+            foreach (var channel in open) CloseChannel(channel);
+            await CompleteOutputAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             await _closing.CancelAsync().ConfigureAwait(false);
         }
     }
 
+    private void OnHostStopping() => _ = Task.Run(async () =>
+    {
+        foreach (var channel in OpenChannels())
+        {
+            PushSystem(channel, "system", ok: true, "Server requested disconnect");
+            CloseFromServer(channel);
+        }
+        await CompleteOutputAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        try
+        {
+            await CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutdown").ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromSeconds(2), _closing.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException) { }
+        if (ws.State != WebSocketState.Closed) ws.Abort();
+    });
+
+    /// <summary>Closes a socket that sent nothing (not even a heartbeat) for the idle timeout (called by the hub's sweep).</summary>
+    public void CloseIdle()
+    {
+        if (Interlocked.Exchange(ref _idleClosing, 1) == 0) _ = CloseIdleAsync();
+    }
+
+    private int _idleClosing;
+
+    private async Task CloseIdleAsync()
+    {
+        await CompleteOutputAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        await CloseAsync(WebSocketCloseStatus.NormalClosure, "idle timeout").ConfigureAwait(false);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), _closing.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) { }
+        catch (ObjectDisposedException) { }
+        if (ws.State != WebSocketState.Closed) ws.Abort();
+    }
+
+    private void Abort() => ws.Abort();
+
     public void Dispose() => _closing.Dispose();
 
-    private async Task ReceiveLoopAsync(CancellationToken ct)
+    private JoinedChannel[] OpenChannels()
+    {
+        lock (_channels) return [.. _channels.Values];
+    }
+
+    private async Task ReceiveLoopAsync()
     {
         var options = hub.Options;
         // Idle sockets hold no receive buffer: a zero-byte read waits for data, then a pooled buffer is rented per message.
+        // Receives take no cancellation token (a cancelled receive aborts the socket anyway): host stop, request abort and
+        // the idle sweep end the loop through the socket itself.
         byte[]? buffer = null;
         var length = 0;
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
             while (ws.State == WebSocketState.Open)
             {
-                idle.CancelAfter(options.IdleTimeout);
                 ValueWebSocketReceiveResult result;
-                try
+                if (buffer is null)
                 {
-                    if (buffer is null)
+                    var peek = await ws.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
+                    if (peek.MessageType == WebSocketMessageType.Close)
                     {
-                        var peek = await ws.ReceiveAsync(Memory<byte>.Empty, idle.Token).ConfigureAwait(false);
-                        if (peek.MessageType == WebSocketMessageType.Close)
-                        {
-                            await CloseAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
-                            return;
-                        }
-                        buffer = ArrayPool<byte>.Shared.Rent(4096);
+                        await CloseAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
+                        return;
                     }
-                    if (length == buffer.Length)
-                    {
-                        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                        buffer.AsSpan(0, length).CopyTo(bigger);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = bigger;
-                    }
-                    result = await ws.ReceiveAsync(buffer.AsMemory(length), idle.Token).ConfigureAwait(false);
+                    buffer = ArrayPool<byte>.Shared.Rent(4096);
                 }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                if (length == buffer.Length)
                 {
-                    await CloseAsync(WebSocketCloseStatus.NormalClosure, "idle timeout").ConfigureAwait(false);
-                    return;
+                    var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
                 }
+                result = await ws.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).ConfigureAwait(false);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     await CloseAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
@@ -152,6 +299,7 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
                     return;
                 }
                 if (!result.EndOfMessage) continue;
+                Volatile.Write(ref _lastReceived, Environment.TickCount64);
                 var frame = buffer.AsMemory(0, length);
                 var message = result.MessageType == WebSocketMessageType.Binary
                     ? PhoenixCodec.DecodeBinary(frame.ToArray(), out var error)
@@ -173,23 +321,9 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
         }
     }
 
-    private async Task WriteLoopAsync(CancellationToken ct)
-    {
-        var reader = _outbound.Reader;
-        while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
-        {
-            while (reader.TryRead(out var frame))
-            {
-                Interlocked.Decrement(ref _queued);
-                if (ws.State != WebSocketState.Open) continue;
-                await ws.SendAsync(frame.Data, frame.Binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, true, ct).ConfigureAwait(false);
-            }
-        }
-    }
-
     private async Task CloseAsync(WebSocketCloseStatus status, string? reason)
     {
-        _outbound.Writer.TryComplete();
+        await CompleteOutputAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
@@ -209,7 +343,9 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
             return Task.CompletedTask;
         }
         if (m.Event == "phx_join") return JoinAsync(m);
-        if (!_channels.TryGetValue(m.Topic, out var channel))
+        JoinedChannel? channel;
+        lock (_channels) _channels.TryGetValue(m.Topic, out channel);
+        if (channel is null)
         {
             ReplyError(m, "unmatched topic");
             return Task.CompletedTask;
@@ -255,7 +391,11 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
     /// <summary>Ends the channel from the server side: <c>phx_close</c> with the join_ref in both slots.</summary>
     internal void CloseFromServer(JoinedChannel channel)
     {
-        if (!_channels.TryRemove(new KeyValuePair<string, JoinedChannel>(channel.Topic, channel))) return;
+        lock (_channels)
+        {
+            if (!_channels.TryGetValue(channel.Topic, out var current) || current != channel) return;
+            _channels.Remove(channel.Topic);
+        }
         CloseChannel(channel);
         Send(PhoenixCodec.EncodeText(Version, channel.JoinRef, channel.JoinRef, channel.Topic, "phx_close", Json.EmptyObject), binary: false);
     }
@@ -273,7 +413,15 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
         hub.Leave(channel);
     }
 
-    private bool TryAdd(JoinedChannel channel) => _channels.TryAdd(channel.Topic, channel);
+    private bool TryAdd(JoinedChannel channel)
+    {
+        lock (_channels) return _channels.TryAdd(channel.Topic, channel);
+    }
+
+    private int ChannelCount
+    {
+        get { lock (_channels) return _channels.Count; }
+    }
 
     private static partial class Log
     {

@@ -4,7 +4,7 @@ using Supacs.Testing;
 namespace Supacs.Realtime.Tests.Channels;
 
 /// <summary>Two Supacs hosts (nodes) over one database.</summary>
-public sealed class TwoNodeFixture : RealtimeFixture, IAsyncLifetime
+public class TwoNodeFixture : RealtimeFixture, IAsyncLifetime
 {
     private SupacsTestHost? _second;
 
