@@ -11,6 +11,7 @@ import { startSupacs } from '../../compat-tests/lib/supacs.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const warmup = Number(process.env.BENCH_WARMUP ?? 6);
 
 const sb = await startSupacs({ env: { SUPACS_LOG_REQUESTS: '0', SUPACS_DB_POOL: String(concurrency) } });
 await sb.sql(`
@@ -48,7 +49,8 @@ function request(method, path, body) {
 }
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-async function load(make) {
+// Node driver (BENCH_CLIENT=node): keep-alive http on this process — costs as much CPU as the server on 2 cores.
+async function loadNode(make) {
   const latencies = [];
   let errors = 0;
   for (let i = 0; i < 50; i++) await request(...make(i));
@@ -66,6 +68,38 @@ async function load(make) {
   latencies.sort((a, b) => a - b);
   return { rps: latencies.length / elapsed, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), errors };
 }
+
+// wrk driver (default): native C like pgbench, 2 threads, the same 32 keep-alive connections; a Lua script
+// varies the id per request exactly as the Node driver does. Latencies are wrk's (HdrHistogram) percentiles.
+function loadWrk(s) {
+  const dir = mkdtempSync(join(tmpdir(), 'supacs-wrk-'));
+  const script = join(dir, 'script.lua');
+  const [method, , body] = s.make(0);
+  const headers = { apikey: sb.anonKey, authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) };
+  writeFileSync(script, `
+local n = 0
+local headers = ${luaTable(headers)}
+local body = ${body ? luaString(body) : 'nil'}
+request = function()
+  n = n + 1
+  return wrk.format(${luaString(method)}, ${s.wrkPath}, headers, body)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %f %f %d\\n", summary.requests, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+`);
+  // warm-up (tiered JIT reaching its optimized code, pool, prepared statements), then the measured run
+  execFileSync('wrk', ['-t2', '-c', String(concurrency), `-d${warmup}s`, '-s', script, `${sb.url}/rest/v1`], { encoding: 'utf8' });
+  const out = execFileSync('wrk', ['-t2', '-c', String(concurrency), `-d${seconds}s`, '-s', script, `${sb.url}/rest/v1`], { encoding: 'utf8' });
+  const m = /RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+)/.exec(out);
+  return { rps: Number(m[1]) / (Number(m[2]) / 1e6), p50: Number(m[3]), p99: Number(m[4]), errors: Number(m[5]) };
+}
+const luaString = (v) => JSON.stringify(v);
+const luaTable = (o) => '{' + Object.entries(o).map(([k, v]) => `[${luaString(k)}] = ${luaString(v)}`).join(', ') + '}';
+const useWrk = process.env.BENCH_CLIENT !== 'node';
+const load = (s) => (useWrk ? loadWrk(s) : loadNode(s.make));
 
 function pgbench(sql) {
   const dir = mkdtempSync(join(tmpdir(), 'supacs-pgbench-'));
@@ -89,25 +123,29 @@ const bulkBody = JSON.stringify(Array.from({ length: 1000 }, (_, i) => ({ title:
 const scenarios = [
   {
     name: 'GET one row by primary key', make: (i) => ['GET', `/bench_books?id=eq.${1 + (i % 10000)}`],
+    wrkPath: `"/rest/v1/bench_books?id=eq." .. (1 + n % 10000)`,
     sql: `SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT * FROM bench_books WHERE id = :id) t;`,
   },
   {
     name: 'GET 100 rows with one embed', make: (i) => ['GET', `/bench_books?select=id,title,bench_authors(name)&id=gt.${i % 9000}&order=id&limit=100`],
+    wrkPath: `"/rest/v1/bench_books?select=id,title,bench_authors(name)&id=gt." .. (n % 9000) .. "&order=id&limit=100"`,
     sql: `SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT b.id, b.title, (SELECT row_to_json(a) FROM (SELECT name FROM bench_authors a WHERE a.id = b.author_id) a) AS bench_authors FROM bench_books b WHERE b.id > :id % 9000 ORDER BY b.id LIMIT 100) t;`,
   },
   {
-    name: 'POST one row', make: () => ['POST', '/bench_writes', oneRowBody],
+    name: 'POST one row', make: () => ['POST', '/bench_writes', oneRowBody], wrkPath: '"/rest/v1/bench_writes"',
     sql: `INSERT INTO bench_writes (title, pages) SELECT title, pages FROM json_populate_recordset(NULL::bench_writes, '[${oneRowBody}]');`,
   },
   {
     name: 'POST 1,000 rows in bulk', make: () => ['POST', '/bench_writes?columns=title,pages', bulkBody],
+    wrkPath: '"/rest/v1/bench_writes?columns=title,pages"',
     sql: `INSERT INTO bench_writes (title, pages) SELECT title, pages FROM json_populate_recordset(NULL::bench_writes, '${bulkBody}');`,
   },
 ];
 
 const rows = [];
-for (const s of scenarios) {
-  const ours = await load(s.make);
+const only = process.env.BENCH_ONLY ? Number(process.env.BENCH_ONLY) : null;
+for (const s of scenarios.filter((_, i) => only === null || i === only)) {
+  const ours = await load(s);
   const base = pgbench(s.sql);
   rows.push({ ...s, ours, base });
   process.stderr.write(`${s.name}: ${ours.rps.toFixed(0)} req/s (p50 ${ours.p50.toFixed(1)} ms, p99 ${ours.p99.toFixed(1)} ms, ${ours.errors} errors) vs pgbench ${base.tps.toFixed(0)} tps\n`);
@@ -121,7 +159,7 @@ const met = Number(ratio(single)) >= 60 && single.ours.p99 < 10;
 console.log(`## REST (issue 3)
 
 Run ${new Date().toISOString().slice(0, 10)} on ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores, \`supacs\` Release build, embedded PostgreSQL; ${concurrency} concurrent clients,
-${seconds} s per scenario, a user JWT on every request (RLS policy on \`bench_books\`). Load generator: Node keep-alive HTTP
+${seconds} s per scenario after ${warmup} s of warm-up, a user JWT on every request (RLS policy on \`bench_books\`). Load generator: ${useWrk ? '`wrk` (native C, 2 threads, keep-alive; a Lua script varies the id per request)' : 'Node keep-alive HTTP'}
 (on the same 2 cores). Baseline: \`pgbench -M prepared\` running the same SQL with the same \`set_config\` role/claims
 prelude in one transaction, same database, same run, same client count.
 Load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (the machine is shared; absolute numbers are noisy, the ratio less so).

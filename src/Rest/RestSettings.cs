@@ -34,6 +34,11 @@ internal sealed record RestSettings
     /// <summary>db-tx-end: commit, commit-allow-override, rollback, rollback-allow-override. Default commit.</summary>
     public string TxEnd { get; init; } = "commit";
 
+    /// <summary>
+    /// Run repeated statement shapes as server-side prepared statements (db-prepared-statements). Default true.
+    /// </summary>
+    public bool PreparedStatements { get; init; } = true;
+
     public string DefaultSchema => Schemas.Count > 0 ? Schemas[0] : "public";
 
     public static RestSettings For(SupacsProject project) => project.Feature(static p => Read(p, Environment.GetEnvironmentVariable));
@@ -56,6 +61,7 @@ internal sealed record RestSettings
             AggregatesEnabled = bool.TryParse(env("PGRST_DB_AGGREGATES_ENABLED"), out var agg) && agg,
             JwtAudience = env("PGRST_JWT_AUD") is { Length: > 0 } aud ? aud : null,
             TxEnd = env("PGRST_DB_TX_END") is { Length: > 0 } tx ? tx : defaults.TxEnd,
+            PreparedStatements = !bool.TryParse(env("PGRST_DB_PREPARED_STATEMENTS"), out var prep) || prep,
         };
     }
 

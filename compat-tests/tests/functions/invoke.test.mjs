@@ -297,3 +297,17 @@ test('EdgeRuntime.waitUntil work runs after the response was sent', async () => 
   assert.ok(upstreamSeen.some((s) => s.url === '/background' && s.body.includes(id)), 'background work never ran');
   assert.ok(Date.now() - started >= 200);
 });
+
+test('a package in no node_modules is installed from the npm registry at first load', async () => {
+  const registryUrl = (process.env.NPM_CONFIG_REGISTRY || process.env.npm_config_registry || 'https://registry.npmjs.org').replace(/\/$/, '');
+  const reachable = await fetch(`${registryUrl}/left-pad`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
+  const res = await fetch(`${sb.url}/functions/v1/real-npm`);
+  if (reachable) {
+    assert.equal(res.status, 200, sb.logs().slice(-3000));
+    assert.deepEqual(await res.json(), { padded: '007', camel: 'edgeFunctionInstall' });
+  } else {
+    // Offline machine: the boot fails with the registry named as the cause (the local-registry tests prove the install).
+    assert.equal(res.status, 503);
+    assert.match(sb.logs(), /could not reach the registry/);
+  }
+});

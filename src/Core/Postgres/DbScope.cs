@@ -7,6 +7,8 @@ namespace Supacs.Core.Postgres;
 /// One transaction on behalf of one caller. Before any of the caller's SQL it sets, in the same round
 /// trip as the first statement, the role and the <c>request.*</c> settings RLS policies read — exactly
 /// what PostgREST sets, so policies written for Supabase behave the same. Dispose rolls back unless committed.
+/// A single-batch scope (<see cref="BeginSingleBatchAsync"/>) sends no BEGIN/COMMIT: its one batch is
+/// PostgreSQL's implicit transaction (all statements commit together at the batch's end, or none on an error).
 /// </summary>
 public sealed class DbScope : IAsyncDisposable
 {
@@ -17,18 +19,26 @@ public sealed class DbScope : IAsyncDisposable
         "set_config('request.headers', $7, true), set_config('request.cookies', $8, true)";
 
     private readonly DbScopeSettings _settings;
+    private readonly NpgsqlTransaction? _transaction;
     private bool _settingsSent;
     private bool _completed;
 
-    private DbScope(NpgsqlConnection connection, NpgsqlTransaction transaction, DbScopeSettings settings)
+    private DbScope(NpgsqlConnection connection, NpgsqlTransaction? transaction, DbScopeSettings settings)
     {
         Connection = connection;
-        Transaction = transaction;
+        _transaction = transaction;
         _settings = settings;
     }
 
     public NpgsqlConnection Connection { get; }
-    public NpgsqlTransaction Transaction { get; }
+
+    /// <summary>The explicit transaction (not available in a single-batch scope).</summary>
+    public NpgsqlTransaction Transaction =>
+        _transaction ?? throw new InvalidOperationException("A single-batch DbScope has no explicit transaction.");
+
+    /// <summary>True for a scope whose one batch is the whole (implicit) transaction.</summary>
+    public bool IsSingleBatch => _transaction is null;
+
     public RequestIdentity Identity => _settings.Identity;
 
     /// <summary>Opens a pooled connection and begins the transaction; settings go out with the first statement.</summary>
@@ -49,12 +59,25 @@ public sealed class DbScope : IAsyncDisposable
     }
 
     /// <summary>
+    /// Opens a pooled connection for exactly one batch (from <see cref="CreateBatch"/>) that runs as PostgreSQL's
+    /// implicit transaction: settings, the caller's statements and the commit in one round trip. For work whose
+    /// outcome (commit) is known before it runs; <see cref="RollbackAsync"/> is not available.
+    /// </summary>
+    public static async Task<DbScope> BeginSingleBatchAsync(NpgsqlDataSource dataSource, DbScopeSettings settings, CancellationToken ct = default)
+    {
+        var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        return new DbScope(connection, null, settings);
+    }
+
+    /// <summary>
     /// A batch whose first command applies the settings when they have not been sent yet. Read its
     /// results with <see cref="ExecuteReaderAsync"/>, which steps past the settings row.
     /// </summary>
     public NpgsqlBatch CreateBatch()
     {
-        var batch = new NpgsqlBatch(Connection, Transaction);
+        if (IsSingleBatch && _settingsSent)
+            throw new InvalidOperationException("A single-batch DbScope runs one batch only.");
+        var batch = new NpgsqlBatch(Connection, _transaction);
         if (!_settingsSent) batch.BatchCommands.Add(CreateSettingsCommand());
         return batch;
     }
@@ -75,7 +98,8 @@ public sealed class DbScope : IAsyncDisposable
     public async ValueTask EnsureSettingsAsync(CancellationToken ct = default)
     {
         if (_settingsSent) return;
-        await using var cmd = new NpgsqlCommand(SettingsSql, Connection, Transaction);
+        if (IsSingleBatch) throw new InvalidOperationException("A single-batch DbScope sends its settings with its batch.");
+        await using var cmd = new NpgsqlCommand(SettingsSql, Connection, _transaction);
         AddSettingsParameters(cmd.Parameters);
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         _settingsSent = true;
@@ -85,22 +109,23 @@ public sealed class DbScope : IAsyncDisposable
     public async ValueTask<NpgsqlCommand> CreateCommandAsync(string sql, CancellationToken ct = default)
     {
         await EnsureSettingsAsync(ct).ConfigureAwait(false);
-        return new NpgsqlCommand(sql, Connection, Transaction);
+        return new NpgsqlCommand(sql, Connection, _transaction);
     }
 
     /// <summary>Switches to another role inside this transaction (e.g. service_role for a privileged step).</summary>
     public async ValueTask SetRoleAsync(string role, CancellationToken ct = default)
     {
         await EnsureSettingsAsync(ct).ConfigureAwait(false);
-        await using var cmd = new NpgsqlCommand("SELECT set_config('role', $1, true)", Connection, Transaction);
+        await using var cmd = new NpgsqlCommand("SELECT set_config('role', $1, true)", Connection, _transaction);
         cmd.Parameters.Add(new NpgsqlParameter { Value = role });
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>Commits; in a single-batch scope the batch already committed when it completed.</summary>
     public async Task CommitAsync(CancellationToken ct = default)
     {
         _completed = true;
-        await Transaction.CommitAsync(ct).ConfigureAwait(false);
+        if (_transaction is not null) await _transaction.CommitAsync(ct).ConfigureAwait(false);
     }
 
     public async Task RollbackAsync(CancellationToken ct = default)
@@ -111,14 +136,17 @@ public sealed class DbScope : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try
+        if (_transaction is not null)
         {
-            if (!_completed && Connection.State == System.Data.ConnectionState.Open)
-                await Transaction.RollbackAsync().ConfigureAwait(false);
+            try
+            {
+                if (!_completed && Connection.State == System.Data.ConnectionState.Open)
+                    await _transaction.RollbackAsync().ConfigureAwait(false);
+            }
+            catch (NpgsqlException) { }
+            catch (InvalidOperationException) { }
+            await _transaction.DisposeAsync().ConfigureAwait(false);
         }
-        catch (NpgsqlException) { }
-        catch (InvalidOperationException) { }
-        await Transaction.DisposeAsync().ConfigureAwait(false);
         await Connection.DisposeAsync().ConfigureAwait(false);
     }
 

@@ -77,7 +77,7 @@ internal sealed class HostBindings : IDisposable
             var (priv, pub) = SubtleCrypto.Generate(Str(a, 0), (int)Num(a, 1), Arg(a, 2).IsString() ? Str(a, 2) : null);
             return new JsArray(engine, [Bytes(priv), Bytes(pub)]);
         }));
-        Add("cjsResolve", a => CommonJs.Resolve(Str(a, 0), Str(a, 1), _services.PackageCacheDir) is { } path && MayLoad(path)
+        Add("cjsResolve", a => CommonJs.Resolve(Str(a, 0), Str(a, 1), _services.Packages) is { } path && MayLoad(path)
             ? new JsString(path) : JsValue.Null);
         Add("cjsCompile", a =>
         {

@@ -68,7 +68,7 @@ internal static class RelationInsert
             return WriteStatement.Finish(req, cache, rel, dml.ToString(), query, headersOnly ? new MediaType(MediaKind.Json, false) : media, p, wantBody);
         }).ConfigureAwait(false);
         var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: false,
-            req.Prefer.Return == ReturnPreference.Representation ? media.CheckSingular : null).ConfigureAwait(false);
+            req.Prefer.Return == ReturnPreference.Representation ? media.SingularCheck : null).ConfigureAwait(false);
         string? location = null;
         if (headersOnly && target is { PrimaryKey.Count: > 0 } && result.Body is { } b)
         {

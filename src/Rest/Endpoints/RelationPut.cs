@@ -49,7 +49,7 @@ internal static class RelationPut
             return WriteStatement.Finish(req, cache, rel, dml.ToString(), query, media, p, req.Prefer.Return == ReturnPreference.Representation);
         }).ConfigureAwait(false);
         var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: false,
-            req.Prefer.Return == ReturnPreference.Representation ? media.CheckSingular : null).ConfigureAwait(false);
+            req.Prefer.Return == ReturnPreference.Representation ? media.SingularCheck : null).ConfigureAwait(false);
         await WriteResponses.WriteAsync(req, media, result, 200, 204).ConfigureAwait(false);
     });
 }

@@ -20,7 +20,7 @@ internal static class RelationRead
             var from = Sql.Sql.Qualified(rel.Schema, rel.Name) + " AS " + Sql.Sql.Ident(rel.Name);
             return ReadStatement.Build(req, cache, rel, rel.Name, from, query, media, new SqlParams(), !isHead, rangeOffset, rangeLimit);
         }).ConfigureAwait(false);
-        var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: true, media.CheckSingular, planned: plan).ConfigureAwait(false);
+        var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: true, media.SingularCheck, planned: plan).ConfigureAwait(false);
         await WriteReadResultAsync(req, media, plan.Offset, result).ConfigureAwait(false);
     });
 

@@ -98,7 +98,7 @@ internal static class RpcCall
         var readOnly = isGet || fn!.Volatility != 'v';
         var (statement, resultMedia) = plan;
         var result = await StatementRunner.RunAsync(req, statement.Sql, statement.Parameters, readOnly,
-            fn!.ReturnsSet ? media.CheckSingular : null).ConfigureAwait(false);
+            fn!.ReturnsSet ? media.SingularCheck : null).ConfigureAwait(false);
         if (fn.ReturnsVoid)
         {
             RestResponses.SetPreferenceApplied(http, req.Prefer);

@@ -51,6 +51,9 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
             : $"coalesce(json_agg({column}), '[]')::text",
     };
 
+    /// <summary><see cref="CheckSingular"/> for a singular request, else null (no check: the outcome is known up front).</summary>
+    public Func<StatementResult, RestException?>? SingularCheck => Kind == MediaKind.Object ? CheckSingular : null;
+
     /// <summary>PGRST116 unless exactly one row came back for a singular request.</summary>
     public RestException? CheckSingular(StatementResult r) =>
         Kind == MediaKind.Object && r.PageTotal != 1

@@ -26,13 +26,16 @@ internal sealed class Preferences
     /// The pre-commit check of a write: a singular media type needs exactly one row, and with
     /// <c>handling=strict</c> a <c>max-affected=N</c> limit rolls back larger writes (PGRST124).
     /// </summary>
-    public Func<StatementResult, RestException?> WriteCheck(MediaType media, bool representation) => r =>
+    /// <summary>The check deciding commit or rollback of a PATCH/DELETE; null when nothing can fail it.</summary>
+    public Func<StatementResult, RestException?>? WriteCheck(MediaType media, bool representation)
     {
-        if (Handling == "strict" && MaxAffected is { } max && r.PageTotal > max)
-            return new RestException(400, "PGRST124", "Query result exceeds max-affected preference constraint",
-                $"The query affects {r.PageTotal} rows", (string?)null);
-        return representation ? media.CheckSingular(r) : null;
-    };
+        var singular = representation ? media.SingularCheck : null;
+        if (!(Handling == "strict" && MaxAffected is { } max)) return singular;
+        return r => r.PageTotal > max
+            ? new RestException(400, "PGRST124", "Query result exceeds max-affected preference constraint",
+                $"The query affects {r.PageTotal} rows", (string?)null)
+            : singular?.Invoke(r);
+    }
 
     public static Preferences Parse(HttpRequest request)
     {

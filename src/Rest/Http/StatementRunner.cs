@@ -22,14 +22,23 @@ internal static class StatementRunner
 
     /// <param name="check">Inspects the result before commit; an error it returns rolls the transaction back.</param>
     public static async Task<StatementResult> RunAsync(RestRequest req, string sql, SqlParams parameters, bool readOnly,
-        Func<StatementResult, RestException?>? check = null, Func<NpgsqlBatch, int>? addBefore = null, PlannedStatement? planned = null)
+        Func<StatementResult, RestException?>? check = null, PlannedStatement? planned = null)
     {
         var ct = req.Http.RequestAborted;
         var settings = new DbScopeSettings(req.Identity, req.Http.Request.Method, req.Http.Request.Path.Value,
             req.HeadersJson(), req.CookiesJson());
+        // Whether to end with COMMIT or ROLLBACK is known before running unless a check inspects the result. When it
+        // is known to be COMMIT (or nothing can be written: READ ONLY), the whole request is one round trip: one batch
+        // as PostgreSQL's implicit transaction, no BEGIN/COMMIT.
+        var rollback = ShouldRollback(req);
+        var singleBatch = readOnly || (check is null && !rollback);
+        var preparer = req.Settings.PreparedStatements ? StatementPreparer.For(req.Project) : null;
+        var cache = req.Cache;
         try
         {
-            await using var scope = await DbScope.BeginAsync(req.Project.Database.Api, settings, ct: ct).ConfigureAwait(false);
+            await using var scope = singleBatch
+                ? await DbScope.BeginSingleBatchAsync(req.Project.Database.Api, settings, ct).ConfigureAwait(false)
+                : await DbScope.BeginAsync(req.Project.Database.Api, settings, ct: ct).ConfigureAwait(false);
             await using var batch = scope.CreateBatch();
             var prelude = new NpgsqlBatchCommand(readOnly
                 ? "SELECT set_config('search_path', $1, true), set_config('transaction_read_only', 'on', true)"
@@ -52,7 +61,6 @@ internal static class StatementRunner
                 batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT {name}()"));
                 skip++;
             }
-            if (addBefore is not null) skip += addBefore(batch);
             if (planned?.ExplainSql is { } explainSql)
             {
                 var explain = new NpgsqlBatchCommand(explainSql);
@@ -62,6 +70,8 @@ internal static class StatementRunner
             var main = new NpgsqlBatchCommand(sql);
             foreach (var p in parameters.List) main.Parameters.Add(p);
             batch.BatchCommands.Add(main);
+            var prepare = preparer is not null && planned?.ExplainSql is null && preparer.ShouldPrepare(cache, sql);
+            if (prepare) await preparer!.PrepareAsync(cache, scope.Connection, batch, ct).ConfigureAwait(false);
 
             StatementResult result;
             await using (var reader = await scope.ExecuteReaderAsync(batch, ct).ConfigureAwait(false))
@@ -88,12 +98,21 @@ internal static class StatementRunner
                     if (!useExact) result = result with { Total = Math.Max(rows, result.PageTotal) };
                 }
             }
-            if (check?.Invoke(result) is { } error)
+            if (!prepare && planned?.ExplainSql is null) preparer?.Succeeded(cache, sql);
+            var error = check?.Invoke(result);
+            if (singleBatch)
+            {
+                // Already committed (or read only); a check's error is still the response.
+                await scope.CommitAsync(ct).ConfigureAwait(false);
+                if (error is not null) throw error;
+                return result;
+            }
+            if (error is not null)
             {
                 await scope.RollbackAsync(ct).ConfigureAwait(false);
                 throw error;
             }
-            if (ShouldRollback(req)) await scope.RollbackAsync(ct).ConfigureAwait(false);
+            if (rollback) await scope.RollbackAsync(ct).ConfigureAwait(false);
             else await scope.CommitAsync(ct).ConfigureAwait(false);
             return result;
         }

@@ -87,4 +87,38 @@ public sealed class DbScopeRlsTests(RlsFixture fixture) : IClassFixture<RlsFixtu
         Assert.Equal("authenticator", reader.GetString(0));
         Assert.Equal("", reader.GetString(1));
     }
+
+    [Fact]
+    public async Task Single_batch_scope_is_one_implicit_transaction()
+    {
+        var alice = await IdentityAsync(RlsFixture.Alice);
+        // A failing statement rolls back the batch's earlier statements: nothing is committed.
+        await using (var scope = await DbScope.BeginSingleBatchAsync(fixture.Database.Api, new DbScopeSettings(alice, "POST", "/x")))
+        {
+            Assert.True(scope.IsSingleBatch);
+            await using var batch = scope.CreateBatch();
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO public.notes (owner, body) VALUES (auth.uid(), 'single-batch lost')"));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT 1 / 0"));
+            var error = await Assert.ThrowsAsync<PostgresException>(async () =>
+            {
+                await using var reader = await scope.ExecuteReaderAsync(batch);
+                while (await reader.NextResultAsync()) { }
+            });
+            Assert.Equal("22012", error.SqlState);
+            Assert.Throws<InvalidOperationException>(() => scope.CreateBatch());
+            Assert.Throws<InvalidOperationException>(() => scope.Transaction);
+        }
+        // A successful batch commits at its end, with the settings applied to its statements (RLS WITH CHECK).
+        await using (var scope = await DbScope.BeginSingleBatchAsync(fixture.Database.Api, new DbScopeSettings(alice, "POST", "/x")))
+        {
+            await using var batch = scope.CreateBatch();
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO public.notes (owner, body) VALUES (auth.uid(), 'single-batch kept')"));
+            await using (var reader = await scope.ExecuteReaderAsync(batch)) { while (await reader.NextResultAsync()) { } }
+            await scope.CommitAsync();
+        }
+        var kept = await fixture.Database.ScalarAsync<string>(
+            "SELECT string_agg(body, ',' ORDER BY body) FROM public.notes WHERE body LIKE 'single-batch%'");
+        await fixture.Database.ExecuteAsync("DELETE FROM public.notes WHERE body LIKE 'single-batch%'");
+        Assert.Equal("single-batch kept", kept);
+    }
 }
