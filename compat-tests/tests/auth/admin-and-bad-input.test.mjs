@@ -211,3 +211,12 @@ test('raw HTTP: admin endpoints need a service_role JWT (403 not_admin with a us
   assert.equal(res.status, 403);
   assert.equal(res.body.error_code, 'not_admin');
 });
+
+test('anonymous sign-ins are off by default (the CLI default): anonymous_provider_disabled, nothing written', async () => {
+  const before = (await sb.sql('select count(*)::int as n from auth.users')).rows[0].n;
+  const { data, error } = await sb.client().auth.signInAnonymously();
+  assert.equal(data.session, null);
+  assert.equal(error.status, 422);
+  assert.equal(error.code, 'anonymous_provider_disabled');
+  assert.equal((await sb.sql('select count(*)::int as n from auth.users')).rows[0].n, before);
+});
