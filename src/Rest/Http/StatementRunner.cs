@@ -5,7 +5,11 @@ using Supacs.Rest.Sql;
 namespace Supacs.Rest.Http;
 
 /// <summary>The one row every generated statement returns.</summary>
-internal sealed record StatementResult(long? Total, long PageTotal, string? Body, string? ResponseHeaders, string? ResponseStatus);
+internal sealed record StatementResult(long? Total, long PageTotal, string? Body, string? ResponseHeaders, string? ResponseStatus)
+{
+    /// <summary>Rows an upsert inserted (not updated/ignored); null when not counted.</summary>
+    public long? Inserted { get; init; }
+}
 
 /// <summary>
 /// Runs a generated statement in a <see cref="DbScope"/> (role and claims set, search_path, optional READ ONLY
@@ -14,11 +18,12 @@ internal sealed record StatementResult(long? Total, long PageTotal, string? Body
 internal static class StatementRunner
 {
     /// <summary>Wraps a source query in PostgREST's final SELECT: total, page total, body, response GUCs.</summary>
-    public static string Wrap(string ctes, string totalSql, string bodySql, string from = "(SELECT * FROM pgrst_source) _postgrest_t") =>
+    public static string Wrap(string ctes, string totalSql, string bodySql, string from = "(SELECT * FROM pgrst_source) _postgrest_t",
+        string insertedSql = "NULL::bigint") =>
         $"WITH {ctes} SELECT {totalSql} AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, {bodySql} AS body, " +
         "nullif(current_setting('response.headers', true), '') AS response_headers, " +
-        "nullif(current_setting('response.status', true), '') AS response_status " +
-        $"FROM {from}";
+        "nullif(current_setting('response.status', true), '') AS response_status, " +
+        $"{insertedSql} AS pgrst_inserted FROM {from}";
 
     /// <param name="check">Inspects the result before commit; an error it returns rolls the transaction back.</param>
     public static async Task<StatementResult> RunAsync(RestRequest req, string sql, SqlParams parameters, bool readOnly,
@@ -90,7 +95,10 @@ internal static class StatementRunner
                     reader.GetInt64(1),
                     reader.IsDBNull(2) ? null : reader.GetString(2),
                     reader.IsDBNull(3) ? null : reader.GetString(3),
-                    reader.IsDBNull(4) ? null : reader.GetString(4));
+                    reader.IsDBNull(4) ? null : reader.GetString(4))
+                {
+                    Inserted = reader.FieldCount > 5 && !reader.IsDBNull(5) ? reader.GetInt64(5) : null,
+                };
                 while (await reader.NextResultAsync(ct).ConfigureAwait(false)) { }
                 if (plannedRows is { } rows)
                 {
