@@ -35,6 +35,8 @@ internal static class StatementRunner
         // Whether to end with COMMIT or ROLLBACK is known before running unless a check inspects the result. When it
         // is known to be COMMIT (or nothing can be written: READ ONLY), the whole request is one round trip: one batch
         // as PostgreSQL's implicit transaction, no BEGIN/COMMIT.
+        var plan = PlanMedia(req);
+        if (plan is not null) sql = plan.ExplainPrefix() + sql;
         var rollback = ShouldRollback(req);
         var singleBatch = readOnly || (check is null && !rollback);
         var preparer = req.Settings.PreparedStatements ? StatementPreparer.For(req.Project) : null;
@@ -75,8 +77,24 @@ internal static class StatementRunner
             var main = new NpgsqlBatchCommand(sql);
             foreach (var p in parameters.List) main.Parameters.Add(p);
             batch.BatchCommands.Add(main);
-            var prepare = preparer is not null && planned?.ExplainSql is null && preparer.ShouldPrepare(cache, sql);
+            var prepare = preparer is not null && planned?.ExplainSql is null && plan is null && preparer.ShouldPrepare(cache, sql);
             if (prepare) await preparer!.PrepareAsync(cache, scope.Connection, batch, ct).ConfigureAwait(false);
+
+            if (plan is not null)
+            {
+                // The plan is the response (EXPLAIN ANALYZE runs the statement: its writes commit unless tx=rollback).
+                var lines = new List<string>();
+                await using (var reader = await scope.ExecuteReaderAsync(batch, ct).ConfigureAwait(false))
+                {
+                    var before = skip + (planned?.ExplainSql is not null ? 1 : 0);
+                    for (var i = 0; i < before; i++) await reader.NextResultAsync(ct).ConfigureAwait(false);
+                    while (await reader.ReadAsync(ct).ConfigureAwait(false)) lines.Add(reader.GetString(0));
+                    while (await reader.NextResultAsync(ct).ConfigureAwait(false)) { }
+                }
+                if (rollback && !singleBatch) await scope.RollbackAsync(ct).ConfigureAwait(false);
+                else await scope.CommitAsync(ct).ConfigureAwait(false);
+                throw new PlanResponse(string.Join('\n', lines), plan.ContentType);
+            }
 
             StatementResult result;
             await using (var reader = await scope.ExecuteReaderAsync(batch, ct).ConfigureAwait(false))
@@ -128,6 +146,18 @@ internal static class StatementRunner
         {
             throw PgErrors.From(e, req.Identity.Role != req.Settings.AnonRole);
         }
+    }
+
+    /// <summary>The plan media type when the request asks for its execution plan (PGRST107 when plans are disabled).</summary>
+    private static MediaType? PlanMedia(RestRequest req)
+    {
+        var accept = req.Http.Request.Headers.Accept.ToString();
+        if (!accept.Contains("vnd.pgrst.plan", StringComparison.OrdinalIgnoreCase)) return null;
+        var media = MediaType.Negotiate(req.Http.Request);
+        if (media.Kind != MediaKind.Plan) return null;
+        if (!req.Settings.PlanEnabled)
+            throw new RestException(406, "PGRST107", "None of these media types are available: " + accept, (string?)null);
+        return media;
     }
 
     private static long? PlanRows(string explainJson)
