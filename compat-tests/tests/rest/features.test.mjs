@@ -11,6 +11,9 @@ before(async () => {
   await sb.sql(`
     create or replace function public.shout(text) returns text language sql as $$ select upper($1) || '!' $$;
     create or replace function public.byte_len(bytea) returns int language sql as $$ select length($1) $$;
+    create or replace function public.slow_capped() returns int language sql set statement_timeout = '150ms' as $$ select 1 from pg_sleep(1) $$;
+    create or replace function public.isolated() returns text language sql set default_transaction_isolation = 'serializable'
+      as $$ select current_setting('transaction_isolation') $$;
   `);
   db = sb.client(sb.serviceRoleKey);
 });
@@ -48,4 +51,13 @@ test('raw application/octet-stream body goes to a function taking one unnamed by
   const missing = await rest('/rpc/byte_len', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'x' });
   assert.equal(missing.status, 404);
   assert.equal((await missing.json()).code, 'PGRST202');
+});
+
+test('a function\'s SET statement_timeout and isolation level apply to the rpc call', async () => {
+  const slow = await db.rpc('slow_capped');
+  assert.equal(slow.error?.code, '57014');
+  assert.equal(slow.status, 500);
+  const { data, error } = await db.rpc('isolated');
+  assert.equal(error, null);
+  assert.equal(data, 'serializable');
 });

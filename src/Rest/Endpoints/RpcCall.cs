@@ -112,8 +112,10 @@ internal static class RpcCall
 
         var readOnly = isGet || fn!.Volatility != 'v';
         var (statement, resultMedia) = plan;
+        var hoisted = fn!.Settings.Where(kv => req.Settings.HoistedTxSettings.Contains(kv.Key, StringComparer.OrdinalIgnoreCase))
+            .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
         var result = await StatementRunner.RunAsync(req, statement.Sql, statement.Parameters, readOnly,
-            fn!.ReturnsSet ? media.SingularCheck : null).ConfigureAwait(false);
+            fn.ReturnsSet ? media.SingularCheck : null, hoisted: hoisted.Count > 0 ? hoisted : null).ConfigureAwait(false);
         if (fn.ReturnsVoid)
         {
             RestResponses.SetPreferenceApplied(http, req.Prefer);

@@ -27,7 +27,8 @@ internal static class StatementRunner
 
     /// <param name="check">Inspects the result before commit; an error it returns rolls the transaction back.</param>
     public static async Task<StatementResult> RunAsync(RestRequest req, string sql, SqlParams parameters, bool readOnly,
-        Func<StatementResult, RestException?>? check = null, PlannedStatement? planned = null)
+        Func<StatementResult, RestException?>? check = null, PlannedStatement? planned = null,
+        IReadOnlyDictionary<string, string>? hoisted = null)
     {
         var ct = req.Http.RequestAborted;
         var settings = new DbScopeSettings(req.Identity, req.Http.Request.Method, req.Http.Request.Path.Value,
@@ -38,14 +39,24 @@ internal static class StatementRunner
         var plan = PlanMedia(req);
         if (plan is not null) sql = plan.ExplainPrefix() + sql;
         var rollback = ShouldRollback(req);
-        var singleBatch = readOnly || (check is null && !rollback);
+        // A hoisted default_transaction_isolation needs BEGIN with that level (before any query of the transaction).
+        System.Data.IsolationLevel? isolation = hoisted is not null && hoisted.TryGetValue("default_transaction_isolation", out var iso)
+            ? iso.Trim().ToLowerInvariant() switch
+            {
+                "serializable" => System.Data.IsolationLevel.Serializable,
+                "repeatable read" => System.Data.IsolationLevel.RepeatableRead,
+                "read uncommitted" => System.Data.IsolationLevel.ReadUncommitted,
+                _ => System.Data.IsolationLevel.ReadCommitted,
+            }
+            : null;
+        var singleBatch = isolation is null && (readOnly || (check is null && !rollback));
         var preparer = req.Settings.PreparedStatements ? StatementPreparer.For(req.Project) : null;
         var cache = req.Cache;
         try
         {
             await using var scope = singleBatch
                 ? await DbScope.BeginSingleBatchAsync(req.Project.Database.Api, settings, ct).ConfigureAwait(false)
-                : await DbScope.BeginAsync(req.Project.Database.Api, settings, ct: ct).ConfigureAwait(false);
+                : await DbScope.BeginAsync(req.Project.Database.Api, settings, isolation ?? System.Data.IsolationLevel.ReadCommitted, ct).ConfigureAwait(false);
             await using var batch = scope.CreateBatch();
             var prelude = new NpgsqlBatchCommand(readOnly
                 ? "SELECT set_config('search_path', $1, true), set_config('transaction_read_only', 'on', true)"
@@ -60,6 +71,20 @@ internal static class StatementRunner
                 tzCmd.Parameters.Add(new NpgsqlParameter { Value = tz });
                 batch.BatchCommands.Add(tzCmd);
                 skip++;
+            }
+            if (hoisted is not null)
+            {
+                // Function SET settings hoisted to the transaction (PostgREST's db-hoisted-tx-settings): a function's
+                // own SET applies only inside it, too late for statement_timeout on the statement calling it.
+                foreach (var (name, value) in hoisted)
+                {
+                    if (name.Equals("default_transaction_isolation", StringComparison.OrdinalIgnoreCase)) continue;
+                    var set = new NpgsqlBatchCommand("SELECT set_config($1, $2, true)");
+                    set.Parameters.Add(new NpgsqlParameter { Value = name });
+                    set.Parameters.Add(new NpgsqlParameter { Value = value });
+                    batch.BatchCommands.Add(set);
+                    skip++;
+                }
             }
             if (req.Settings.PreRequest is { } pre)
             {
