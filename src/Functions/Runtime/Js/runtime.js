@@ -195,6 +195,16 @@
   });
 
   // ---------- bytes, text, base64 ----------
+  // Jint 4.18's Uint8Array.prototype.toBase64/toHex read from the start of the buffer, ignoring a view's byteOffset
+  // (jose base64url-encodes the GCM tag as encrypted.subarray(-16)): encode a copy when the view is offset.
+  for (const method of ["toBase64", "toHex"]) {
+    const native = Uint8Array.prototype[method];
+    if (typeof native !== "function") continue;
+    Object.defineProperty(Uint8Array.prototype, method, {
+      value: function (options) { return native.call(this.byteOffset === 0 ? this : this.slice(), options); },
+      writable: true, configurable: true, enumerable: false,
+    });
+  }
   function toU8(x) {
     if (x instanceof Uint8Array) return x;
     if (x instanceof ArrayBuffer) return new Uint8Array(x);
