@@ -44,3 +44,18 @@ ensure_node_modules() {
     echo "$hash" > "$stamp"
   fi
 }
+
+# redis-server (Debian's redis-server package) for the Realtime Redis backplane tests, which start their own on a free port.
+ensure_redis() {
+  command -v redis-server >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    say "redis-server is not installed. Run as root: apt-get install -y redis-server"
+    return 1
+  fi
+  say "Installing redis-server with apt..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq redis-server >/dev/null
+  # Tests run their own servers: the packaged service is not needed.
+  systemctl disable --now redis-server >/dev/null 2>&1 || service redis-server stop >/dev/null 2>&1 || true
+}

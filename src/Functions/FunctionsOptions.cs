@@ -1,4 +1,5 @@
 using Supacs.Core.Config;
+using Supacs.Functions.Packages;
 
 namespace Supacs.Functions;
 
@@ -36,6 +37,9 @@ public sealed class FunctionsOptions
     /// <summary>Largest request body handed to a function (413 above).</summary>
     public long MaxRequestBodyBytes { get; set; } = 20L * 1024 * 1024;
 
+    /// <summary>Registries packages are installed from (<c>npm_registry</c>, <c>jsr_registry</c>; NPM_CONFIG_REGISTRY).</summary>
+    public NpmRegistries Registries { get; set; } = NpmRegistries.From(null, null);
+
     public static FunctionsOptions FromConfig(ProjectConfig config)
     {
         var s = config.Section("edge_runtime");
@@ -49,6 +53,7 @@ public sealed class FunctionsOptions
         if (s.GetLong("max_workers") is { } workers and > 0 and < 1000) o.MaxWorkersPerFunction = (int)workers;
         if (s.GetBool("prewarm") is { } prewarm) o.Prewarm = prewarm;
         if (s.GetLong("max_request_body_mb") is { } body and > 0) o.MaxRequestBodyBytes = body * 1024 * 1024;
+        o.Registries = NpmRegistries.From(s.GetString("npm_registry"), s.GetString("jsr_registry"));
         return o;
     }
 }

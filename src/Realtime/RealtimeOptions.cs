@@ -40,6 +40,15 @@ internal sealed class RealtimeOptions
     /// <summary>How long a restarted node waits for subscribers to rejoin before replaying a durable slot (<c>durable_replay_delay_ms</c>, 3000).</summary>
     public TimeSpan DurableReplayDelay { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>Only private channels may be joined (<c>private_only</c>, upstream's "Allow public access" switched off).</summary>
+    public bool PrivateOnly { get; init; }
+
+    /// <summary>
+    /// Redis for the backplane between nodes (<c>redis_url</c>, or env <c>SUPACS_REALTIME_REDIS_URL</c>): <c>redis://host:port</c>
+    /// or a StackExchange.Redis configuration string. Unset: PostgreSQL LISTEN/NOTIFY.
+    /// </summary>
+    public string? RedisUrl { get; init; }
+
     public static RealtimeOptions From(ProjectConfig config)
     {
         var s = config.Section("realtime");
@@ -52,6 +61,9 @@ internal sealed class RealtimeOptions
             MaxEventsPerSecond = (int)(s.GetLong("max_events_per_second") ?? d.MaxEventsPerSecond),
             MaxPayloadSizeInKb = (int)(s.GetLong("max_payload_size_in_kb") ?? d.MaxPayloadSizeInKb),
             DurableSlot = s.GetBool("durable_slot") ?? false,
+            PrivateOnly = s.GetBool("private_only") ?? false,
+            RedisUrl = Environment.GetEnvironmentVariable("SUPACS_REALTIME_REDIS_URL") is { Length: > 0 } env ? env
+                : s.GetString("redis_url") is { Length: > 0 } url ? url : null,
             DurableReplayDelay = s.GetLong("durable_replay_delay_ms") is { } ms ? TimeSpan.FromMilliseconds(ms) : d.DurableReplayDelay,
         };
     }

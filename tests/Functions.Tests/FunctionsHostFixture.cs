@@ -50,9 +50,13 @@ public abstract class FunctionsHostFixture : DatabaseFixture, IAsyncLifetime
         return r;
     }
 
+    /// <summary>Stops what a derived fixture started besides the host (peers, upstreams).</summary>
+    protected virtual Task DisposePeersAsync() => Task.CompletedTask;
+
     async Task IAsyncLifetime.DisposeAsync()
     {
         if (_host is not null) await _host.DisposeAsync().ConfigureAwait(false);
+        await DisposePeersAsync().ConfigureAwait(false);
         await DisposeAsync().ConfigureAwait(false);
         try
         {

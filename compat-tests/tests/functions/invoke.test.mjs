@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { jwtVerify, generateKeyPair, exportPKCS8, exportJWK, SignJWT } from 'jose';
+import { jwtVerify, generateKeyPair, exportPKCS8, exportJWK, SignJWT, importJWK, compactDecrypt } from 'jose';
 import { FunctionsHttpError } from '@supabase/supabase-js';
 import { startSupacs, fixturesDir } from '../../lib/supacs.mjs';
 
@@ -296,4 +296,34 @@ test('EdgeRuntime.waitUntil work runs after the response was sent', async () => 
   for (let i = 0; i < 50 && !upstreamSeen.some((s) => s.url === '/background' && s.body.includes(id)); i++) await new Promise((r) => setTimeout(r, 100));
   assert.ok(upstreamSeen.some((s) => s.url === '/background' && s.body.includes(id)), 'background work never ran');
   assert.ok(Date.now() - started >= 200);
+});
+
+test('a package in no node_modules is installed from the npm registry at first load', async () => {
+  const registryUrl = (process.env.NPM_CONFIG_REGISTRY || process.env.npm_config_registry || 'https://registry.npmjs.org').replace(/\/$/, '');
+  const reachable = await fetch(`${registryUrl}/left-pad`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
+  const res = await fetch(`${sb.url}/functions/v1/real-npm`);
+  if (reachable) {
+    assert.equal(res.status, 200, sb.logs().slice(-3000));
+    assert.deepEqual(await res.json(), { padded: '007', camel: 'edgeFunctionInstall' });
+  } else {
+    // Offline machine: the boot fails with the registry named as the cause (the local-registry tests prove the install).
+    assert.equal(res.status, 503);
+    assert.match(sb.logs(), /could not reach the registry/);
+  }
+});
+
+test('jose EdDSA and JWE (RSA-OAEP-256, ECDH-ES+A128KW, A128KW) inside a function interoperate with Node', async () => {
+  const rsaOaep = await generateKeyPair('RSA-OAEP-256', { extractable: true });
+  const ecdh = await generateKeyPair('ECDH-ES+A128KW', { crv: 'P-256', extractable: true });
+  const { data, error } = await sb.client().functions.invoke('jose-jwe', {
+    body: { rsaPublicJwk: await exportJWK(rsaOaep.publicKey), ecPublicJwk: await exportJWK(ecdh.publicKey) },
+  });
+  assert.equal(error, null, sb.logs().slice(-2000));
+  const { payload } = await jwtVerify(data.jws, await importJWK(data.edPublicJwk, 'EdDSA'));
+  assert.equal(payload.sub, 'signed-with-ed25519');
+  const rsa = await compactDecrypt(data.jweRsa, rsaOaep.privateKey);
+  assert.equal(new TextDecoder().decode(rsa.plaintext), 'to node via RSA-OAEP-256');
+  const ec = await compactDecrypt(data.jweEcdh, ecdh.privateKey);
+  assert.equal(new TextDecoder().decode(ec.plaintext), 'to node via ECDH-ES+A128KW');
+  assert.equal(data.kw, 'A128KW round trip');
 });

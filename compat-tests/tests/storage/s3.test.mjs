@@ -178,3 +178,43 @@ test('session token mode: a user JWT acts under RLS', async () => {
   const list = await user.send(new ListObjectsV2Command({ Bucket: 'users' }));
   assert.deepEqual(list.Contents.map((c) => c.Key), [`${uid}/mine.txt`]);
 });
+
+test('PostObject: a browser form upload with a presigned POST policy', async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: 's3-post' }));
+  const now = new Date();
+  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const date = amzDate.slice(0, 8);
+  const policy = Buffer.from(JSON.stringify({
+    expiration: new Date(now.getTime() + 5 * 60_000).toISOString(),
+    conditions: [{ bucket: 's3-post' }, ['starts-with', '$key', 'forms/'], ['content-length-range', 1, 1024]],
+  })).toString('base64');
+  const hmac = (key, data) => createHmac('sha256', key).update(data).digest();
+  const signingKey = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date), 'local'), 's3'), 'aws4_request');
+  const send = (key, body, signature = createHmac('sha256', signingKey).update(policy).digest('hex')) => {
+    const form = new FormData();
+    form.append('key', key);
+    form.append('x-amz-algorithm', 'AWS4-HMAC-SHA256');
+    form.append('x-amz-credential', `${accessKeyId}/${date}/local/s3/aws4_request`);
+    form.append('x-amz-date', amzDate);
+    form.append('policy', policy);
+    form.append('x-amz-signature', signature);
+    form.append('Content-Type', 'text/plain');
+    form.append('file', new Blob([body]), 'note.txt');
+    return fetch(`${endpoint}/s3-post`, { method: 'POST', body: form });
+  };
+  const ok = await send('forms/${filename}', 'from a form');
+  assert.equal(ok.status, 204);
+  assert.match(ok.headers.get('location'), /\/s3-post\/forms\/note\.txt$/);
+  const got = await s3.send(new GetObjectCommand({ Bucket: 's3-post', Key: 'forms/note.txt' }));
+  assert.equal(await text(got.Body), 'from a form');
+  assert.equal(got.ContentType, 'text/plain');
+
+  const outside = await send('elsewhere/x.txt', 'x');
+  assert.equal(outside.status, 403);
+  assert.match(await outside.text(), /<Code>AccessDenied<\/Code>/);
+  const forged = await send('forms/forged.txt', 'x', 'f'.repeat(64));
+  assert.equal(forged.status, 403);
+  assert.match(await forged.text(), /<Code>SignatureDoesNotMatch<\/Code>/);
+  const list = await s3.send(new ListObjectsV2Command({ Bucket: 's3-post' }));
+  assert.deepEqual(list.Contents.map((o) => o.Key), ['forms/note.txt']);
+});

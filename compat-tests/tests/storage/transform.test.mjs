@@ -57,3 +57,13 @@ test('createSignedUrl with transform renders the signed size', async () => {
   assert.equal(res.status, 200);
   assert.deepEqual(pngSize(Buffer.from(await res.arrayBuffer())), { width: 50, height: 50 });
 });
+
+test('format avif returns a real AVIF image', async () => {
+  const { data } = admin.storage.from('photos').getPublicUrl('wide.png', { transform: { width: 64, height: 32, format: 'avif' } });
+  assert.match(data.publicUrl, /format=avif/);
+  const res = await fetch(data.publicUrl);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'image/avif');
+  const bytes = Buffer.from(await res.arrayBuffer());
+  assert.equal(bytes.subarray(4, 12).toString(), 'ftypavif');
+});

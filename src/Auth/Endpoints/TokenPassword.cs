@@ -28,7 +28,7 @@ internal static class TokenPassword
             ? await UserStore.FindByEmailAsync(conn, email.Trim(), o.JwtAud, req.Aborted).ConfigureAwait(false)
             : await UserStore.FindByPhoneAsync(conn, phone!.Trim().TrimStart('+'), o.JwtAud, req.Aborted).ConfigureAwait(false);
 
-        var ok = PasswordHasher.Verify(password, user?.EncryptedPassword);
+        var ok = await PasswordHasher.VerifyAsync(password, user?.EncryptedPassword, req.Aborted).ConfigureAwait(false);
         if (user is null || !ok) throw AuthException.BadRequest("invalid_credentials", "Invalid login credentials");
         if (user.IsBanned) throw AuthException.BadRequest("user_banned", "User is banned");
         if (!string.IsNullOrEmpty(email) && user.EmailConfirmedAt is null && !o.MailerAutoconfirm)

@@ -17,6 +17,27 @@ internal static class PasswordHasher
 
     public static string Hash(string password) => BCrypt.Net.BCrypt.HashPassword(password, Cost);
 
+    /// <summary>
+    /// At most one bcrypt per core at a time, process-wide (cores are a process resource, not a project one). A hash is
+    /// ~80 ms of pure CPU: running more of them than cores only adds context switches and cache refills, and
+    /// blocks thread-pool threads the rest of the request pipeline needs; queued sign-ins wait without a thread.
+    /// </summary>
+    private static readonly SemaphoreSlim HashGate = new(Environment.ProcessorCount, Environment.ProcessorCount);
+
+    /// <summary><see cref="Verify"/> through the per-core gate.</summary>
+    public static async Task<bool> VerifyAsync(string password, string? hash, CancellationToken ct)
+    {
+        await HashGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return Verify(password, hash);
+        }
+        finally
+        {
+            HashGate.Release();
+        }
+    }
+
     /// <summary>True when the password matches; always does one bcrypt computation.</summary>
     public static bool Verify(string password, string? hash)
     {

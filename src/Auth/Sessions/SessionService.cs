@@ -71,16 +71,17 @@ internal static class SessionService
                 others.Parameters.Add(new NpgsqlParameter { Value = sessionId });
                 batch.BatchCommands.Add(others);
             }
+            // The audit row goes in the same round trip as the session rows.
+            batch.BatchCommands.Add(Audit.AuditLog.Command(req, user, "login", "account", Audit.AuditLog.Provider(amrMethod switch
+            {
+                "password" => user.Phone is { Length: > 0 } && user.Email is null ? "phone" : "email",
+                "oauth" => user.AppMetadata["provider"]?.GetValue<string>() ?? "oauth",
+                _ => amrMethod,
+            })));
             await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
         user.LastSignInAt = now;
         user.UpdatedAt = now;
-        await Audit.AuditLog.WriteAsync(req, conn, tx, user, "login", "account", Audit.AuditLog.Provider(amrMethod switch
-        {
-            "password" => user.Phone is { Length: > 0 } && user.Email is null ? "phone" : "email",
-            "oauth" => user.AppMetadata["provider"]?.GetValue<string>() ?? "oauth",
-            _ => amrMethod,
-        })).ConfigureAwait(false);
         var access = await AccessTokenAsync(req, conn, tx, user, sessionId, "aal1", [(amrMethod, now)], now, amrMethod).ConfigureAwait(false);
         return new IssuedSession(access, refresh, req.Options.JwtExpiry, new DateTimeOffset(now).ToUnixTimeSeconds() + req.Options.JwtExpiry, user, sessionId);
     }

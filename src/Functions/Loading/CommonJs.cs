@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Jint;
+using Supacs.Functions.Packages;
 
 namespace Supacs.Functions.Loading;
 
@@ -70,12 +71,12 @@ internal static partial class CommonJs
     ];
 
     /// <summary>What <c>require(specifier)</c> from <paramref name="fromDir"/> loads, or null.</summary>
-    public static string? Resolve(string specifier, string fromDir, string? packageCache)
+    public static string? Resolve(string specifier, string fromDir, PackageStore? store)
     {
         if (specifier.StartsWith("./", StringComparison.Ordinal) || specifier.StartsWith("../", StringComparison.Ordinal) || specifier.StartsWith('/'))
             return PackageResolver.Probe(Path.GetFullPath(Path.Combine(fromDir, specifier)));
         if (specifier is "." or "..") return PackageResolver.Probe(Path.GetFullPath(Path.Combine(fromDir, specifier)));
-        if (!PackageResolver.TryParse(specifier, out var name, out var subpath)) return null;
-        return PackageResolver.Resolve(name, subpath, fromDir, packageCache is null ? [] : [packageCache], require: true);
+        if (!PackageSpecifier.IsBare(specifier) || PackageSpecifier.Parse(specifier) is not { } request) return null;
+        return PackageResolver.Resolve(request, fromDir, store, require: true).File;
     }
 }

@@ -3,22 +3,59 @@ using Supacs.Core.Projects;
 namespace Supacs.Functions.Loading;
 
 /// <summary>
-/// What <c>Deno.env</c> holds: the process environment, then secrets from <c>supabase/functions/.env</c>, then the
-/// platform's own SUPABASE_* values (which always win, as on the hosted platform).
+/// What <c>Deno.env</c> holds, as the Supabase CLI's edge runtime builds it — never the Supacs process's whole
+/// environment: SUPABASE_* variables of the process, then <c>[edge_runtime.secrets]</c> from config.toml (values or
+/// <c>env(NAME)</c>; a name the environment lacks is left out), then the env file (<c>supabase/functions/.env</c>, or
+/// <c>[edge_runtime] env_file</c> relative to the project folder, like <c>functions serve --env-file</c>), then the
+/// platform's own SUPABASE_URL/ANON_KEY/SERVICE_ROLE_KEY/DB_URL (which always win, as on the hosted platform).
+/// The env file is re-read when it changes (<see cref="Current"/>).
 /// </summary>
-internal static class FunctionEnv
+internal sealed class FunctionEnv(SupacsProject project)
 {
-    public static Dictionary<string, string> Build(SupacsProject project)
+    private readonly Lock _gate = new();
+    private Dictionary<string, string>? _current;
+    private LoadedFile _file;
+
+    /// <summary>The env file watched for edits (it may not exist).</summary>
+    public string? EnvFile { get; } = EnvFilePath(project);
+
+    private static string? EnvFilePath(SupacsProject project)
+    {
+        if (project.ProjectDir is null) return null;
+        if (project.Config.Section("edge_runtime").GetString("env_file") is { Length: > 0 } configured)
+            return Path.GetFullPath(Path.Combine(project.ProjectDir, configured));
+        return FunctionLocator.FunctionsRoot(project.ProjectDir) is { } root ? Path.Combine(root, ".env") : null;
+    }
+
+    /// <summary>The variables for a worker booted now (rebuilt when the env file changed since the last call).</summary>
+    public IReadOnlyDictionary<string, string> Current()
+    {
+        lock (_gate)
+        {
+            if (_current is null || (EnvFile is not null && _file.Changed))
+            {
+                _file = EnvFile is null ? default : LoadedFile.Of(EnvFile);
+                _current = Build(project, EnvFile);
+            }
+            return _current;
+        }
+    }
+
+    private static Dictionary<string, string> Build(SupacsProject project, string? envFile)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
-            if (e.Key is string k && e.Value is string v) env[k] = v;
-        if (FunctionLocator.FunctionsRoot(project.ProjectDir) is { } root)
+            if (e.Key is string k && e.Value is string v && k.StartsWith("SUPABASE_", StringComparison.Ordinal)) env[k] = v;
+        var secrets = project.Config.Section("edge_runtime").Section("secrets");
+        foreach (var key in secrets.Keys)
         {
-            var file = Path.Combine(root, ".env");
-            if (File.Exists(file))
-                foreach (var (k, v) in ParseDotEnv(File.ReadAllText(file))) env[k] = v;
+            var raw = secrets.GetRaw(key) as string;
+            if (raw is not null && raw.StartsWith("env(", StringComparison.Ordinal) && raw.EndsWith(')')
+                && Environment.GetEnvironmentVariable(raw[4..^1]) is null) continue;
+            if (secrets.GetString(key) is { } value) env[key] = value;
         }
+        if (envFile is not null && File.Exists(envFile))
+            foreach (var (k, v) in ParseDotEnv(File.ReadAllText(envFile))) env[k] = v;
         env["SUPABASE_URL"] = project.Options.PublicUrl;
         env["SUPABASE_ANON_KEY"] = project.Keys.AnonKey;
         env["SUPABASE_SERVICE_ROLE_KEY"] = project.Keys.ServiceRoleKey;

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Jint;
 using Jint.Runtime.Modules;
+using Supacs.Functions.Packages;
 using Module = Jint.Runtime.Modules.Module;
 
 namespace Supacs.Functions.Loading;
@@ -41,7 +42,7 @@ internal sealed class ModuleCache
 /// deno.land std <c>http/server.ts</c> to a shim over <c>Deno.serve</c>, type-only modules to empty ones.
 /// TypeScript/JSX files are stripped on load. Records every file it read so edits are picked up.
 /// </summary>
-internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache, string? stripCacheDir, string? packageCache, ImportMap? importMap) : IModuleLoader
+internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache, string? stripCacheDir, PackageStore? store, ImportMap? importMap) : IModuleLoader
 {
     public const string StdServe = "supacs:std/http/server";
     public const string Empty = "supacs:empty";
@@ -105,12 +106,30 @@ internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache,
         var referencingDir = referencing is not null && referencing.StartsWith("file:", StringComparison.Ordinal)
             ? Path.GetDirectoryName(new Uri(referencing).LocalPath)!
             : _root;
-        if (PackageResolver.TryParse(specifier, out var package, out var subpath))
+        PackageRequest? package;
+        try
         {
-            var file = PackageResolver.Resolve(package, subpath, referencingDir, packageCache is null ? [] : [packageCache])
-                ?? throw new ModuleNotFoundException(
-                    $"Module not found \"{specifier}\": package {package} is not installed (Supacs resolves npm:, esm.sh and jsr: imports from node_modules next to the project or from its package cache, never from the network)");
-            return new Uri(file).AbsoluteUri;
+            package = PackageSpecifier.Parse(specifier);
+        }
+        catch (UnsupportedModuleException e)
+        {
+            throw new ModuleNotFoundException(e.Message);
+        }
+        if (package is not null)
+        {
+            var resolution = PackageResolver.Resolve(package, referencingDir, store);
+            if (resolution.File is { } file) return new Uri(file).AbsoluteUri;
+            if (resolution.PackageFound)
+                throw new ModuleNotFoundException($"Module not found \"{specifier}\": package {package.Name} has no file for \"{(package.Subpath.Length == 0 ? "." : "./" + package.Subpath)}\"");
+            // Missing: remote-looking imports (and dependencies of installed packages) are installed from the registry.
+            if (store is not null && store.Owner(referencingDir + Path.DirectorySeparatorChar + "x") is { } owner)
+            {
+                var (registryName, range) = store.Declared(owner.Dir, package.Name);
+                throw new PackageMissingException(package with { RegistryName = registryName, Range = range });
+            }
+            if (store is not null && package.Remote) throw new PackageMissingException(package);
+            throw new ModuleNotFoundException(
+                $"Module not found \"{specifier}\": package {package.Name} is not installed (bare imports resolve from node_modules next to the project; use npm:, jsr: or an import map entry to install it)");
         }
         string path;
         if (specifier.StartsWith("file://", StringComparison.Ordinal)) path = new Uri(specifier).LocalPath;

@@ -1,16 +1,15 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using Supacs.Functions.Packages;
 
 namespace Supacs.Functions.Loading;
 
 /// <summary>
-/// Maps remote-looking specifiers (<c>npm:pkg@ver/sub</c>, <c>https://esm.sh/pkg@ver/sub?target=deno</c>,
-/// <c>jsr:@scope/pkg</c>) and bare ones (<c>pkg/sub</c>) to packages already installed from the npm registry:
-/// Node's lookup of <c>node_modules</c> folders from the importing file upwards (which finds a Lovable app's own
-/// <c>node_modules</c>), then the package cache in the data dir. Versions in specifiers are ignored: the installed
-/// version is used. Nothing is fetched.
+/// Maps package imports (<see cref="PackageRequest"/>: <c>npm:</c>, esm.sh, <c>jsr:</c>, deno.land/x, bare) to the
+/// file to load: Node's lookup of <c>node_modules</c> folders from the importing file upwards (which finds a Lovable
+/// app's own <c>node_modules</c>) when the version there is in range, then the versioned package store in the data
+/// dir (<see cref="PackageStore"/>). Nothing is fetched here; the loader asks the store to install what is missing.
 /// </summary>
-internal static partial class PackageResolver
+internal static class PackageResolver
 {
     // The conditions matched in package.json "exports" (first listed by the package wins). Not "deno": packages
     // use it for builds that lean on Deno's Node compatibility layer (react-dom/server → async_hooks), which this
@@ -19,63 +18,57 @@ internal static partial class PackageResolver
     private static readonly HashSet<string> RequireConditions = ["worker", "browser", "require", "default"];
     private static readonly string[] Probes = ["", ".js", ".mjs", ".ts", ".cjs", "/index.js", "/index.mjs", "/index.ts"];
 
-    [GeneratedRegex(@"^https?://(?:esm\.sh|cdn\.esm\.sh)/(?:v\d+/|stable/)?(?<spec>[^?#]+)")]
-    private static partial Regex EsmSh();
+    /// <summary>Outcome of resolving a package import: the file, or whether the package itself (not a file in it) is missing.</summary>
+    public readonly record struct Resolution(string? File, bool PackageFound);
 
-    [GeneratedRegex(@"^https?://(?:cdn\.skypack\.dev|cdn\.jsdelivr\.net/npm|unpkg\.com)/(?<spec>[^?#]+)")]
-    private static partial Regex OtherCdn();
-
-    /// <summary>Package name and subpath (without version) when the specifier names an npm package.</summary>
-    public static bool TryParse(string specifier, out string name, out string subpath)
+    /// <summary>
+    /// The file to load for <paramref name="request"/> seen from <paramref name="fromDir"/>: inside an installed package,
+    /// its declared dependency from the store; else Node's lookup of <c>node_modules</c> folders upwards (a package there
+    /// is used when its version is in the requested range), then the highest installed version in range from the store.
+    /// </summary>
+    public static Resolution Resolve(PackageRequest request, string fromDir, PackageStore? store, bool require = false)
     {
-        name = subpath = "";
-        string rest;
-        if (specifier.StartsWith("npm:", StringComparison.Ordinal)) rest = specifier[4..].TrimStart('/');
-        else if (specifier.StartsWith("jsr:", StringComparison.Ordinal)) rest = specifier[4..].TrimStart('/');
-        else if (EsmSh().Match(specifier) is { Success: true } m) rest = m.Groups["spec"].Value;
-        else if (OtherCdn().Match(specifier) is { Success: true } c) rest = c.Groups["spec"].Value;
-        else if (IsBare(specifier)) rest = specifier;
-        else return false;
-
-        var parts = rest.Split('/');
-        var count = parts[0].StartsWith('@') ? 2 : 1;
-        if (parts.Length < count) return false;
-        var nameParts = parts[..count];
-        var last = nameParts[^1];
-        var at = last.IndexOf('@', StringComparison.Ordinal);
-        if (at > 0) nameParts[^1] = last[..at];
-        name = string.Join('/', nameParts);
-        subpath = string.Join('/', parts[count..]);
-        // esm.sh build paths such as /es2022/x.mjs or x.js?target= are not package subpaths.
-        if (subpath.StartsWith("es20", StringComparison.Ordinal) || subpath.StartsWith("denonext", StringComparison.Ordinal)) subpath = "";
-        return name.Length > 0;
-    }
-
-    private static bool IsBare(string s) =>
-        s.Length > 0 && !s.StartsWith('.') && !s.StartsWith('/') && !s.Contains(':', StringComparison.Ordinal);
-
-    /// <summary>The file to load for <paramref name="name"/>/<paramref name="subpath"/> seen from <paramref name="fromDir"/>, or null.</summary>
-    public static string? Resolve(string name, string subpath, string fromDir, IEnumerable<string> extraRoots, bool require = false)
-    {
-        foreach (var dir in PackageDirs(name, fromDir, extraRoots))
+        if (store?.Owner(fromDir + Path.DirectorySeparatorChar + "x") is { } owner)
         {
-            var file = EntryOf(dir, subpath, require);
-            if (file is not null) return file;
+            if (owner.Name == request.RegistryName || owner.Name == request.Name)
+                return new Resolution(EntryOf(owner.Dir, request.Subpath, require), true);
+            var (registryName, range) = store.Declared(owner.Dir, request.Name);
+            if (store.Installed(registryName, range) is { } dep)
+                return new Resolution(EntryOf(store.PackageDir(registryName, dep), request.Subpath, require), true);
+            return new Resolution(null, false);
         }
-        return null;
+        var parsedRange = request.Range.Length > 0 ? SemRange.TryParse(request.Range) : null;
+        foreach (var dir in NodeModulesDirs(request.Name, fromDir))
+        {
+            if (parsedRange is not null && VersionOf(dir) is { } v && !parsedRange.IsSatisfiedBy(v)) continue;
+            return new Resolution(EntryOf(dir, request.Subpath, require), true);
+        }
+        if (store?.Installed(request.RegistryName, request.Range) is { } installed)
+            return new Resolution(EntryOf(store.PackageDir(request.RegistryName, installed), request.Subpath, require), true);
+        return new Resolution(null, false);
     }
 
-    private static IEnumerable<string> PackageDirs(string name, string fromDir, IEnumerable<string> extraRoots)
+    private static SemVersion? VersionOf(string packageDir)
+    {
+        var file = Path.Combine(packageDir, "package.json");
+        if (!File.Exists(file)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(file));
+            return doc.RootElement.TryGetProperty("version", out var v) && v.GetString() is { } s ? SemVersion.TryParse(s) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static IEnumerable<string> NodeModulesDirs(string name, string fromDir)
     {
         for (var dir = fromDir; dir is not null; dir = Path.GetDirectoryName(dir))
         {
             if (Path.GetFileName(dir) == "node_modules") continue;
             var candidate = Path.Combine(dir, "node_modules", name);
-            if (Directory.Exists(candidate)) yield return candidate;
-        }
-        foreach (var root in extraRoots)
-        {
-            var candidate = Path.Combine(root, name);
             if (Directory.Exists(candidate)) yield return candidate;
         }
     }

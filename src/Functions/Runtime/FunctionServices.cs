@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Supacs.Core.Projects;
 using Supacs.Functions.Loading;
+using Supacs.Functions.Packages;
 
 namespace Supacs.Functions.Runtime;
 
@@ -11,9 +12,8 @@ internal sealed class FunctionServices : IDisposable
     {
         ProjectDir = project.ProjectDir ?? project.DataDir;
         Options = FunctionsOptions.FromConfig(project.Config);
-        Env = FunctionEnv.Build(project);
+        Env = new FunctionEnv(project);
         StripCacheDir = Path.Combine(project.DataDir, "functions", "transpiled");
-        PackageCacheDir = Path.Combine(project.DataDir, "functions", "npm", "node_modules");
         Logger = loggers.CreateLogger("Supacs.Functions");
         ConsoleLogger = loggers.CreateLogger("Supacs.Functions.Console");
         FollowingClient = new HttpClient(new SocketsHttpHandler
@@ -28,16 +28,22 @@ internal sealed class FunctionServices : IDisposable
             AutomaticDecompression = System.Net.DecompressionMethods.All,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         }) { Timeout = Timeout.InfiniteTimeSpan };
+        RegistryClient = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.All })
+        {
+            Timeout = TimeSpan.FromMinutes(2),
+        };
+        Packages = new PackageStore(PackageStore.DefaultRoot(project.DataDir), Options.Registries, RegistryClient, Logger);
     }
 
     public string ProjectDir { get; }
     public FunctionsOptions Options { get; }
-    public IReadOnlyDictionary<string, string> Env { get; }
+    public FunctionEnv Env { get; }
     public ModuleCache Modules { get; } = new();
     public string StripCacheDir { get; }
 
-    /// <summary>Where packages installed for functions live (used after the node_modules folders next to the code).</summary>
-    public string PackageCacheDir { get; }
+    /// <summary>Packages installed for functions (used after the node_modules folders next to the code).</summary>
+    public PackageStore Packages { get; }
+    private HttpClient RegistryClient { get; }
     public ILogger Logger { get; }
     public ILogger ConsoleLogger { get; }
     public HttpClient FollowingClient { get; }
@@ -47,5 +53,6 @@ internal sealed class FunctionServices : IDisposable
     {
         FollowingClient.Dispose();
         ManualClient.Dispose();
+        RegistryClient.Dispose();
     }
 }

@@ -6,6 +6,7 @@ using Jint.Runtime;
 using Jint.Runtime.Interop;
 using Microsoft.AspNetCore.Http;
 using Supacs.Functions.Loading;
+using Supacs.Functions.Packages;
 
 namespace Supacs.Functions.Runtime;
 
@@ -64,13 +65,51 @@ internal sealed class FunctionWorker : IDisposable
 
     public bool IsStale(string currentEntry) => currentEntry != Entry || Files.Any(f => f.Changed);
 
-    /// <summary>Creates an engine, installs the Web APIs, evaluates the function's module and finds its handler.</summary>
+    /// <summary>
+    /// Boots a worker; imports of packages that are not installed yet are installed from the registry into the data
+    /// dir's store first (the boot waits), then the boot starts over. A failed install is a boot error naming the cause.
+    /// </summary>
     public static FunctionWorker Boot(FunctionServices services, string name, string entry, FunctionSettings settings)
+    {
+        var attempted = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            try
+            {
+                return BootOnce(services, name, entry, settings);
+            }
+            catch (Exception e) when (MissingPackage(e) is { } missing)
+            {
+                var request = missing.Request;
+                if (!attempted.Add(request.Display))
+                    throw new BootException($"Module not found \"{request.Specifier}\": {request.Display} was installed but has no matching file", e);
+                try
+                {
+                    services.Packages.Install(request);
+                }
+                catch (PackageInstallException install)
+                {
+                    throw new BootException($"Installing \"{request.Specifier}\" ({request.Display}) failed: {install.Message}", install);
+                }
+            }
+        }
+    }
+
+    private static PackageMissingException? MissingPackage(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is PackageMissingException m) return m;
+        return null;
+    }
+
+    private static FunctionWorker BootOnce(FunctionServices services, string name, string entry, FunctionSettings settings)
     {
         var options = services.Options;
         var importMap = ImportMap.Find(entry, services.ProjectDir, settings);
-        var loader = new FunctionModuleLoader(services.ProjectDir, services.Modules, services.StripCacheDir, services.PackageCacheDir, importMap);
+        var loader = new FunctionModuleLoader(services.ProjectDir, services.Modules, services.StripCacheDir, services.Packages, importMap);
         if (importMap is not null) loader.Files.Add(LoadedFile.Of(importMap.Path));
+        // Secrets are part of what a worker was booted with: an edited env file retires it like an edited source file.
+        if (services.Env.EnvFile is { } envFile) loader.Files.Add(LoadedFile.Of(envFile));
         var engine = new Engine(o =>
         {
             o.EnableModules(loader);
@@ -81,7 +120,7 @@ internal sealed class FunctionWorker : IDisposable
             o.Constraints.StackOverflowGuard = true;
             o.Constraints.RegexTimeout = options.CpuTimePerEntry;
         });
-        var env = new Dictionary<string, string>(services.Env, StringComparer.Ordinal);
+        var env = new Dictionary<string, string>(services.Env.Current(), StringComparer.Ordinal);
         var loop = new EventLoop();
         var host = new HostBindings(engine, loop, services, name, env);
         try

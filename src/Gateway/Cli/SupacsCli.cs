@@ -4,7 +4,7 @@ using Supacs.Core;
 namespace Supacs.Gateway.Cli;
 
 /// <summary>
-/// The <c>supacs</c> command line: start, status, db migrate, db reset. Each flag also reads an
+/// The <c>supacs</c> command line: start, status, db migrate, db reset, functions install. Each flag also reads an
 /// environment variable; flags win over the environment, the environment over defaults.
 /// </summary>
 public static class SupacsCli
@@ -18,6 +18,9 @@ public static class SupacsCli
         db.Add(DbCommands.Migrate());
         db.Add(DbCommands.Reset());
         root.Add(db);
+        var functions = new Command("functions", "Edge function commands.");
+        functions.Add(FunctionsCommands.Install());
+        root.Add(functions);
         try
         {
             // Our own handler below prints start-up failures as one line; System.CommandLine's would print a stack trace.

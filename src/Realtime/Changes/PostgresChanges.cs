@@ -188,8 +188,47 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         }
     }
 
-    /// <summary>Nothing to do: bindings read the channel's current identity at delivery time.</summary>
-    public void UpdateIdentity(JoinedChannel channel) { }
+    /// <summary>The channel's identity changed (access_token): the next dispatch regroups the bindings.</summary>
+    public void UpdateIdentity(JoinedChannel channel) => Interlocked.Increment(ref _identityVersion);
+
+    private int _identityVersion;
+    private (ChangeBinding[] Bindings, int Version, Dictionary<string, GroupBindings> Groups)? _plan;
+
+    /// <summary>
+    /// One (role, claims) group's bindings, by spec (event, schema, table, filter): bindings with the same spec match the
+    /// same changes, so each spec is matched once per change whatever the number of channels sharing it.
+    /// </summary>
+    private sealed class GroupBindings(RequestIdentity identity)
+    {
+        public RequestIdentity Identity { get; } = identity;
+        public List<List<ChangeBinding>> Specs { get; } = [];
+        public Dictionary<string, List<ChangeBinding>> BySpec { get; } = new(StringComparer.Ordinal);
+    }
+
+    /// <summary>The bindings grouped by (role, claims), then by spec; rebuilt only when bindings or identities change.</summary>
+    private Dictionary<string, GroupBindings> Plan(ChangeBinding[] bindings)
+    {
+        var version = Volatile.Read(ref _identityVersion);
+        if (_plan is { } cached && ReferenceEquals(cached.Bindings, bindings) && cached.Version == version) return cached.Groups;
+        var groups = new Dictionary<string, GroupBindings>(StringComparer.Ordinal);
+        var keys = new Dictionary<RequestIdentity, string>(ReferenceEqualityComparer.Instance);
+        foreach (var b in bindings)
+        {
+            if (b.Channel.Closed) continue;
+            var identity = b.Channel.Identity;
+            if (!keys.TryGetValue(identity, out var key)) keys[identity] = key = GroupKey(identity);
+            if (!groups.TryGetValue(key, out var g)) groups[key] = g = new GroupBindings(identity);
+            var spec = b.Request.Event + "\n" + b.Schema + "\n" + b.Table + "\n" + b.Request.Filter;
+            if (!g.BySpec.TryGetValue(spec, out var same))
+            {
+                g.BySpec[spec] = same = [];
+                g.Specs.Add(same);
+            }
+            same.Add(b);
+        }
+        _plan = (bindings, version, groups);
+        return groups;
+    }
 
     private async Task DispatchLoopAsync()
     {
@@ -222,14 +261,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         if (bindings.Length == 0) return;
 
         // Bindings grouped by (role, claims): matching, the RLS decision and delivery all go group by group.
-        var byGroup = new Dictionary<string, (RequestIdentity Identity, List<ChangeBinding> Bindings)>(StringComparer.Ordinal);
-        foreach (var b in bindings)
-        {
-            if (b.Channel.Closed) continue;
-            var key = GroupKey(b.Channel.Identity);
-            if (!byGroup.TryGetValue(key, out var g)) byGroup[key] = g = (b.Channel.Identity, []);
-            g.Bindings.Add(b);
-        }
+        var byGroup = Plan(bindings);
 
         // Per group, the changes one of its bindings matches.
         var changes = new List<(RowChange Change, string CommitTimestamp)>();
@@ -250,8 +282,8 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
             foreach (var (change, _) in changes)
             {
                 var any = false;
-                foreach (var b in group.Bindings)
-                    if (b.Matches(change)) { any = true; break; }
+                foreach (var spec in group.Specs)
+                    if (spec[0].Matches(change)) { any = true; break; }
                 if (!any) continue;
                 // DELETEs bypass RLS, as upstream.
                 if (change.Type == "DELETE") (deletes ??= []).Add(change);
@@ -280,11 +312,15 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
             {
                 if (!visible.TryGetValue(key, out var set) || !set.Contains(change)) continue;
                 channels.Clear();
-                foreach (var b in group.Bindings)
+                foreach (var spec in group.Specs)
                 {
-                    if (!b.Matches(change)) continue;
-                    if (!channels.TryGetValue(b.Channel, out var ids)) channels[b.Channel] = ids = [];
-                    if (!ids.Contains(b.Request.Id)) ids.Add(b.Request.Id);
+                    if (!spec[0].Matches(change)) continue;
+                    foreach (var b in spec)
+                    {
+                        if (b.Channel.Closed) continue;
+                        if (!channels.TryGetValue(b.Channel, out var ids)) channels[b.Channel] = ids = [];
+                        if (!ids.Contains(b.Request.Id)) ids.Add(b.Request.Id);
+                    }
                 }
                 if (channels.Count == 0) continue;
                 data ??= EncodeData(change, commitTimestamp);

@@ -199,11 +199,7 @@ internal sealed partial class ReplicationStream(string adminConnectionString, Np
         await foreach (var value in tuple.ConfigureAwait(false))
         {
             if (value.IsUnchangedToastedValue) missing[i] = true;
-            else if (!value.IsDBNull)
-            {
-                using var reader = value.GetTextReader();
-                values[i] = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
-            }
+            else if (!value.IsDBNull) values[i] = await value.Get<string>(ct).ConfigureAwait(false);
             i++;
         }
         return (values, missing);

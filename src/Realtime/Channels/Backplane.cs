@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using StackExchange.Redis;
 using Supacs.Realtime.Changes;
 using Supacs.Realtime.Presence;
 using Supacs.Realtime.Protocol;
@@ -12,13 +13,20 @@ using Supacs.Realtime.Protocol;
 namespace Supacs.Realtime.Channels;
 
 /// <summary>
-/// Carries broadcasts and presence between Supacs nodes serving the same database, over PostgreSQL LISTEN/NOTIFY
-/// (channel <c>supacs_realtime</c>). Nodes announce themselves and beat every few seconds; messages are published only
+/// Carries broadcasts, presence and the slot leader's transactions between Supacs nodes serving the same database, over
+/// PostgreSQL LISTEN/NOTIFY (channel <c>supacs_realtime</c>) or, when <c>redis_url</c> is set, Redis pub/sub. Nodes announce themselves and beat every few seconds; messages are published only
 /// while another node is alive, so a single node pays nothing. Payloads over the NOTIFY limit go through
 /// <c>realtime.supacs_backplane</c> by id. A node that stops beating has its presence entries removed (leave diffs).
 /// </summary>
-internal sealed partial class Backplane(RealtimeHub hub, NpgsqlDataSource admin, ILogger logger) : IAsyncDisposable
+internal sealed partial class Backplane(RealtimeHub hub, NpgsqlDataSource admin, ILogger logger, string? redis = null) : IAsyncDisposable
 {
+    private ConnectionMultiplexer? _redis;
+    private RedisChannel _redisChannel;
+    private readonly TaskCompletionSource<ISubscriber> _redisReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>"redis" when messages go through Redis pub/sub, else "postgres" (LISTEN/NOTIFY).</summary>
+    public string Transport => redis is null ? "postgres" : "redis";
+
     private const string NotifyChannel = "supacs_realtime";
     private const int MaxNotifyBytes = 7800;
     private static readonly TimeSpan Beat = TimeSpan.FromSeconds(3);
@@ -46,7 +54,9 @@ internal sealed partial class Backplane(RealtimeHub hub, NpgsqlDataSource admin,
 
     public void Start()
     {
-        _tasks = [Task.Run(ListenAsync), Task.Run(PublishLoopAsync), Task.Run(InboundLoopAsync), Task.Run(BeatLoopAsync)];
+        _tasks = redis is null
+            ? [Task.Run(ListenAsync), Task.Run(PublishLoopAsync), Task.Run(InboundLoopAsync), Task.Run(BeatLoopAsync)]
+            : [Task.Run(RedisListenAsync), Task.Run(RedisPublishLoopAsync), Task.Run(InboundLoopAsync), Task.Run(BeatLoopAsync)];
         Enqueue(new JsonObject { ["k"] = "h" });
     }
 
@@ -140,6 +150,98 @@ internal sealed partial class Backplane(RealtimeHub hub, NpgsqlDataSource admin,
                 await DelayAsync(ct).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Redis: one pub/sub channel per database (named from the cluster's system identifier and the database name, so
+    /// projects sharing a Redis never mix), no payload limit, no table. Reconnects are StackExchange.Redis's own.
+    /// </summary>
+    private async Task RedisListenAsync()
+    {
+        var ct = _stop.Token;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using (var cmd = admin.CreateCommand("SELECT 'supacs_realtime:' || (SELECT system_identifier FROM pg_control_system())::text || ':' || current_database()"))
+                    _redisChannel = RedisChannel.Literal((string)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!);
+                var options = RedisOptions(redis!);
+                _redis = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+                var subscriber = _redis.GetSubscriber();
+                var queue = await subscriber.SubscribeAsync(_redisChannel).ConfigureAwait(false);
+                queue.OnMessage(m =>
+                {
+                    if (m.Message.HasValue) _inbound.Writer.TryWrite(m.Message.ToString());
+                });
+                _redisReady.TrySetResult(subscriber);
+                await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is RedisException or NpgsqlException or InvalidOperationException)
+            {
+                Log.BackplaneFailed(logger, e);
+                if (_redis is not null) await _redis.DisposeAsync().ConfigureAwait(false);
+                _redis = null;
+                await DelayAsync(ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task RedisPublishLoopAsync()
+    {
+        var ct = _stop.Token;
+        try
+        {
+            var subscriber = await _redisReady.Task.WaitAsync(ct).ConfigureAwait(false);
+            while (await _outbound.Reader.WaitToReadAsync(ct).ConfigureAwait(false))
+            {
+                while (_outbound.Reader.TryPeek(out var body))
+                {
+                    try
+                    {
+                        await subscriber.PublishAsync(_redisChannel, body).ConfigureAwait(false);
+                        _outbound.Reader.TryRead(out _);
+                    }
+                    catch (RedisException e)
+                    {
+                        Log.BackplaneFailed(logger, e);
+                        await DelayAsync(ct).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>
+    /// <c>redis://[user:password@]host[:port][/db]</c> (or <c>rediss://</c> for TLS), or a StackExchange.Redis configuration
+    /// string (<c>host:port,password=…</c>).
+    /// </summary>
+    internal static ConfigurationOptions RedisOptions(string value)
+    {
+        if (!value.StartsWith("redis://", StringComparison.OrdinalIgnoreCase) && !value.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase))
+            return ConfigurationOptions.Parse(value);
+        var uri = new Uri(value);
+        var options = new ConfigurationOptions { Ssl = uri.Scheme.Equals("rediss", StringComparison.OrdinalIgnoreCase), AbortOnConnectFail = false };
+        options.EndPoints.Add(uri.Host, uri.Port > 0 ? uri.Port : 6379);
+        if (uri.UserInfo.Length > 0)
+        {
+            var parts = uri.UserInfo.Split(':', 2);
+            if (parts.Length == 2)
+            {
+                if (parts[0].Length > 0) options.User = Uri.UnescapeDataString(parts[0]);
+                options.Password = Uri.UnescapeDataString(parts[1]);
+            }
+            else
+            {
+                options.Password = Uri.UnescapeDataString(parts[0]);
+            }
+        }
+        if (uri.AbsolutePath.Trim('/') is { Length: > 0 } db && int.TryParse(db, System.Globalization.CultureInfo.InvariantCulture, out var n)) options.DefaultDatabase = n;
+        return options;
     }
 
     private async Task ListenAsync()
@@ -266,6 +368,7 @@ internal sealed partial class Backplane(RealtimeHub hub, NpgsqlDataSource admin,
                     hub.OnNodeGone(peer);
                     hub.Changes.OnNodeGone(peer);
                 }
+                if (redis is not null) continue;
                 try
                 {
                     await using var cleanup = admin.CreateCommand("DELETE FROM realtime.supacs_backplane WHERE created_at < now() - interval '1 minute'");
@@ -292,15 +395,28 @@ internal sealed partial class Backplane(RealtimeHub hub, NpgsqlDataSource admin,
     public async ValueTask DisposeAsync()
     {
         // Say goodbye so peers drop our presence at once rather than after the timeout.
-        try
+        var bye = new JsonObject { ["k"] = "bye", ["n"] = NodeId }.ToJsonString();
+        if (redis is not null)
         {
-            await using var cmd = admin.CreateCommand("SELECT pg_notify($1, $2)");
-            cmd.Parameters.Add(new NpgsqlParameter { Value = NotifyChannel });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = new JsonObject { ["k"] = "bye", ["n"] = NodeId }.ToJsonString() });
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await cmd.ExecuteNonQueryAsync(timeout.Token).ConfigureAwait(false);
+            try
+            {
+                if (_redisReady.Task.IsCompletedSuccessfully)
+                    await _redisReady.Task.Result.PublishAsync(_redisChannel, bye).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException) { }
         }
-        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or ObjectDisposedException) { }
+        else
+        {
+            try
+            {
+                await using var cmd = admin.CreateCommand("SELECT pg_notify($1, $2)");
+                cmd.Parameters.Add(new NpgsqlParameter { Value = NotifyChannel });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = bye });
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await cmd.ExecuteNonQueryAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NpgsqlException or OperationCanceledException or ObjectDisposedException) { }
+        }
         await _stop.CancelAsync().ConfigureAwait(false);
         _outbound.Writer.TryComplete();
         _inbound.Writer.TryComplete();
@@ -310,6 +426,7 @@ internal sealed partial class Backplane(RealtimeHub hub, NpgsqlDataSource admin,
         }
         catch (OperationCanceledException) { }
         catch (TimeoutException) { }
+        if (_redis is not null) await _redis.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
     }
 

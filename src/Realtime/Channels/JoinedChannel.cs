@@ -30,7 +30,17 @@ internal sealed class JoinedChannel(RealtimeSocket socket, string topic, string 
     public bool PresenceEnabled { get; set; } = config.PresenceEnabled;
 
     /// <summary>The presence key: the configured one, else a fresh UUID (upstream uses a UUIDv1).</summary>
-    public string PresenceKey { get; } = config.PresenceKey.Length > 0 ? config.PresenceKey : Guid.NewGuid().ToString();
+    public string PresenceKey
+    {
+        get
+        {
+            if (_presenceKey is { } key) return key;
+            Interlocked.CompareExchange(ref _presenceKey, Config.PresenceKey.Length > 0 ? Config.PresenceKey : Guid.NewGuid().ToString(), null);
+            return _presenceKey;
+        }
+    }
+
+    private string? _presenceKey;
 
     /// <summary>Read permissions (all true for public channels; decided by RLS for private ones).</summary>
     public ChannelPolicies Policies { get; set; } = ChannelPolicies.Public;

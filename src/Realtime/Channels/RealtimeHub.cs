@@ -32,12 +32,26 @@ internal sealed class RealtimeHub : IAsyncDisposable
         Joins = new RateCounter(Options.MaxJoinsPerSecond, TimeSpan.FromSeconds(1), 1);
         Events = new RateCounter(Options.MaxEventsPerSecond * 60L, TimeSpan.FromSeconds(60), 12);
         Changes = new PostgresChanges(project, Options, DeliverDatabaseMessage, metrics, loggers.CreateLogger<PostgresChanges>());
-        Backplane = new Backplane(this, project.Database.Admin, loggers.CreateLogger<Backplane>());
+        Backplane = new Backplane(this, project.Database.Admin, loggers.CreateLogger<Backplane>(), Options.RedisUrl);
         // One node streams the slot; its transactions reach the other nodes' pipelines over the backplane.
         Changes.Forward = Backplane.PublishTransaction;
         Changes.BecameLive = Backplane.BeatNow;
-        Backplane.Start();
-        _ = SweepIdleAsync();
+    }
+
+    private int _started;
+
+    /// <summary>
+    /// Starts the backplane and the idle sweep, once. Not in the constructor: <c>project.Feature</c> may run the factory more
+    /// than once when requests race, and a hub that loses the race must not leave connections and loops running.
+    /// </summary>
+    private RealtimeHub Started()
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            Backplane.Start();
+            _ = SweepIdleAsync();
+        }
+        return this;
     }
 
     public SupacsProject Project { get; }
@@ -69,7 +83,7 @@ internal sealed class RealtimeHub : IAsyncDisposable
     public int SocketCount => Volatile.Read(ref _sockets);
 
     public static RealtimeHub For(SupacsProject project, IServiceProvider services) =>
-        project.Feature(p => new RealtimeHub(p, services.GetRequiredService<ILoggerFactory>(), services.GetRequiredService<RealtimeMetrics>()));
+        project.Feature(p => new RealtimeHub(p, services.GetRequiredService<ILoggerFactory>(), services.GetRequiredService<RealtimeMetrics>())).Started();
 
     /// <summary>Counts a new socket; false when the project is at <c>max_concurrent_users</c>.</summary>
     public bool TryAddSocket()

@@ -55,7 +55,7 @@ internal static class WebSocketEndpoint
         {
             // No websocket-level pings (and no timer per socket): Phoenix heartbeats keep a socket alive, the hub's idle sweep ends silent ones.
             using var ws = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero }).ConfigureAwait(false);
-            using var socket = new RealtimeSocket(ws, version, hub, auth.Identity!, token, loggers.CreateLogger<RealtimeSocket>());
+            using var socket = new RealtimeSocket(ws, version, hub, auth.Identity!, auth.Identity!.Token ?? token, loggers.CreateLogger<RealtimeSocket>());
             // Sockets end when the host stops, so shutdown never waits on open websockets.
             var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
             await socket.RunAsync(context.RequestAborted, stopping).ConfigureAwait(false);

@@ -21,6 +21,14 @@ internal sealed partial class RealtimeSocket
             ReplyError(reply, "TopicNameRequired: You must provide a topic name");
             return;
         }
+        var payload = m.Payload;
+        var config = ChannelConfig.Parse(payload, m.Topic["realtime:".Length..]);
+        // Upstream's order: private_only before the user, join-rate and channel limits.
+        if (hub.Options.PrivateOnly && !config.Private)
+        {
+            ReplyError(reply, "PrivateOnly: This project only allows private channels");
+            return;
+        }
         if (!hub.Joins.TryAdd())
         {
             ReplyError(reply, "ClientJoinRateLimitReached: Too many joins per second");
@@ -36,8 +44,6 @@ internal sealed partial class RealtimeSocket
             return;
         }
 
-        var payload = m.Payload;
-        var config = ChannelConfig.Parse(payload, m.Topic["realtime:".Length..]);
         var accessToken = payload.ValueKind == JsonValueKind.Object
             ? (payload.TryGetProperty("access_token", out var at) && at.ValueKind == JsonValueKind.String ? at.GetString()
                : payload.TryGetProperty("user_token", out var ut) && ut.ValueKind == JsonValueKind.String ? ut.GetString() : null)

@@ -145,15 +145,7 @@ internal sealed class StorageScope(DbScope scope, string userRole, NpgsqlBatchCo
     /// </summary>
     public async Task<NpgsqlDataReader> MultiAsync(IReadOnlyList<(string Sql, object?[] Args)> statements, string roleAfter)
     {
-        var batch = scope.CreateBatch();
-        _batches.Add(batch);
-        var skip = 0;
-        if (_prelude is not null)
-        {
-            batch.BatchCommands.Add(_prelude);
-            _prelude = null;
-            skip++;
-        }
+        var (batch, skip) = NewBatch();
         foreach (var (sql, args) in statements)
         {
             var cmd = new NpgsqlBatchCommand(sql);
@@ -201,15 +193,7 @@ internal sealed class StorageScope(DbScope scope, string userRole, NpgsqlBatchCo
 
     private (NpgsqlBatch Batch, int Skip) Prepare(string sql, object?[] args)
     {
-        var batch = scope.CreateBatch();
-        _batches.Add(batch);
-        var skip = 0;
-        if (_prelude is not null)
-        {
-            batch.BatchCommands.Add(_prelude);
-            _prelude = null;
-            skip++;
-        }
+        var (batch, skip) = NewBatch();
         if (_role != _wantedRole)
         {
             var role = new NpgsqlBatchCommand("SELECT set_config('role', $1, true)");
@@ -222,6 +206,17 @@ internal sealed class StorageScope(DbScope scope, string userRole, NpgsqlBatchCo
         foreach (var a in args) cmd.Parameters.Add(a as NpgsqlParameter ?? new NpgsqlParameter { Value = a ?? DBNull.Value });
         batch.BatchCommands.Add(cmd);
         return (batch, skip);
+    }
+
+    /// <summary>A batch owned by the scope, starting with the pending settings statement if any; Skip = results to pass over.</summary>
+    private (NpgsqlBatch Batch, int Skip) NewBatch()
+    {
+        var batch = scope.CreateBatch();
+        _batches.Add(batch);
+        if (_prelude is null) return (batch, 0);
+        batch.BatchCommands.Add(_prelude);
+        _prelude = null;
+        return (batch, 1);
     }
 
     /// <summary>Runs <paramref name="sql"/> inside a savepoint that is always rolled back: a permission probe (one round trip when it succeeds).</summary>

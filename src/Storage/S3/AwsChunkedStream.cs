@@ -8,7 +8,7 @@ namespace Supacs.Storage.S3;
 /// Reads the payload out of an aws-chunked body (<c>size[;chunk-signature=sig]\r\ndata\r\n … 0…\r\n[trailers]\r\n</c>).
 /// With a signing key, every chunk signature is checked against the chain seeded by the request signature.
 /// </summary>
-internal sealed class AwsChunkedStream(Stream inner, Func<string, string, string>? verifyChunk, string? seedSignature) : Stream
+internal sealed class AwsChunkedStream(Stream inner, Func<string, string, string>? verifyChunk, string? seedSignature) : Http.ReadOnlyStream
 {
     private readonly byte[] _line = new byte[4096];
     private long _remainingInChunk;
@@ -17,16 +17,6 @@ internal sealed class AwsChunkedStream(Stream inner, Func<string, string, string
     private string _previous = seedSignature ?? "";
     private IncrementalHash? _chunkHash;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
     {

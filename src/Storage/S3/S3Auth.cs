@@ -23,15 +23,7 @@ internal static class S3Auth
             ? SigV4.ParseHeader(auth, request.Headers["x-amz-date"].ToString() is { Length: > 0 } d ? d : null)
             : SigV4.ParseQuery(name => request.Query.TryGetValue(name, out var v) ? v.ToString() : null);
         if (sig is null) throw new StorageError("403", "AccessDenied", "Missing or unsupported authentication", "AccessDenied");
-        if (sig.Service != "s3") throw new StorageError("403", "AccessDenied", "Invalid Service", "AccessDenied");
-        // Upstream's region rule: enforced → the scope must name the server's region; otherwise auto, us-east-1, empty
-        // and the server's region are accepted as signed, and any other region is checked as if it were the server's
-        // (so it fails as SignatureDoesNotMatch).
-        var serverRegion = state.Options.S3ProtocolRegion;
-        if (state.Options.S3ProtocolEnforceRegion && sig.Region != serverRegion)
-            throw new StorageError("403", "AccessDenied", "Invalid Region", "AccessDenied");
-        if (sig.Region is not ("auto" or "us-east-1" or "") && sig.Region != serverRegion) sig = sig with { Region = serverRegion };
-
+        sig = CheckScope(state, sig);
         if (!DateTime.TryParseExact(sig.AmzDate, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture,
                 DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var signedAt))
             throw new StorageError("403", "AccessDenied", "Invalid X-Amz-Date", "AccessDenied");
@@ -45,21 +37,7 @@ internal static class S3Auth
 
         var sessionToken = request.Headers["x-amz-security-token"].ToString() is { Length: > 0 } st ? st
             : request.Query["X-Amz-Security-Token"].ToString() is { Length: > 0 } qt ? qt : null;
-        string secret;
-        RequestIdentity identity;
-        if (sessionToken is not null)
-        {
-            secret = state.Project.Keys.AnonKey;
-            var result = await RequestIdentityResolver.ResolveTokenAsync(sessionToken, state.Project.Keys);
-            identity = result.Identity ?? throw new StorageError("403", "InvalidToken", "The provided token is malformed or otherwise invalid.", "InvalidToken");
-        }
-        else
-        {
-            if (!SigV4.FixedEquals(sig.AccessKeyId, state.S3AccessKeyId))
-                throw new StorageError("403", "InvalidAccessKeyId", "The Access Key Id you provided does not exist in our records.", "InvalidAccessKeyId");
-            secret = state.S3SecretAccessKey;
-            identity = (await RequestIdentityResolver.ResolveTokenAsync(state.Project.Keys.ServiceRoleKey, state.Project.Keys)).Identity!;
-        }
+        var (secret, identity) = await CredentialsAsync(state, sig.AccessKeyId, sessionToken);
 
         var raw = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (request.PathBase + request.Path + request.QueryString).ToString();
         var q = raw.IndexOf('?', StringComparison.Ordinal);
@@ -81,6 +59,37 @@ internal static class S3Auth
         var expected = SigV4.Sign(key2, SigV4.StringToSign(sig, canonical));
         if (!SigV4.FixedEquals(expected, sig.Signature)) throw new S3SignatureException();
         return new S3Caller(identity, sig, key2);
+    }
+
+    /// <summary>
+    /// Upstream's scope rules: the service must be s3; with region enforcement the scope must name the server's region;
+    /// otherwise auto, us-east-1, empty and the server's region are accepted as signed, and any other region is
+    /// checked as if it were the server's (so it fails as SignatureDoesNotMatch).
+    /// </summary>
+    public static SigV4Request CheckScope(StorageState state, SigV4Request sig)
+    {
+        if (sig.Service != "s3") throw new StorageError("403", "AccessDenied", "Invalid Service", "AccessDenied");
+        var serverRegion = state.Options.S3ProtocolRegion;
+        if (state.Options.S3ProtocolEnforceRegion && sig.Region != serverRegion)
+            throw new StorageError("403", "AccessDenied", "Invalid Region", "AccessDenied");
+        return sig.Region is not ("auto" or "us-east-1" or "") && sig.Region != serverRegion ? sig with { Region = serverRegion } : sig;
+    }
+
+    /// <summary>
+    /// The signing secret and the caller for upstream's two credential modes: a session token (secret = anon key, the
+    /// token's JWT decides the role) or the project's S3 access key (service_role).
+    /// </summary>
+    public static async Task<(string Secret, RequestIdentity Identity)> CredentialsAsync(StorageState state, string accessKeyId, string? sessionToken)
+    {
+        if (sessionToken is not null)
+        {
+            var result = await RequestIdentityResolver.ResolveTokenAsync(sessionToken, state.Project.Keys);
+            return (state.Project.Keys.AnonKey,
+                result.Identity ?? throw new StorageError("403", "InvalidToken", "The provided token is malformed or otherwise invalid.", "InvalidToken"));
+        }
+        if (!SigV4.FixedEquals(accessKeyId, state.S3AccessKeyId))
+            throw new StorageError("403", "InvalidAccessKeyId", "The Access Key Id you provided does not exist in our records.", "InvalidAccessKeyId");
+        return (state.S3SecretAccessKey, (await RequestIdentityResolver.ResolveTokenAsync(state.Project.Keys.ServiceRoleKey, state.Project.Keys)).Identity!);
     }
 
     /// <summary>The payload of the request: aws-chunked decoded (chunk signatures checked when signed), else the raw body.</summary>

@@ -47,6 +47,10 @@ internal static class SigV4
         return Build(query("X-Amz-Credential"), query("X-Amz-SignedHeaders"), query("X-Amz-Signature"), query("X-Amz-Date"), presigned: true, expires);
     }
 
+    /// <summary>The x-amz-credential / x-amz-date / x-amz-signature fields of a browser POST form (no signed headers).</summary>
+    public static SigV4Request? ParseForm(string? credential, string? amzDate, string? signature) =>
+        Build(credential, "", signature, amzDate, presigned: false, null);
+
     private static SigV4Request? Build(string? credential, string? signed, string? signature, string? amzDate, bool presigned, long? expires)
     {
         if (credential is null || signed is null || signature is null || amzDate is null) return null;

@@ -165,7 +165,7 @@ public sealed class InvokeFunctionFixture : FunctionsHostFixture
             Deno.serve((req) => {
               if (new URL(req.url).searchParams.has("grow")) {
                 const keep = [];
-                while (true) keep.push("x".repeat(1024 * 1024) + keep.length);
+                while (true) keep.push("x".repeat(8 * 1024 * 1024) + keep.length);
               }
               return new Response("small");
             });

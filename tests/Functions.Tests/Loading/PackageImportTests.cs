@@ -5,7 +5,10 @@ namespace Supacs.Functions.Tests.Loading;
 /// <summary>npm:/esm.sh/jsr:/bare imports resolved to installed packages (node_modules next to the project), never fetched.</summary>
 public sealed class PackageImportFixture : FunctionsHostFixture
 {
+    // No registry reachable: everything here must come from node_modules next to the project.
     protected override string ConfigToml => """
+        [edge_runtime]
+        npm_registry = "http://127.0.0.1:9"
         [functions.uses-packages]
         verify_jwt = false
         [functions.missing-package]
@@ -156,11 +159,11 @@ public sealed class PackageImportTests(PackageImportFixture f) : IClassFixture<P
     }
 
     [Fact]
-    public async Task A_package_that_is_not_installed_is_a_boot_error_naming_it()
+    public async Task A_package_that_cannot_be_installed_offline_is_a_boot_error_naming_it_and_the_registry()
     {
         var response = await f.Client.SendAsync(f.Request(HttpMethod.Get, "missing-package"));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        for (var i = 0; i < 20 && !f.Logs.Dump().Contains("stripe-not-installed", StringComparison.Ordinal); i++) await Task.Delay(50);
-        Assert.Contains("package stripe-not-installed is not installed", f.Logs.Dump(), StringComparison.Ordinal);
+        for (var i = 0; i < 40 && !f.Logs.Dump().Contains("stripe-not-installed", StringComparison.Ordinal); i++) await Task.Delay(50);
+        Assert.Contains("Installing \"https://esm.sh/stripe-not-installed@14.21.0\" (stripe-not-installed@14.21.0) failed: could not reach the registry http://127.0.0.1:9", f.Logs.Dump(), StringComparison.Ordinal);
     }
 }

@@ -13,7 +13,7 @@ public class TwoNodeFixture : RealtimeFixture, IAsyncLifetime
     protected override async Task SetUpAsync(TestDatabase database)
     {
         await base.SetUpAsync(database);
-        _second = await SupacsTestHost.StartAsync(database, s => s.AddSupacsRealtime(), app => app.MapSupacsRealtime());
+        _second = await SupacsTestHost.StartAsync(database, s => s.AddSupacsRealtime(), app => app.MapSupacsRealtime(), ConfigToml);
     }
 
     public Task<PhoenixTestClient> ConnectSecondAsync(string vsn = "2.0.0") =>

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
-using SkiaSharp;
+using NetVips;
 
 namespace Supacs.Storage.Tests.Images;
 
@@ -16,16 +16,15 @@ public sealed class RenderImageTests(StorageHostFixture f) : IClassFixture<Stora
 
     public Task DisposeAsync() => Task.CompletedTask;
 
+    /// <summary>A w×h PNG, blue left half, red right half.</summary>
     private static byte[] Png(int w, int h)
     {
-        using var bitmap = new SKBitmap(w, h);
-        using (var canvas = new SKCanvas(bitmap))
-        {
-            canvas.Clear(SKColors.Red);
-            canvas.DrawRect(0, 0, w / 2f, h, new SKPaint { Color = SKColors.Blue });
-        }
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        return data.ToArray();
+        using var black = Image.Black(w / 2, h);
+        using var left = black.NewFromImage(0, 0, 255);
+        using var black2 = Image.Black(w - w / 2, h);
+        using var right = black2.NewFromImage(255, 0, 0);
+        using var joined = left.Join(right, Enums.Direction.Horizontal);
+        return joined.PngsaveBuffer();
     }
 
     private async Task<(int W, int H, string Type)> RenderAsync(string path, string? token = null, string? accept = null)
@@ -33,8 +32,8 @@ public sealed class RenderImageTests(StorageHostFixture f) : IClassFixture<Stora
         using var res = await f.SendAsync(HttpMethod.Get, path, token, configure: r => { if (accept is not null) r.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept)); });
         Assert.Equal(HttpStatusCode.OK, res.StatusCode);
         var bytes = await res.Content.ReadAsByteArrayAsync();
-        using var bmp = SKBitmap.Decode(bytes);
-        return (bmp.Width, bmp.Height, res.Content.Headers.ContentType!.MediaType!);
+        using var img = Image.NewFromBuffer(bytes);
+        return (img.Width, img.Height, res.Content.Headers.ContentType!.MediaType!);
     }
 
     [Theory]
@@ -56,6 +55,34 @@ public sealed class RenderImageTests(StorageHostFixture f) : IClassFixture<Stora
         Assert.Equal("image/webp", (await RenderAsync("/render/image/public/img/wide.png?width=50&format=webp")).Type);
         Assert.Equal("image/webp", (await RenderAsync("/render/image/authenticated/img/wide.png?width=50", f.ServiceKey, "image/webp")).Type);
         Assert.Equal("image/png", (await RenderAsync("/render/image/authenticated/img/wide.png?width=50&format=origin", f.ServiceKey, "image/webp")).Type);
+    }
+
+    [Fact]
+    public async Task Format_avif_is_real_avif()
+    {
+        using var res = await f.SendAsync(HttpMethod.Get, "/render/image/public/img/wide.png?width=120&height=60&format=avif&quality=60", null);
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        Assert.Equal("image/avif", res.Content.Headers.ContentType!.MediaType);
+        var bytes = await res.Content.ReadAsByteArrayAsync();
+        Assert.Equal("ftypavif", System.Text.Encoding.ASCII.GetString(bytes, 4, 8));
+        using var img = Image.NewFromBuffer(bytes);
+        Assert.Equal((120, 60), (img.Width, img.Height));
+        Assert.StartsWith("heifload", (string)img.Get("vips-loader"), StringComparison.Ordinal);
+        // Left half blue, right half red survive the round trip.
+        var left = img.Getpoint(20, 30);
+        var right = img.Getpoint(100, 30);
+        Assert.True(left[2] > 180 && left[0] < 80, string.Join(",", left));
+        Assert.True(right[0] > 180 && right[2] < 80, string.Join(",", right));
+    }
+
+    [Fact]
+    public async Task Cover_crops_the_centre()
+    {
+        // 400×200 → 100×100 cover keeps the middle 200×200: blue on the left, red on the right.
+        using var res = await f.SendAsync(HttpMethod.Get, "/render/image/public/img/wide.png?width=100&height=100", null);
+        using var img = Image.NewFromBuffer(await res.Content.ReadAsByteArrayAsync());
+        Assert.True(img.Getpoint(10, 50)[2] > 200);
+        Assert.True(img.Getpoint(90, 50)[0] > 200);
     }
 
     [Fact]

@@ -114,4 +114,74 @@ public sealed class S3ProtocolTests(StorageHostFixture f) : IClassFixture<Storag
         Assert.Equal(64, secret.Length);
         Assert.NotEqual(id, SupacsStorageExtensions.S3Credentials("another-secret-of-at-least-32-characters!!").AccessKeyId);
     }
+
+    private static byte[] Hmac(byte[] key, string data) => System.Security.Cryptography.HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(data));
+
+    /// <summary>A browser POST form signed as AWS documents it (policy base64, signature = HMAC(signing key, policy)).</summary>
+    private MultipartFormDataContent PostForm(string key, string policyJson, byte[] file, string? secretOverride = null, string status = "201")
+    {
+        var state = StorageState.Of(f.Host.Project);
+        var now = DateTime.UtcNow;
+        var date = now.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
+        var policy = Convert.ToBase64String(Encoding.UTF8.GetBytes(policyJson));
+        var k = Hmac(Encoding.UTF8.GetBytes("AWS4" + (secretOverride ?? state.S3SecretAccessKey)), date);
+        k = Hmac(Hmac(Hmac(k, "us-east-1"), "s3"), "aws4_request");
+        var form = new MultipartFormDataContent
+        {
+            { new StringContent(key), "key" },
+            { new StringContent("AWS4-HMAC-SHA256"), "x-amz-algorithm" },
+            { new StringContent($"{state.S3AccessKeyId}/{date}/us-east-1/s3/aws4_request"), "x-amz-credential" },
+            { new StringContent(now.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture)), "x-amz-date" },
+            { new StringContent(policy), "policy" },
+            { new StringContent(Convert.ToHexStringLower(Hmac(k, policy))), "x-amz-signature" },
+            { new StringContent(status), "success_action_status" },
+            { new StringContent("text/plain"), "Content-Type" },
+            { new StringContent("form"), "x-amz-meta-origin" },
+        };
+        form.Add(new ByteArrayContent(file), "file", "hello.txt");
+        return form;
+    }
+
+    private static string Policy(DateTime expires, long max = 100) =>
+        $$"""{"expiration":"{{expires:yyyy-MM-ddTHH:mm:ss.fffZ}}","conditions":[{"bucket":"post"},["starts-with","$key","uploads/"],["content-length-range",1,{{max}}],{"success_action_status":"201"}]}""";
+
+    [Fact]
+    public async Task Post_object_form_upload_with_a_presigned_policy()
+    {
+        using (var s3 = Client()) await s3.PutBucketAsync("post");
+        var url = new Uri(f.Host.BaseAddress, "storage/v1/s3/post");
+        using (var res = await f.Client.PostAsync(url, PostForm("uploads/${filename}", Policy(DateTime.UtcNow.AddMinutes(5)), "posted!"u8.ToArray())))
+        {
+            var xml = await res.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.Created, res.StatusCode);
+            Assert.Contains("<Key>uploads/hello.txt</Key>", xml, StringComparison.Ordinal);
+        }
+        using (var s3 = Client())
+        using (var got = await s3.GetObjectAsync("post", "uploads/hello.txt"))
+        using (var reader = new StreamReader(got.ResponseStream))
+        {
+            Assert.Equal("posted!", await reader.ReadToEndAsync());
+            Assert.Equal("text/plain", got.Headers.ContentType);
+            Assert.Equal("form", got.Metadata["origin"]);
+        }
+
+        async Task<(HttpStatusCode, string)> PostAsync(MultipartFormDataContent form)
+        {
+            using var res = await f.Client.PostAsync(url, form);
+            return (res.StatusCode, await res.Content.ReadAsStringAsync());
+        }
+        var (st, body) = await PostAsync(PostForm("other/x.txt", Policy(DateTime.UtcNow.AddMinutes(5)), "x"u8.ToArray()));
+        Assert.Equal(HttpStatusCode.Forbidden, st);
+        Assert.Contains("starts-with", body, StringComparison.Ordinal);
+        (st, body) = await PostAsync(PostForm("uploads/big.txt", Policy(DateTime.UtcNow.AddMinutes(5), max: 10), new byte[11]));
+        Assert.Equal(HttpStatusCode.BadRequest, st);
+        Assert.Contains("EntityTooLarge", body, StringComparison.Ordinal);
+        (st, body) = await PostAsync(PostForm("uploads/old.txt", Policy(DateTime.UtcNow.AddMinutes(-1)), "x"u8.ToArray()));
+        Assert.Equal(HttpStatusCode.Forbidden, st);
+        Assert.Contains("Policy expired", body, StringComparison.Ordinal);
+        (st, body) = await PostAsync(PostForm("uploads/forged.txt", Policy(DateTime.UtcNow.AddMinutes(5)), "x"u8.ToArray(), secretOverride: "not-the-secret"));
+        Assert.Equal(HttpStatusCode.Forbidden, st);
+        Assert.Contains("SignatureDoesNotMatch", body, StringComparison.Ordinal);
+        Assert.Equal(1L, await f.ScalarAsync<long>("SELECT count(*) FROM storage.objects WHERE bucket_id = 'post'"));
+    }
 }

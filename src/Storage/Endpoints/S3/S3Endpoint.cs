@@ -31,6 +31,11 @@ internal static partial class S3Endpoint
         try
         {
             var state = StorageState.Of(ctx.GetSupacsProject());
+            if (ctx.Route("key").Length == 0 && ctx.Route("bucket").Length > 0 && S3PostObject.Matches(ctx))
+            {
+                await S3PostObject.HandleAsync(ctx, state, ctx.Route("bucket"));
+                return;
+            }
             var caller = await S3Auth.AuthenticateAsync(ctx, state);
             var req = await StorageRequest.ForIdentityAsync(ctx, state, caller.Identity);
             await DispatchAsync(ctx, req, caller);
