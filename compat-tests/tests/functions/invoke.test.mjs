@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { jwtVerify, generateKeyPair, exportPKCS8, exportJWK, SignJWT } from 'jose';
+import { jwtVerify, generateKeyPair, exportPKCS8, exportJWK, SignJWT, importJWK, compactDecrypt } from 'jose';
 import { FunctionsHttpError } from '@supabase/supabase-js';
 import { startSupacs, fixturesDir } from '../../lib/supacs.mjs';
 
@@ -310,4 +310,20 @@ test('a package in no node_modules is installed from the npm registry at first l
     assert.equal(res.status, 503);
     assert.match(sb.logs(), /could not reach the registry/);
   }
+});
+
+test('jose EdDSA and JWE (RSA-OAEP-256, ECDH-ES+A128KW, A128KW) inside a function interoperate with Node', async () => {
+  const rsaOaep = await generateKeyPair('RSA-OAEP-256', { extractable: true });
+  const ecdh = await generateKeyPair('ECDH-ES+A128KW', { crv: 'P-256', extractable: true });
+  const { data, error } = await sb.client().functions.invoke('jose-jwe', {
+    body: { rsaPublicJwk: await exportJWK(rsaOaep.publicKey), ecPublicJwk: await exportJWK(ecdh.publicKey) },
+  });
+  assert.equal(error, null, sb.logs().slice(-2000));
+  const { payload } = await jwtVerify(data.jws, await importJWK(data.edPublicJwk, 'EdDSA'));
+  assert.equal(payload.sub, 'signed-with-ed25519');
+  const rsa = await compactDecrypt(data.jweRsa, rsaOaep.privateKey);
+  assert.equal(new TextDecoder().decode(rsa.plaintext), 'to node via RSA-OAEP-256');
+  const ec = await compactDecrypt(data.jweEcdh, ecdh.privateKey);
+  assert.equal(new TextDecoder().decode(ec.plaintext), 'to node via ECDH-ES+A128KW');
+  assert.equal(data.kw, 'A128KW round trip');
 });

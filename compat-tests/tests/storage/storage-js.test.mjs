@@ -36,6 +36,7 @@ test('bucket lifecycle: create, get, list, update, empty, delete', async () => {
 
   const emptied = await admin.storage.emptyBucket('lifecycle');
   assert.equal(emptied.error, null);
+  assert.deepEqual(emptied.data, { message: 'Empty bucket has been queued. Completion may take up to an hour.' });
   const deleted = await admin.storage.deleteBucket('lifecycle');
   assert.deepEqual(deleted.data, { message: 'Successfully deleted' });
 

@@ -93,6 +93,18 @@ internal sealed class HostBindings : IDisposable
         });
         Add("aesEncrypt", a => Crypto(() => Bytes(SubtleCrypto.Encrypt(Str(a, 0), U8(a, 1), U8(a, 2), U8(a, 3), Arg(a, 4).IsNull() ? null : U8(a, 4), (int)Num(a, 5)))));
         Add("aesDecrypt", a => Crypto(() => Bytes(SubtleCrypto.Decrypt(Str(a, 0), U8(a, 1), U8(a, 2), U8(a, 3), Arg(a, 4).IsNull() ? null : U8(a, 4), (int)Num(a, 5)))));
+        Add("rsaOaep", a => Crypto(() => Bytes(SubtleCrypto.RsaOaep(TypeConverter.ToBoolean(Arg(a, 0)), Str(a, 1), TypeConverter.ToBoolean(Arg(a, 2)), U8(a, 3), U8(a, 4), Arg(a, 5).IsNull() ? null : U8(a, 5)))));
+        Add("ecdh", a => Crypto(() => Bytes(SubtleCrypto.Ecdh(U8(a, 0), U8(a, 1)))));
+        Add("okpImport", OkpImport);
+        Add("okpExport", OkpExport);
+        Add("okpGenerate", a => Crypto(() =>
+        {
+            var priv = RandomNumberGenerator.GetBytes(32);
+            return new JsArray(_engine, [Bytes(priv), Bytes(Str(a, 0) == "Ed25519" ? Curve25519.Ed25519PublicKey(priv) : Curve25519.X25519PublicKey(priv))]);
+        }));
+        Add("ed25519Sign", a => Crypto(() => Bytes(Curve25519.Ed25519Sign(U8(a, 0), U8(a, 1)))));
+        Add("ed25519Verify", a => Crypto(() => Curve25519.Ed25519Verify(U8(a, 0), U8(a, 1), U8(a, 2)) ? JsBoolean.True : JsBoolean.False));
+        Add("x25519", a => Crypto(() => Bytes(Curve25519.X25519(U8(a, 0), U8(a, 1)))));
         Add("deriveBits", a => Crypto(() => Bytes(SubtleCrypto.DeriveBits(Str(a, 0), Str(a, 1), U8(a, 2), U8(a, 3), U8(a, 4), (int)Num(a, 5), (int)Num(a, 6)))));
         Add("fetch", Fetch);
         Add("fetchAbort", a => { if (_fetches.TryGetValue((int)Num(a, 0), out var cts)) cts.Cancel(); return JsValue.Undefined; });
@@ -311,6 +323,55 @@ internal sealed class HostBindings : IDisposable
         return new JsArray(_engine, [
             info.IsPrivate ? JsBoolean.True : JsBoolean.False, Bytes(info.Der), info.ModulusLength,
             info.PublicExponent is null ? JsValue.Null : Bytes(info.PublicExponent), info.NamedCurve is null ? JsValue.Null : new JsString(info.NamedCurve)]);
+    });
+
+    /// <summary>Ed25519/X25519 key import: [isPrivate, raw key (seed or public point), public point].</summary>
+    private JsValue OkpImport(JsValue[] a) => Crypto(() =>
+    {
+        var curve = Str(a, 0);
+        var format = Str(a, 1);
+        byte[]? priv = null;
+        byte[] pub;
+        switch (format)
+        {
+            case "raw": pub = U8(a, 2); if (pub.Length != 32) throw new CryptographicException($"{curve} public keys are 32 bytes"); break;
+            case "spki": pub = Curve25519.FromSpki(curve, U8(a, 2)); break;
+            case "pkcs8": priv = Curve25519.FromPkcs8(curve, U8(a, 2)); pub = Derive(curve, priv); break;
+            case "jwk":
+                using (var doc = System.Text.Json.JsonDocument.Parse(Str(a, 2)))
+                {
+                    var j = doc.RootElement;
+                    if (j.GetProperty("kty").GetString() != "OKP" || j.GetProperty("crv").GetString() != curve)
+                        throw new CryptographicException($"The JWK is not an OKP {curve} key");
+                    pub = Base64UrlDecode(j.GetProperty("x").GetString()!);
+                    if (j.TryGetProperty("d", out var d))
+                    {
+                        priv = Base64UrlDecode(d.GetString()!);
+                        if (!CryptographicOperations.FixedTimeEquals(Derive(curve, priv), pub)) throw new CryptographicException("The JWK's x does not match its d");
+                    }
+                }
+                break;
+            default: throw new NotSupportedException($"Unsupported key format {format}");
+        }
+        return new JsArray(_engine, [priv is null ? JsBoolean.False : JsBoolean.True, Bytes(priv ?? pub), Bytes(pub)]);
+    });
+
+    private static byte[] Derive(string curve, byte[] priv) => curve == "Ed25519" ? Curve25519.Ed25519PublicKey(priv) : Curve25519.X25519PublicKey(priv);
+
+    private JsValue OkpExport(JsValue[] a) => Crypto(() =>
+    {
+        var (curve, isPrivate, raw, pub, format) = (Str(a, 0), TypeConverter.ToBoolean(Arg(a, 1)), U8(a, 2), U8(a, 3), Str(a, 4));
+        switch (format)
+        {
+            case "raw" when !isPrivate: return Bytes(pub);
+            case "spki" when !isPrivate: return Bytes(Curve25519.Spki(curve, pub));
+            case "pkcs8" when isPrivate: return Bytes(Curve25519.Pkcs8(curve, raw));
+            case "jwk":
+                var jwk = new Dictionary<string, string> { ["kty"] = "OKP", ["crv"] = curve, ["x"] = Base64Url.EncodeToString(pub) };
+                if (isPrivate) jwk["d"] = Base64Url.EncodeToString(raw);
+                return new JsString(System.Text.Json.JsonSerializer.Serialize(jwk));
+            default: throw new CryptographicException($"A {(isPrivate ? "private" : "public")} key cannot be exported as {format}");
+        }
     });
 
     // WebCrypto failures are DOMExceptions in JS; here they become catchable errors the JS side rewraps.

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Buffers.Text;
+using System.Numerics;
 
 namespace Supacs.Functions.Runtime;
 
@@ -178,9 +179,11 @@ internal static class SubtleCrypto
         return (ec.ExportPkcs8PrivateKey(), ec.ExportSubjectPublicKeyInfo());
     }
 
-    /// <summary>AES-GCM (tag appended, as WebCrypto) and AES-CBC (PKCS#7) encryption.</summary>
+    /// <summary>AES-GCM (tag appended, as WebCrypto), AES-CBC (PKCS#7), AES-CTR (iv = counter block, tagBits = counter length) and AES-KW encryption.</summary>
     public static byte[] Encrypt(string algorithm, byte[] key, byte[] iv, byte[] data, byte[]? additionalData, int tagBits)
     {
+        if (algorithm == "AES-CTR") return Ctr(key, iv, data, tagBits);
+        if (algorithm == "AES-KW") return KeyWrap(key, data);
         if (algorithm == "AES-GCM")
         {
             var tagLength = tagBits / 8;
@@ -196,6 +199,8 @@ internal static class SubtleCrypto
 
     public static byte[] Decrypt(string algorithm, byte[] key, byte[] iv, byte[] data, byte[]? additionalData, int tagBits)
     {
+        if (algorithm == "AES-CTR") return Ctr(key, iv, data, tagBits);
+        if (algorithm == "AES-KW") return KeyUnwrap(key, data);
         if (algorithm == "AES-GCM")
         {
             var tagLength = tagBits / 8;
@@ -208,6 +213,101 @@ internal static class SubtleCrypto
         using var aes = Aes.Create();
         aes.Key = key;
         return algorithm == "AES-CBC" ? aes.DecryptCbc(data, iv) : throw new NotSupportedException(algorithm);
+    }
+
+    /// <summary>AES-CTR: the rightmost <paramref name="lengthBits"/> bits of the counter block increment (wrapping), as WebCrypto defines it.</summary>
+    private static byte[] Ctr(byte[] key, byte[] counter, byte[] data, int lengthBits)
+    {
+        if (counter.Length != 16) throw new CryptographicException("AES-CTR counter must be 16 bytes");
+        if (lengthBits is < 1 or > 128) throw new CryptographicException("AES-CTR length must be between 1 and 128");
+        using var aes = Aes.Create();
+        aes.Key = key;
+        var block = (byte[])counter.Clone();
+        var mask = lengthBits == 128 ? BigInteger.MinusOne : (BigInteger.One << lengthBits) - 1;
+        var output = new byte[data.Length];
+        var keystream = new byte[16];
+        for (var offset = 0; offset < data.Length; offset += 16)
+        {
+            aes.EncryptEcb(block, keystream, PaddingMode.None);
+            var n = Math.Min(16, data.Length - offset);
+            for (var i = 0; i < n; i++) output[offset + i] = (byte)(data[offset + i] ^ keystream[i]);
+            // Increment the counter part modulo 2^length, leaving the nonce bits alone.
+            var whole = new BigInteger(block, isUnsigned: true, isBigEndian: true);
+            var ctr = lengthBits == 128 ? whole : whole & mask;
+            var next = (ctr + 1) & (lengthBits == 128 ? (BigInteger.One << 128) - 1 : mask);
+            var updated = lengthBits == 128 ? next : (whole & ~mask) | next;
+            var bytes = updated.ToByteArray(isUnsigned: true, isBigEndian: true);
+            Array.Clear(block);
+            bytes.CopyTo(block, 16 - bytes.Length);
+        }
+        return output;
+    }
+
+    private static readonly byte[] KwIv = [0xA6, 0xA6, 0xA6, 0xA6, 0xA6, 0xA6, 0xA6, 0xA6];
+
+    /// <summary>AES Key Wrap (RFC 3394).</summary>
+    private static byte[] KeyWrap(byte[] kek, byte[] plain)
+    {
+        if (plain.Length % 8 != 0 || plain.Length < 16) throw new CryptographicException("AES-KW data must be a multiple of 8 bytes, at least 16");
+        using var aes = Aes.Create();
+        aes.Key = kek;
+        var n = plain.Length / 8;
+        var a = (byte[])KwIv.Clone();
+        var r = (byte[])plain.Clone();
+        var b = new byte[16];
+        for (var j = 0; j <= 5; j++)
+            for (var i = 1; i <= n; i++)
+            {
+                a.CopyTo(b, 0);
+                Array.Copy(r, (i - 1) * 8, b, 8, 8);
+                var enc = aes.EncryptEcb(b, PaddingMode.None);
+                var t = (ulong)(n * j + i);
+                for (var k = 0; k < 8; k++) a[k] = (byte)(enc[k] ^ (byte)(t >> (8 * (7 - k))));
+                Array.Copy(enc, 8, r, (i - 1) * 8, 8);
+            }
+        return [.. a, .. r];
+    }
+
+    private static byte[] KeyUnwrap(byte[] kek, byte[] wrapped)
+    {
+        if (wrapped.Length % 8 != 0 || wrapped.Length < 24) throw new CryptographicException("AES-KW wrapped data must be a multiple of 8 bytes, at least 24");
+        using var aes = Aes.Create();
+        aes.Key = kek;
+        var n = wrapped.Length / 8 - 1;
+        var a = wrapped[..8];
+        var r = wrapped[8..];
+        var b = new byte[16];
+        for (var j = 5; j >= 0; j--)
+            for (var i = n; i >= 1; i--)
+            {
+                var t = (ulong)(n * j + i);
+                for (var k = 0; k < 8; k++) b[k] = (byte)(a[k] ^ (byte)(t >> (8 * (7 - k))));
+                Array.Copy(r, (i - 1) * 8, b, 8, 8);
+                var dec = aes.DecryptEcb(b, PaddingMode.None);
+                Array.Copy(dec, 0, a, 0, 8);
+                Array.Copy(dec, 8, r, (i - 1) * 8, 8);
+            }
+        if (!CryptographicOperations.FixedTimeEquals(a, KwIv)) throw new CryptographicException("AES-KW integrity check failed");
+        return r;
+    }
+
+    /// <summary>RSA-OAEP with the key's hash (labels are not supported by .NET and must be empty).</summary>
+    public static byte[] RsaOaep(bool encrypt, string hash, bool isPrivate, byte[] der, byte[] data, byte[]? label)
+    {
+        if (label is { Length: > 0 }) throw new NotSupportedException("RSA-OAEP labels are not supported");
+        using var rsa = Rsa(der, isPrivate);
+        var padding = RSAEncryptionPadding.CreateOaep(Hash(hash));
+        return encrypt ? rsa.Encrypt(data, padding) : rsa.Decrypt(data, padding);
+    }
+
+    /// <summary>ECDH: the raw shared secret (x coordinate) of a private key and a peer's public key, on the same curve.</summary>
+    public static byte[] Ecdh(byte[] privateDer, byte[] publicDer)
+    {
+        using var mine = ECDiffieHellman.Create();
+        mine.ImportPkcs8PrivateKey(privateDer, out _);
+        using var peer = ECDiffieHellman.Create();
+        peer.ImportSubjectPublicKeyInfo(publicDer, out _);
+        return mine.DeriveRawSecretAgreement(peer.PublicKey);
     }
 
     /// <summary>PBKDF2 and HKDF deriveBits.</summary>

@@ -88,7 +88,10 @@ public sealed class BucketEndpointsTests(StorageHostFixture f) : IClassFixture<S
         using (var empty = await f.SendAsync(HttpMethod.Post, "/bucket/full/empty", StorageHostFixture.UserToken(StorageHostFixture.Alice)))
             Assert.Equal(HttpStatusCode.Forbidden, empty.StatusCode);
         using (var empty = await f.SendAsync(HttpMethod.Post, "/bucket/full/empty", f.ServiceKey))
+        {
             Assert.Equal(HttpStatusCode.OK, empty.StatusCode);
+            Assert.Equal("Empty bucket has been queued. Completion may take up to an hour.", (await StorageHostFixture.BodyAsync(empty)).GetProperty("message").GetString());
+        }
         Assert.Equal(0L, await f.ScalarAsync<long>("SELECT count(*) FROM storage.objects WHERE bucket_id = 'full'"));
         Assert.DoesNotContain(f.StoredFiles(), p => p.Contains("/full/", StringComparison.Ordinal));
         using var ok = await f.SendAsync(HttpMethod.Delete, "/bucket/full", f.ServiceKey);

@@ -195,6 +195,16 @@
   });
 
   // ---------- bytes, text, base64 ----------
+  // Jint 4.18's Uint8Array.prototype.toBase64/toHex read from the start of the buffer, ignoring a view's byteOffset
+  // (jose base64url-encodes the GCM tag as encrypted.subarray(-16)): encode a copy when the view is offset.
+  for (const method of ["toBase64", "toHex"]) {
+    const native = Uint8Array.prototype[method];
+    if (typeof native !== "function") continue;
+    Object.defineProperty(Uint8Array.prototype, method, {
+      value: function (options) { return native.call(this.byteOffset === 0 ? this : this.slice(), options); },
+      writable: true, configurable: true, enumerable: false,
+    });
+  }
   function toU8(x) {
     if (x instanceof Uint8Array) return x;
     if (x instanceof ArrayBuffer) return new Uint8Array(x);
@@ -1027,8 +1037,15 @@
     return u;
   };
   const algName = (a) => String(typeof a === "string" ? a : a.name).toUpperCase();
-  const ASYMMETRIC = { "RSASSA-PKCS1-V1_5": "RSA", "RSA-PSS": "RSA", "RSA-OAEP": "RSA", ECDSA: "EC", ECDH: "EC" };
-  const canonical = { "RSASSA-PKCS1-V1_5": "RSASSA-PKCS1-v1_5", "RSA-PSS": "RSA-PSS", ECDSA: "ECDSA", HMAC: "HMAC", "RSA-OAEP": "RSA-OAEP", ECDH: "ECDH" };
+  const ASYMMETRIC = { "RSASSA-PKCS1-V1_5": "RSA", "RSA-PSS": "RSA", "RSA-OAEP": "RSA", ECDSA: "EC", ECDH: "EC", ED25519: "OKP", X25519: "OKP" };
+  const canonical = { "RSASSA-PKCS1-V1_5": "RSASSA-PKCS1-v1_5", "RSA-PSS": "RSA-PSS", ECDSA: "ECDSA", HMAC: "HMAC", "RSA-OAEP": "RSA-OAEP", ECDH: "ECDH", ED25519: "Ed25519", X25519: "X25519" };
+  function okpKey(name, info, extractable, usages) {
+    // info: [isPrivate, raw (seed/scalar or public point), public point]
+    const type = info[0] ? "private" : "public";
+    const allowed = type === "private" ? ["sign", "deriveKey", "deriveBits"] : ["verify"];
+    return new CryptoKey(type, type === "public" ? true : !!extractable, { name: canonical[name] }, usages.filter((u) => allowed.includes(u)),
+      { family: "OKP", curve: canonical[name], raw: info[1], pub: info[2], isPrivate: info[0] });
+  }
   const opError = (e) => new DOMException(String(e && e.message || e).replace(/^OperationError: /, ""), "DataError");
   function asymmetricKey(name, alg, info, extractable, usages) {
     // info: [isPrivate, der, modulusLength, publicExponent, namedCurve]
@@ -1041,13 +1058,22 @@
     return new CryptoKey(type, type === "public" ? true : !!extractable, algorithm, usages.filter((u) => allowed.includes(u)), { family, der: info[1], isPrivate: info[0] });
   }
   const SECRET = { "AES-GCM": "AES", "AES-CBC": "AES", "AES-CTR": "AES", "AES-KW": "AES", PBKDF2: "KDF", HKDF: "KDF" };
-  function aes(alg, key, data, encrypt) {
+  function aes(alg, key, data, encrypt, wrapping) {
     const name = algName(alg);
-    if (name !== "AES-GCM" && name !== "AES-CBC") throw new DOMException(`${name} is not supported yet`, "NotSupportedError");
+    if (name === "RSA-OAEP") {
+      if (algName(key.algorithm) !== name || key.type !== (encrypt ? "public" : "private")) throw new DOMException("Key does not match the algorithm", "InvalidAccessError");
+      const m = key._material;
+      try {
+        return copyBuffer(host.rsaOaep(encrypt, key.algorithm.hash.name, m.isPrivate, m.der, toU8(data), alg.label === undefined ? null : toU8(alg.label)));
+      } catch (e) { throw new DOMException(encrypt ? String(e && e.message || e) : "Decryption failed", "OperationError"); }
+    }
+    if (!["AES-GCM", "AES-CBC", "AES-CTR"].includes(name) && !(wrapping && name === "AES-KW")) throw new DOMException(`${name} cannot ${encrypt ? "encrypt" : "decrypt"}`, "NotSupportedError");
     if (key.algorithm.name !== name) throw new DOMException("Key does not match the algorithm", "InvalidAccessError");
     const aad = alg.additionalData === undefined ? null : toU8(alg.additionalData);
+    const iv = name === "AES-CTR" ? toU8(alg.counter) : name === "AES-KW" ? new Uint8Array(0) : toU8(alg.iv);
+    const bits = name === "AES-CTR" ? alg.length : alg.tagLength || 128;
     try {
-      const out = (encrypt ? host.aesEncrypt : host.aesDecrypt)(name, key._material, toU8(alg.iv), toU8(data), aad, alg.tagLength || 128);
+      const out = (encrypt ? host.aesEncrypt : host.aesDecrypt)(name, key._material, iv, toU8(data), aad, bits);
       return copyBuffer(out);
     } catch (e) {
       throw encrypt ? opError(e) : new DOMException("Decryption failed", "OperationError");
@@ -1057,6 +1083,13 @@
     async digest(alg, data) { return copyBuffer(host.digest(hashName(alg), toU8(data))); },
     async importKey(format, keyData, alg, extractable, usages) {
       const name = algName(alg);
+      if (ASYMMETRIC[name] === "OKP") {
+        let info;
+        try {
+          info = host.okpImport(canonical[name], format, format === "jwk" ? JSON.stringify(keyData) : toU8(keyData));
+        } catch (e) { throw opError(e); }
+        return okpKey(name, info, extractable, usages);
+      }
       if (ASYMMETRIC[name]) {
         let info;
         try {
@@ -1083,6 +1116,13 @@
     },
     async exportKey(format, key) {
       if (!key.extractable) throw new DOMException("key is not extractable", "InvalidAccessError");
+      if (key.type !== "secret" && key._material.family === "OKP") {
+        const m = key._material;
+        try {
+          if (format === "jwk") return Object.assign(JSON.parse(host.okpExport(m.curve, m.isPrivate, m.raw, m.pub, "jwk")), { key_ops: key.usages, ext: true });
+          return copyBuffer(host.okpExport(m.curve, m.isPrivate, m.raw, m.pub, format));
+        } catch (e) { throw new DOMException(String(e && e.message || e), "InvalidAccessError"); }
+      }
       if (key.type !== "secret") {
         const m = key._material;
         try {
@@ -1103,6 +1143,10 @@
     },
     async generateKey(alg, extractable, usages) {
       const name = algName(alg);
+      if (ASYMMETRIC[name] === "OKP") {
+        const pair = host.okpGenerate(canonical[name]);
+        return { privateKey: okpKey(name, [true, pair[0], pair[1]], extractable, usages), publicKey: okpKey(name, [false, pair[1], pair[1]], true, usages) };
+      }
       if (ASYMMETRIC[name]) {
         const family = ASYMMETRIC[name];
         const pair = host.keyGenerate(family, alg.modulusLength || 2048, alg.namedCurve || null);
@@ -1121,6 +1165,10 @@
     },
     async sign(alg, key, data) {
       const name = algName(alg);
+      if (name === "ED25519") {
+        if (key.type !== "private" || key.algorithm.name !== "Ed25519") throw new DOMException("Key does not match the algorithm or is not a private key", "InvalidAccessError");
+        try { return copyBuffer(host.ed25519Sign(key._material.raw, toU8(data))); } catch (e) { throw opError(e); }
+      }
       if (ASYMMETRIC[name]) {
         if (key.type !== "private" || algName(key.algorithm) !== name) throw new DOMException("Key does not match the algorithm or is not a private key", "InvalidAccessError");
         const hash = name === "ECDSA" ? hashName(alg.hash) : key.algorithm.hash.name;
@@ -1129,10 +1177,34 @@
       if (name !== "HMAC" || key.algorithm.name !== "HMAC") throw new DOMException(`${name} is not supported yet`, "NotSupportedError");
       return copyBuffer(host.hmac(key.algorithm.hash.name, key._material, toU8(data)));
     },
-    async encrypt(alg, key, data) { return aes(alg, key, data, true); },
-    async decrypt(alg, key, data) { return aes(alg, key, data, false); },
+    async encrypt(alg, key, data) { return aes(alg, key, data, true, false); },
+    async decrypt(alg, key, data) { return aes(alg, key, data, false, false); },
+    async wrapKey(format, key, wrappingKey, wrapAlg) {
+      const exported = await subtle.exportKey(format, key);
+      const bytes = format === "jwk" ? new TextEncoder().encode(JSON.stringify(exported)) : exported;
+      return aes(wrapAlg, wrappingKey, bytes, true, true);
+    },
+    async unwrapKey(format, wrapped, unwrappingKey, unwrapAlg, keyAlg, extractable, usages) {
+      const bytes = aes(unwrapAlg, unwrappingKey, wrapped, false, true);
+      const keyData = format === "jwk" ? JSON.parse(new TextDecoder().decode(bytes)) : bytes;
+      return subtle.importKey(format, keyData, keyAlg, extractable, usages);
+    },
     async deriveBits(alg, key, length) {
       const name = algName(alg);
+      if (name === "ECDH" || name === "X25519") {
+        const peer = alg.public;
+        if (!(peer instanceof CryptoKey) || peer.type !== "public" || algName(peer.algorithm) !== name || algName(key.algorithm) !== name || key.type !== "private")
+          throw new DOMException("ECDH/X25519 needs the own private key and the peer's public key of the same algorithm", "InvalidAccessError");
+        let secret;
+        try {
+          secret = name === "ECDH" ? host.ecdh(key._material.der, peer._material.der) : host.x25519(key._material.raw, peer._material.pub);
+        } catch (e) { throw new DOMException(String(e && e.message || e), "OperationError"); }
+        if (length === null || length === undefined) return copyBuffer(secret);
+        if (length > secret.length * 8) throw new DOMException("Length is larger than the shared secret", "OperationError");
+        const out = secret.slice(0, Math.ceil(length / 8));
+        if (length % 8) out[out.length - 1] &= 0xff << (8 - (length % 8));
+        return copyBuffer(out);
+      }
       if (name !== "PBKDF2" && name !== "HKDF") throw new DOMException(`${name} is not supported yet`, "NotSupportedError");
       if (key.algorithm.name !== name) throw new DOMException("Key does not match the algorithm", "InvalidAccessError");
       try {
@@ -1147,6 +1219,10 @@
     },
     async verify(alg, key, signature, data) {
       const name = algName(alg);
+      if (name === "ED25519") {
+        if (key.algorithm.name !== "Ed25519") throw new DOMException("Key does not match the algorithm", "InvalidAccessError");
+        return host.ed25519Verify(key._material.pub, toU8(data), toU8(signature));
+      }
       if (ASYMMETRIC[name]) {
         if (algName(key.algorithm) !== name) throw new DOMException("Key does not match the algorithm", "InvalidAccessError");
         const hash = name === "ECDSA" ? hashName(alg.hash) : key.algorithm.hash.name;

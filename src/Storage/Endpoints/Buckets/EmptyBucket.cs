@@ -4,7 +4,10 @@ using Supacs.Storage.Http;
 
 namespace Supacs.Storage.Endpoints.Buckets;
 
-/// <summary>POST /bucket/{id}/empty: service_role only (real 403 otherwise); deletes every object and its blob.</summary>
+/// <summary>
+/// POST /bucket/{id}/empty: service_role only (real 403 otherwise); deletes every object and its blob before answering,
+/// with upstream's reply text (upstream queues the job; here it is already done, so an empty-then-delete works at once).
+/// </summary>
 internal static class EmptyBucket
 {
     public static void Map(IEndpointRouteBuilder g) => g.Map("POST", "/bucket/{id}/empty", async ctx =>
@@ -21,6 +24,6 @@ internal static class EmptyBucket
             while (await r.ReadAsync(req.Aborted)) removed.Add((r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1)));
         await scope.CommitAsync();
         await req.State.Blobs.DeleteAsync(removed.Where(r => r.Version is not null).Select(r => new Blobs.BlobKey(id, r.Name, r.Version!)).ToList(), CancellationToken.None);
-        await Json.MessageAsync(ctx.Response, "Successfully emptied");
+        await Json.MessageAsync(ctx.Response, "Empty bucket has been queued. Completion may take up to an hour.");
     });
 }

@@ -84,13 +84,27 @@ internal static class ObjectWriter
         try
         {
             await using var scope = await req.BeginAsync(operation);
-            await scope.AsServiceAsync();
-            await scope.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext($1 || '/' || $2))", bucketId, key);
-            if (upsert) replaced = (await StoredObject.FindAsync(scope, bucketId, key, forUpdate: true))?.Version;
+            // One round trip: service_role, the per-key lock, the version being replaced (upsert) and the insert.
+            var statements = new List<(string, object?[])>
+            {
+                ("SELECT set_config('role', 'service_role', true)", []),
+                ("SELECT pg_advisory_xact_lock(hashtext($1 || '/' || $2))", [bucketId, key]),
+            };
+            if (upsert) statements.Add(("SELECT version FROM storage.objects WHERE bucket_id = $1 AND name = $2 FOR UPDATE", [bucketId, key]));
+            statements.Add((InsertSql + (upsert ? UpsertSuffix : "") + " RETURNING id",
+                Params(bucketId, key, Owner(ownerSub), ownerSub, metadata.ToJson(), userMetadata, version)));
             try
             {
-                id = (Guid)(await scope.ScalarAsync(InsertSql + (upsert ? UpsertSuffix : "") + " RETURNING id",
-                    Params(bucketId, key, Owner(ownerSub), ownerSub, metadata.ToJson(), userMetadata, version)))!;
+                await using var r = await scope.MultiAsync(statements, "service_role");
+                await r.NextResultAsync(req.Aborted);
+                if (upsert)
+                {
+                    await r.NextResultAsync(req.Aborted);
+                    if (await r.ReadAsync(req.Aborted) && !r.IsDBNull(0)) replaced = r.GetString(0);
+                }
+                await r.NextResultAsync(req.Aborted);
+                await r.ReadAsync(req.Aborted);
+                id = r.GetGuid(0);
             }
             catch (PostgresException e) when (e.SqlState == "23505")
             {
