@@ -90,11 +90,8 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
                 _ = ContinueAfterAsync(pending);
                 return;
             }
-            if (!pending.IsCompletedSuccessfully)
-            {
-                ObserveFailure(pending);
-                return;
-            }
+            // Consumed even on success: a ValueTask may be backed by a pooled source that GetResult releases.
+            if (!Completed(pending)) return;
             if (!TryNext(out data, out binary)) return;
         }
     }
@@ -113,17 +110,19 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
         if (TryNext(out var data, out var binary)) Write(data, binary);
     }
 
-    private void ObserveFailure(ValueTask failed)
+    private bool Completed(ValueTask done)
     {
         try
         {
-            failed.GetAwaiter().GetResult();
+            done.GetAwaiter().GetResult();
+            return true;
         }
         catch (Exception e) when (e is WebSocketException or ObjectDisposedException or InvalidOperationException or IOException or OperationCanceledException)
         {
             Log.SocketError(logger, e.Message);
+            StopOutput();
+            return false;
         }
-        StopOutput();
     }
 
     /// <summary>The next queued frame, or false after marking the writer idle.</summary>
