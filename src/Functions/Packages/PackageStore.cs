@@ -49,6 +49,7 @@ internal sealed class PackageStore
 
     private SemVersion[] Versions(string registryName, bool refresh = false)
     {
+        if (!PackageSpecifier.IsValidName(registryName)) return [];
         if (!refresh && _index.TryGetValue(registryName, out var cached)) return cached;
         var prefix = Escape(registryName) + "@";
         var found = new List<SemVersion>();
@@ -181,6 +182,8 @@ internal sealed class PackageStore
     /// <summary>The registry's best version for the range, downloaded when not in the store yet; offline, the best installed one.</summary>
     private SemVersion Fetch(string name, string range, string via, Dictionary<string, JsonElement> packuments)
     {
+        if (!PackageSpecifier.IsValidName(name))
+            throw new PackageInstallException($"\"{name}\" (needed by {via}) is not a valid npm package name");
         if (!packuments.TryGetValue(name, out var packument))
         {
             try
