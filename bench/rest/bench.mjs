@@ -11,7 +11,7 @@ import { startSupacs } from '../../compat-tests/lib/supacs.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const warmup = Number(process.env.BENCH_WARMUP ?? 6);
+const warmup = Number(process.env.BENCH_WARMUP ?? 10);
 
 const sb = await startSupacs({ env: { SUPACS_LOG_REQUESTS: '0', SUPACS_DB_POOL: String(concurrency) } });
 await sb.sql(`

@@ -43,3 +43,13 @@ internal sealed class RestException(int status, string code, string message, Jso
         return o.ToJsonString();
     }
 }
+
+/// <summary>
+/// Ends a request whose response is its execution plan (<c>vnd.pgrst.plan</c>): thrown once the EXPLAIN ran,
+/// written by <see cref="Http.RestResponses.HandleAsync"/> as 200 with the plan media type.
+/// </summary>
+internal sealed class PlanResponse(string body, string contentType) : Exception("execution plan response")
+{
+    public string Body { get; } = body;
+    public string ContentType { get; } = contentType;
+}

@@ -39,6 +39,16 @@ internal sealed record RestSettings
     /// </summary>
     public bool PreparedStatements { get; init; } = true;
 
+    /// <summary>
+    /// Function <c>SET</c> settings applied to the whole transaction of an RPC (db-hoisted-tx-settings).
+    /// Default statement_timeout, plan_filter.statement_cost_limit, default_transaction_isolation.
+    /// </summary>
+    public IReadOnlyList<string> HoistedTxSettings { get; init; } =
+        ["statement_timeout", "plan_filter.statement_cost_limit", "default_transaction_isolation"];
+
+    /// <summary>Execution plans with <c>Accept: application/vnd.pgrst.plan</c> (db-plan-enabled). Default false.</summary>
+    public bool PlanEnabled { get; init; }
+
     public string DefaultSchema => Schemas.Count > 0 ? Schemas[0] : "public";
 
     public static RestSettings For(SupacsProject project) => project.Feature(static p => Read(p, Environment.GetEnvironmentVariable));
@@ -61,6 +71,8 @@ internal sealed record RestSettings
             AggregatesEnabled = bool.TryParse(env("PGRST_DB_AGGREGATES_ENABLED"), out var agg) && agg,
             JwtAudience = env("PGRST_JWT_AUD") is { Length: > 0 } aud ? aud : null,
             TxEnd = env("PGRST_DB_TX_END") is { Length: > 0 } tx ? tx : defaults.TxEnd,
+            HoistedTxSettings = List(env("PGRST_DB_HOISTED_TX_SETTINGS")) ?? defaults.HoistedTxSettings,
+            PlanEnabled = bool.TryParse(env("PGRST_DB_PLAN_ENABLED"), out var plan) && plan,
             PreparedStatements = !bool.TryParse(env("PGRST_DB_PREPARED_STATEMENTS"), out var prep) || prep,
         };
     }

@@ -21,6 +21,9 @@ public class RestFixture : DatabaseFixture, IAsyncLifetime
 
     protected virtual string? ConfigToml => null;
 
+    /// <summary>PGRST_* settings for this fixture's project only (the process environment is shared by test classes).</summary>
+    protected virtual IReadOnlyDictionary<string, string> Env { get; } = new Dictionary<string, string>();
+
     protected override Task PrepareTemplateAsync(TestPostgres server) =>
         server.EnsureTemplateAsync(TemplateName, conn => new RestSchemaContributor().MigrateAsync(conn, CancellationToken.None));
 
@@ -32,6 +35,8 @@ public class RestFixture : DatabaseFixture, IAsyncLifetime
     {
         await database.ExecuteAsync(Sql);
         Host = await SupacsTestHost.StartAsync(database, s => s.AddSupacsRest(), app => app.MapSupacsRest(), ConfigToml);
+        // Registered before the first request, so RestSettings.For finds these settings.
+        Host.Project.Feature(p => RestSettings.Read(p, n => Env.TryGetValue(n, out var v) ? v : Environment.GetEnvironmentVariable(n)));
     }
 
     public new async Task DisposeAsync()

@@ -89,8 +89,11 @@ test('nulls=stripped drops null fields', async () => {
 
 test('PUT upserts a row by primary key', async () => {
   const res = await rest('/tags?id=eq.2200', { method: 'PUT', headers: { 'Content-Type': 'application/json', Prefer: 'return=representation' }, body: JSON.stringify({ id: 2200, name: 'put' }) });
-  assert.equal(res.status, 200);
+  assert.equal(res.status, 201); // inserted (PostgREST v12)
   assert.deepEqual(await res.json(), [{ id: 2200, name: 'put' }]);
+  const replaced = await rest('/tags?id=eq.2200', { method: 'PUT', headers: { 'Content-Type': 'application/json', Prefer: 'return=representation' }, body: JSON.stringify({ id: 2200, name: 'put2' }) });
+  assert.equal(replaced.status, 200);
+  assert.deepEqual(await replaced.json(), [{ id: 2200, name: 'put2' }]);
 });
 
 test('unsupported media type is 406 PGRST107, bad select is 400 PGRST100', async () => {

@@ -67,14 +67,20 @@ test('insert of an unknown column is PGRST204', async () => {
 
 test('upsert merges duplicates on the primary key', async () => {
   await db.from('tags').insert({ id: 300, name: 'up-a' });
-  const { data, error } = await db.from('tags').upsert([{ id: 300, name: 'up-a2' }, { id: 301, name: 'up-b' }]).select('id, name').order('id');
+  const { data, error, status } = await db.from('tags').upsert([{ id: 300, name: 'up-a2' }, { id: 301, name: 'up-b' }]).select('id, name').order('id');
   assert.equal(error, null);
+  assert.equal(status, 201);
   assert.deepEqual(data, [{ id: 300, name: 'up-a2' }, { id: 301, name: 'up-b' }]);
+  // every row already there: nothing inserted, so 200 (PostgREST v12)
+  const again = await db.from('tags').upsert([{ id: 300, name: 'up-a3' }, { id: 301, name: 'up-b2' }]).select('id, name').order('id');
+  assert.equal(again.status, 200);
+  assert.deepEqual(again.data, [{ id: 300, name: 'up-a3' }, { id: 301, name: 'up-b2' }]);
 });
 
 test('upsert with onConflict and ignoreDuplicates', async () => {
-  const { data, error } = await db.from('tags').upsert({ id: 302, name: 'sql' }, { onConflict: 'name', ignoreDuplicates: true }).select('id');
+  const { data, error, status } = await db.from('tags').upsert({ id: 302, name: 'sql' }, { onConflict: 'name', ignoreDuplicates: true }).select('id');
   assert.equal(error, null);
+  assert.equal(status, 200);
   assert.deepEqual(data, []);
   const merged = await db.from('tags').upsert({ id: 1, name: 'sql' }, { onConflict: 'name' }).select('id, name');
   assert.deepEqual(merged.data, [{ id: 1, name: 'sql' }]);

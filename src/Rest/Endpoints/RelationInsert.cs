@@ -59,13 +59,18 @@ internal static class RelationInsert
                     dml.Append(updates.Count > 0 ? "DO UPDATE SET " + string.Join(", ", updates) : "DO NOTHING");
                 }
             }
+            // An upsert that inserted nothing answers 200: count inserted rows (xmax = 0 on a table; with
+            // ignore-duplicates every returned row was inserted, which also holds for views).
+            var countInserted = req.Prefer.Resolution == "ignore-duplicates" || (req.Prefer.Resolution is not null && !rel.IsView && rel.Kind != 'f');
             dml.Append($" RETURNING {Sql.Sql.Ident(rel.Name)}.*");
+            if (countInserted)
+                dml.Append(req.Prefer.Resolution == "ignore-duplicates" ? ", true AS pgrst_inserted" : $", ({Sql.Sql.Ident(rel.Name)}.xmax = 0) AS pgrst_inserted");
             if (headersOnly && rel.PrimaryKey.Count > 0)
             {
                 query.Select = rel.PrimaryKey.Select(k => (Query.SelectItem)new Query.FieldItem(Query.Field.Of(k), null, null)).ToList();
             }
             var wantBody = req.Prefer.Return == ReturnPreference.Representation || headersOnly;
-            return WriteStatement.Finish(req, cache, rel, dml.ToString(), query, headersOnly ? new MediaType(MediaKind.Json, false) : media, p, wantBody);
+            return WriteStatement.Finish(req, cache, rel, dml.ToString(), query, headersOnly ? new MediaType(MediaKind.Json, false) : media, p, wantBody, countInserted);
         }).ConfigureAwait(false);
         var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: false,
             req.Prefer.Return == ReturnPreference.Representation ? media.SingularCheck : null).ConfigureAwait(false);
@@ -80,6 +85,7 @@ internal static class RelationInsert
                     Uri.EscapeDataString(k) + "=eq." + Uri.EscapeDataString(row.TryGetProperty(k, out var v) ? (v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString()! : v.GetRawText()) : "")));
             }
         }
-        await WriteResponses.WriteAsync(req, media, result, 201, 201, location).ConfigureAwait(false);
+        var status = result.Inserted == 0 ? 200 : 201;
+        await WriteResponses.WriteAsync(req, media, result, status, status, location).ConfigureAwait(false);
     });
 }

@@ -45,11 +45,15 @@ internal static class RelationPut
             var dml = new StringBuilder($"INSERT INTO {table} AS {Sql.Sql.Ident(rel.Name)} ({cols}) SELECT {cols} FROM json_populate_recordset(NULL::{table}, {body}) AS pgrst_body");
             var updates = payload.Columns.Select(c => $"{Sql.Sql.Ident(c)} = EXCLUDED.{Sql.Sql.Ident(c)}");
             dml.Append($" ON CONFLICT ({string.Join(", ", rel.PrimaryKey.Select(Sql.Sql.Ident))}) DO UPDATE SET {string.Join(", ", updates)}");
+            // 201 when the row was inserted (xmax = 0 on a table), 200/204 when it replaced one.
+            var countInserted = !rel.IsView && rel.Kind != 'f';
             dml.Append($" RETURNING {Sql.Sql.Ident(rel.Name)}.*");
-            return WriteStatement.Finish(req, cache, rel, dml.ToString(), query, media, p, req.Prefer.Return == ReturnPreference.Representation);
+            if (countInserted) dml.Append($", ({Sql.Sql.Ident(rel.Name)}.xmax = 0) AS pgrst_inserted");
+            return WriteStatement.Finish(req, cache, rel, dml.ToString(), query, media, p, req.Prefer.Return == ReturnPreference.Representation, countInserted);
         }).ConfigureAwait(false);
         var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: false,
             req.Prefer.Return == ReturnPreference.Representation ? media.SingularCheck : null).ConfigureAwait(false);
-        await WriteResponses.WriteAsync(req, media, result, 200, 204).ConfigureAwait(false);
+        var inserted = result.Inserted > 0;
+        await WriteResponses.WriteAsync(req, media, result, inserted ? 201 : 200, inserted ? 201 : 204).ConfigureAwait(false);
     });
 }

@@ -21,9 +21,20 @@ internal static class RpcCall
         var (rangeOffset, rangeLimit) = RangeHeader.Parse(http.Request);
         string? bodyJson = null;
         IReadOnlyList<string> argNames;
+        // Raw bodies (text/plain, text/xml, application/octet-stream) go to a function's single unnamed
+        // text/xml/bytea parameter as they are.
+        var rawType = isGet ? null : RawParameterType(http.Request.ContentType);
+        object? rawBody = null;
         if (isGet)
         {
             argNames = query.RpcArgs.Select(a => a.Key).Distinct().ToList();
+        }
+        else if (rawType is not null)
+        {
+            using var buffer = new MemoryStream();
+            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted).ConfigureAwait(false);
+            rawBody = rawType == "bytea" ? buffer.ToArray() : System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+            argNames = [];
         }
         else
         {
@@ -45,12 +56,16 @@ internal static class RpcCall
         Function? fn = null;
         var plan = await req.WithCacheRetryAsync(cache =>
         {
-            fn = Resolve(req, cache, name, argNames, bodyJson);
+            fn = rawType is null ? Resolve(req, cache, name, argNames, bodyJson) : ResolveRaw(req, cache, name, rawType);
             var p = new SqlParams();
             var ctes = "";
             string call;
             var single = fn.Params.Count == 1 && fn.Params[0].Name.Length == 0 && fn.Params[0].Type is "json" or "jsonb";
-            if (single)
+            if (rawType is not null)
+            {
+                call = $"{Sql.Sql.Qualified(fn.Schema, fn.Name)}({p.AddRaw(rawBody!)}::{rawType})";
+            }
+            else if (single)
             {
                 call = $"{Sql.Sql.Qualified(fn.Schema, fn.Name)}({(isGet ? p.Add("{}") : p.AddJson(bodyJson!))}::{fn.Params[0].Type})";
             }
@@ -97,8 +112,10 @@ internal static class RpcCall
 
         var readOnly = isGet || fn!.Volatility != 'v';
         var (statement, resultMedia) = plan;
+        var hoisted = fn!.Settings.Where(kv => req.Settings.HoistedTxSettings.Contains(kv.Key, StringComparer.OrdinalIgnoreCase))
+            .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
         var result = await StatementRunner.RunAsync(req, statement.Sql, statement.Parameters, readOnly,
-            fn!.ReturnsSet ? media.SingularCheck : null).ConfigureAwait(false);
+            fn.ReturnsSet ? media.SingularCheck : null, hoisted: hoisted.Count > 0 ? hoisted : null).ConfigureAwait(false);
         if (fn.ReturnsVoid)
         {
             RestResponses.SetPreferenceApplied(http, req.Prefer);
@@ -116,6 +133,29 @@ internal static class RpcCall
         http.Response.Headers["Content-Range"] = RestResponses.ContentRange(0, result.PageTotal, result.Total);
         await RestResponses.WriteBodyAsync(http, st, result.Body ?? "", RestResponses.Json).ConfigureAwait(false);
     });
+
+    /// <summary>The parameter type a raw request body is passed as, by Content-Type; null for JSON and the rest.</summary>
+    private static string? RawParameterType(string? contentType)
+    {
+        var mime = (contentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
+        return mime switch
+        {
+            "text/plain" => "text",
+            "text/xml" => "xml",
+            "application/octet-stream" => "bytea",
+            _ => null,
+        };
+    }
+
+    /// <summary>The function taking one unnamed parameter of <paramref name="type"/> (PGRST202 when there is none).</summary>
+    private static Function ResolveRaw(RestRequest req, SchemaCache cache, string name, string type)
+    {
+        var match = cache.FindFunctions(req.Schema, name)
+            .FirstOrDefault(f => f.Params.Count == 1 && f.Params[0].Name.Length == 0 && f.Params[0].Type == type);
+        return match ?? throw new RestException(404, "PGRST202", $"Could not find the function {req.Schema}.{name} in the schema cache",
+            $"Searched for the function {req.Schema}.{name} with a single unnamed {type} parameter, but no matches were found in the schema cache.",
+            (string?)null);
+    }
 
     /// <summary>Overload resolution by argument names (PGRST202 none, PGRST203 several).</summary>
     private static Function Resolve(RestRequest req, SchemaCache cache, string name, IReadOnlyList<string> argNames, string? body)

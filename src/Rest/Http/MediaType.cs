@@ -4,11 +4,20 @@ using Microsoft.AspNetCore.Http;
 
 namespace Supacs.Rest.Http;
 
-internal enum MediaKind { Json, Object, Csv }
+internal enum MediaKind { Json, Object, Csv, Plan }
 
 /// <summary>The response media type chosen from <c>Accept</c> (PGRST107 when none can be produced).</summary>
 internal sealed record MediaType(MediaKind Kind, bool StripNulls)
 {
+    /// <summary>For <see cref="MediaKind.Plan"/>: FORMAT JSON (else TEXT).</summary>
+    public bool PlanJson { get; init; }
+
+    /// <summary>For <see cref="MediaKind.Plan"/>: the EXPLAIN options (analyze, verbose, settings, buffers, wal).</summary>
+    public IReadOnlyList<string> PlanOptions { get; init; } = [];
+
+    /// <summary>For <see cref="MediaKind.Plan"/>: the media type whose query is explained (for="…").</summary>
+    public string PlanFor { get; init; } = "application/json";
+
     public static MediaType Negotiate(HttpRequest request)
     {
         var accept = request.Headers.Accept.ToString();
@@ -28,13 +37,55 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
                     return new MediaType(MediaKind.Object, strip);
                 case "text/csv":
                     return new MediaType(MediaKind.Csv, false);
+                case "application/vnd.pgrst.plan" or "application/vnd.pgrst.plan+json" or "application/vnd.pgrst.plan+text":
+                    return Plan(mime, parts);
             }
         }
         throw new RestException(406, "PGRST107", "None of these media types are available: " + accept, (string?)null);
     }
 
+    /// <summary><c>application/vnd.pgrst.plan[+json|+text]; for="…"; options=a|b</c> (PostgREST's execution plan media type).</summary>
+    private static MediaType Plan(string mime, string[] parts)
+    {
+        var forMedia = "application/json";
+        var options = new List<string>();
+        foreach (var p in parts.Skip(1))
+        {
+            var kv = p.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (kv.Length != 2) continue;
+            if (kv[0].Equals("for", StringComparison.OrdinalIgnoreCase)) forMedia = kv[1].Trim('"').ToLowerInvariant();
+            else if (kv[0].Equals("options", StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (var o in kv[1].Trim('"').Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var option = o.ToLowerInvariant();
+                    if (option is not ("analyze" or "verbose" or "settings" or "buffers" or "wal"))
+                        throw new RestException(406, "PGRST107", "None of these media types are available: " + string.Join(';', parts), (string?)null);
+                    if (!options.Contains(option)) options.Add(option);
+                }
+            }
+        }
+        if (forMedia is not ("application/json" or "application/vnd.pgrst.object+json" or "application/vnd.pgrst.object" or "text/csv" or "*/*"))
+            throw new RestException(406, "PGRST107", "None of these media types are available: " + string.Join(';', parts), (string?)null);
+        return new MediaType(MediaKind.Plan, false) { PlanJson = mime.EndsWith("+json", StringComparison.Ordinal), PlanOptions = options, PlanFor = forMedia };
+    }
+
+    /// <summary><c>EXPLAIN (…)</c> options for a plan request; WAL/BUFFERS only with ANALYZE as PostgreSQL requires.</summary>
+    public string ExplainPrefix()
+    {
+        var opts = new List<string> { PlanJson ? "FORMAT JSON" : "FORMAT TEXT" };
+        var analyze = PlanOptions.Contains("analyze");
+        if (analyze) opts.Add("ANALYZE");
+        if (PlanOptions.Contains("verbose")) opts.Add("VERBOSE");
+        if (PlanOptions.Contains("settings")) opts.Add("SETTINGS");
+        if (analyze && PlanOptions.Contains("buffers")) opts.Add("BUFFERS");
+        if (analyze && PlanOptions.Contains("wal")) opts.Add("WAL");
+        return $"EXPLAIN ({string.Join(", ", opts)}) ";
+    }
+
     public string ContentType => Kind switch
     {
+        MediaKind.Plan => $"application/vnd.pgrst.plan+{(PlanJson ? "json" : "text")}; for=\"{PlanFor}\"; charset=utf-8",
         MediaKind.Csv => "text/csv; charset=utf-8",
         MediaKind.Object => StripNulls ? "application/vnd.pgrst.object+json; nulls=stripped; charset=utf-8" : "application/vnd.pgrst.object+json; charset=utf-8",
         _ => StripNulls ? "application/vnd.pgrst.array+json; nulls=stripped; charset=utf-8" : RestResponses.Json,

@@ -22,6 +22,14 @@ internal static partial class RestResponses
         {
             await WriteErrorAsync(http, e).ConfigureAwait(false);
         }
+        catch (PlanResponse plan)
+        {
+            if (!http.Response.HasStarted)
+            {
+                http.Response.Clear();
+                await WriteBodyAsync(http, 200, plan.Body, plan.ContentType).ConfigureAwait(false);
+            }
+        }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
         }

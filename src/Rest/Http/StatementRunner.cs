@@ -5,7 +5,11 @@ using Supacs.Rest.Sql;
 namespace Supacs.Rest.Http;
 
 /// <summary>The one row every generated statement returns.</summary>
-internal sealed record StatementResult(long? Total, long PageTotal, string? Body, string? ResponseHeaders, string? ResponseStatus);
+internal sealed record StatementResult(long? Total, long PageTotal, string? Body, string? ResponseHeaders, string? ResponseStatus)
+{
+    /// <summary>Rows an upsert inserted (not updated/ignored); null when not counted.</summary>
+    public long? Inserted { get; init; }
+}
 
 /// <summary>
 /// Runs a generated statement in a <see cref="DbScope"/> (role and claims set, search_path, optional READ ONLY
@@ -14,15 +18,17 @@ internal sealed record StatementResult(long? Total, long PageTotal, string? Body
 internal static class StatementRunner
 {
     /// <summary>Wraps a source query in PostgREST's final SELECT: total, page total, body, response GUCs.</summary>
-    public static string Wrap(string ctes, string totalSql, string bodySql, string from = "(SELECT * FROM pgrst_source) _postgrest_t") =>
+    public static string Wrap(string ctes, string totalSql, string bodySql, string from = "(SELECT * FROM pgrst_source) _postgrest_t",
+        string insertedSql = "NULL::bigint") =>
         $"WITH {ctes} SELECT {totalSql} AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, {bodySql} AS body, " +
         "nullif(current_setting('response.headers', true), '') AS response_headers, " +
-        "nullif(current_setting('response.status', true), '') AS response_status " +
-        $"FROM {from}";
+        "nullif(current_setting('response.status', true), '') AS response_status, " +
+        $"{insertedSql} AS pgrst_inserted FROM {from}";
 
     /// <param name="check">Inspects the result before commit; an error it returns rolls the transaction back.</param>
     public static async Task<StatementResult> RunAsync(RestRequest req, string sql, SqlParams parameters, bool readOnly,
-        Func<StatementResult, RestException?>? check = null, PlannedStatement? planned = null)
+        Func<StatementResult, RestException?>? check = null, PlannedStatement? planned = null,
+        IReadOnlyDictionary<string, string>? hoisted = null)
     {
         var ct = req.Http.RequestAborted;
         var settings = new DbScopeSettings(req.Identity, req.Http.Request.Method, req.Http.Request.Path.Value,
@@ -30,15 +36,27 @@ internal static class StatementRunner
         // Whether to end with COMMIT or ROLLBACK is known before running unless a check inspects the result. When it
         // is known to be COMMIT (or nothing can be written: READ ONLY), the whole request is one round trip: one batch
         // as PostgreSQL's implicit transaction, no BEGIN/COMMIT.
+        var plan = PlanMedia(req);
+        if (plan is not null) sql = plan.ExplainPrefix() + sql;
         var rollback = ShouldRollback(req);
-        var singleBatch = readOnly || (check is null && !rollback);
+        // A hoisted default_transaction_isolation needs BEGIN with that level (before any query of the transaction).
+        System.Data.IsolationLevel? isolation = hoisted is not null && hoisted.TryGetValue("default_transaction_isolation", out var iso)
+            ? iso.Trim().ToLowerInvariant() switch
+            {
+                "serializable" => System.Data.IsolationLevel.Serializable,
+                "repeatable read" => System.Data.IsolationLevel.RepeatableRead,
+                "read uncommitted" => System.Data.IsolationLevel.ReadUncommitted,
+                _ => System.Data.IsolationLevel.ReadCommitted,
+            }
+            : null;
+        var singleBatch = isolation is null && (readOnly || (check is null && !rollback));
         var preparer = req.Settings.PreparedStatements ? StatementPreparer.For(req.Project) : null;
         var cache = req.Cache;
         try
         {
             await using var scope = singleBatch
                 ? await DbScope.BeginSingleBatchAsync(req.Project.Database.Api, settings, ct).ConfigureAwait(false)
-                : await DbScope.BeginAsync(req.Project.Database.Api, settings, ct: ct).ConfigureAwait(false);
+                : await DbScope.BeginAsync(req.Project.Database.Api, settings, isolation ?? System.Data.IsolationLevel.ReadCommitted, ct).ConfigureAwait(false);
             await using var batch = scope.CreateBatch();
             var prelude = new NpgsqlBatchCommand(readOnly
                 ? "SELECT set_config('search_path', $1, true), set_config('transaction_read_only', 'on', true)"
@@ -53,6 +71,20 @@ internal static class StatementRunner
                 tzCmd.Parameters.Add(new NpgsqlParameter { Value = tz });
                 batch.BatchCommands.Add(tzCmd);
                 skip++;
+            }
+            if (hoisted is not null)
+            {
+                // Function SET settings hoisted to the transaction (PostgREST's db-hoisted-tx-settings): a function's
+                // own SET applies only inside it, too late for statement_timeout on the statement calling it.
+                foreach (var (name, value) in hoisted)
+                {
+                    if (name.Equals("default_transaction_isolation", StringComparison.OrdinalIgnoreCase)) continue;
+                    var set = new NpgsqlBatchCommand("SELECT set_config($1, $2, true)");
+                    set.Parameters.Add(new NpgsqlParameter { Value = name });
+                    set.Parameters.Add(new NpgsqlParameter { Value = value });
+                    batch.BatchCommands.Add(set);
+                    skip++;
+                }
             }
             if (req.Settings.PreRequest is { } pre)
             {
@@ -70,8 +102,24 @@ internal static class StatementRunner
             var main = new NpgsqlBatchCommand(sql);
             foreach (var p in parameters.List) main.Parameters.Add(p);
             batch.BatchCommands.Add(main);
-            var prepare = preparer is not null && planned?.ExplainSql is null && preparer.ShouldPrepare(cache, sql);
+            var prepare = preparer is not null && planned?.ExplainSql is null && plan is null && preparer.ShouldPrepare(cache, sql);
             if (prepare) await preparer!.PrepareAsync(cache, scope.Connection, batch, ct).ConfigureAwait(false);
+
+            if (plan is not null)
+            {
+                // The plan is the response (EXPLAIN ANALYZE runs the statement: its writes commit unless tx=rollback).
+                var lines = new List<string>();
+                await using (var reader = await scope.ExecuteReaderAsync(batch, ct).ConfigureAwait(false))
+                {
+                    var before = skip + (planned?.ExplainSql is not null ? 1 : 0);
+                    for (var i = 0; i < before; i++) await reader.NextResultAsync(ct).ConfigureAwait(false);
+                    while (await reader.ReadAsync(ct).ConfigureAwait(false)) lines.Add(reader.GetString(0));
+                    while (await reader.NextResultAsync(ct).ConfigureAwait(false)) { }
+                }
+                if (rollback && !singleBatch) await scope.RollbackAsync(ct).ConfigureAwait(false);
+                else await scope.CommitAsync(ct).ConfigureAwait(false);
+                throw new PlanResponse(string.Join('\n', lines), plan.ContentType);
+            }
 
             StatementResult result;
             await using (var reader = await scope.ExecuteReaderAsync(batch, ct).ConfigureAwait(false))
@@ -90,7 +138,10 @@ internal static class StatementRunner
                     reader.GetInt64(1),
                     reader.IsDBNull(2) ? null : reader.GetString(2),
                     reader.IsDBNull(3) ? null : reader.GetString(3),
-                    reader.IsDBNull(4) ? null : reader.GetString(4));
+                    reader.IsDBNull(4) ? null : reader.GetString(4))
+                {
+                    Inserted = reader.FieldCount > 5 && !reader.IsDBNull(5) ? reader.GetInt64(5) : null,
+                };
                 while (await reader.NextResultAsync(ct).ConfigureAwait(false)) { }
                 if (plannedRows is { } rows)
                 {
@@ -120,6 +171,18 @@ internal static class StatementRunner
         {
             throw PgErrors.From(e, req.Identity.Role != req.Settings.AnonRole);
         }
+    }
+
+    /// <summary>The plan media type when the request asks for its execution plan (PGRST107 when plans are disabled).</summary>
+    private static MediaType? PlanMedia(RestRequest req)
+    {
+        var accept = req.Http.Request.Headers.Accept.ToString();
+        if (!accept.Contains("vnd.pgrst.plan", StringComparison.OrdinalIgnoreCase)) return null;
+        var media = MediaType.Negotiate(req.Http.Request);
+        if (media.Kind != MediaKind.Plan) return null;
+        if (!req.Settings.PlanEnabled)
+            throw new RestException(406, "PGRST107", "None of these media types are available: " + accept, (string?)null);
+        return media;
     }
 
     private static long? PlanRows(string explainJson)

@@ -50,7 +50,8 @@ internal static class SchemaLoader
     private const string FunctionsSql = """
         SELECT p.oid, n.nspname, p.proname, p.provolatile::text, p.proretset,
                pg_catalog.format_type(p.prorettype, NULL), rt.typrelid, p.pronargdefaults,
-               coalesce(args.names, '{}'), coalesce(args.types, '{}'), coalesce(args.modes, '{}')
+               coalesce(args.names, '{}'), coalesce(args.types, '{}'), coalesce(args.modes, '{}'),
+               coalesce(p.proconfig, '{}')
         FROM pg_catalog.pg_proc p
         JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
         JOIN pg_catalog.pg_type rt ON rt.oid = p.prorettype
@@ -139,6 +140,7 @@ internal static class SchemaLoader
                     Volatility = r.GetString(3)[0],
                     ReturnsSet = r.GetBoolean(4),
                     ReturnType = r.GetString(5),
+                    Settings = ParseConfig(r.GetFieldValue<string[]>(11)),
                 };
                 functions.Add((f, r.GetFieldValue<uint>(6), r.GetFieldValue<string[]>(8), r.GetFieldValue<string[]>(9), r.GetFieldValue<string[]>(10), r.GetInt16(7)));
             }
@@ -245,5 +247,17 @@ internal static class SchemaLoader
                 }
             }
         }
+    }
+
+    /// <summary><c>proconfig</c> entries (<c>name=value</c>) of a function's <c>SET</c> clauses.</summary>
+    private static Dictionary<string, string> ParseConfig(string[] config)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in config)
+        {
+            var i = entry.IndexOf('=', StringComparison.Ordinal);
+            if (i > 0) settings[entry[..i]] = entry[(i + 1)..];
+        }
+        return settings;
     }
 }

@@ -89,6 +89,9 @@ internal sealed class Function(uint oid, string schema, string name)
     public bool ReturnsSet { get; init; }
     public string ReturnType { get; init; } = "";
 
+    /// <summary>The function's <c>SET name = value</c> clauses (proconfig).</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The relation (table/view/composite type) whose rows it returns, if any.</summary>
     public Relation? ReturnRelation { get; set; }
 

@@ -23,6 +23,15 @@ internal sealed class SqlParams
         return "$" + List.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>A raw request body: bytes as bytea, a string as text.</summary>
+    public string AddRaw(object value)
+    {
+        List.Add(value is byte[] bytes
+            ? new NpgsqlParameter { Value = bytes, NpgsqlDbType = NpgsqlDbType.Bytea }
+            : new NpgsqlParameter { Value = (string)value, NpgsqlDbType = NpgsqlDbType.Text });
+        return "$" + List.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>A text value typed text.</summary>
     public string AddText(string value)
     {

@@ -57,9 +57,13 @@ internal static class WriteStatement
                 throw new RestException(400, "PGRST204", $"Could not find the '{c}' column of '{rel.Name}' in the schema cache", (string?)null);
     }
 
-    /// <summary>Builds the final statement around a DML that RETURNs the rows of <paramref name="rel"/> as <c>alias.*</c>.</summary>
+    /// <summary>
+    /// Builds the final statement around a DML that RETURNs the rows of <paramref name="rel"/> as <c>alias.*</c>.
+    /// With <paramref name="inserted"/> the DML also returns <c>pgrst_inserted</c> (bool) per row, counted into
+    /// <see cref="Http.StatementResult.Inserted"/> (an upsert answers 200 when it inserted nothing).
+    /// </summary>
     public static PlannedStatement Finish(RestRequest req, SchemaCache cache, Relation rel, string dml, ApiQuery query,
-        MediaType media, SqlParams parameters, bool withBody)
+        MediaType media, SqlParams parameters, bool withBody, bool inserted = false)
     {
         var alias = rel.Name;
         // Filters went into the DML; the representation reads every returned row.
@@ -69,11 +73,15 @@ internal static class WriteStatement
         var builder = new ReadBuilder(req.Schema, parameters, req.Settings with { MaxRows = null }, query);
         var level = builder.BuildTop(rel, alias, null, null);
         level.Offset = null;
-        var read = ReadBuilder.Compose(level, "pgrst_source AS " + Sql.Ident(alias));
+        var source = inserted
+            ? $"(SELECT {string.Join(", ", rel.Columns.Select(c => Sql.Ident(c.Name)))} FROM pgrst_source) AS {Sql.Ident(alias)}"
+            : "pgrst_source AS " + Sql.Ident(alias);
+        var read = ReadBuilder.Compose(level, source);
         var total = req.Prefer.Count == CountPreference.None ? "NULL::bigint" : "(SELECT pg_catalog.count(*) FROM pgrst_source)";
         if (req.Prefer.Count != CountPreference.None) req.Prefer.Applied.Add("count=" + req.Prefer.Count.ToString().ToLowerInvariant());
         var body = withBody ? media.BodySql() : "NULL::text";
-        var sql = StatementRunner.Wrap($"pgrst_source AS ({dml}), pgrst_read AS ({read})", total, body, "(SELECT * FROM pgrst_read) _postgrest_t");
+        var sql = StatementRunner.Wrap($"pgrst_source AS ({dml}), pgrst_read AS ({read})", total, body, "(SELECT * FROM pgrst_read) _postgrest_t",
+            inserted ? "(SELECT pg_catalog.count(*) FROM pgrst_source WHERE pgrst_inserted)" : "NULL::bigint");
         return new PlannedStatement(sql, parameters, 0);
     }
 

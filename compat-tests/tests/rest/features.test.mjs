@@ -1,0 +1,63 @@
+// Session-2 REST features through supabase-js (and raw HTTP where the client cannot express them):
+// execution plans (.explain()), raw text/bytea RPC bodies, upsert statuses.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRest } from './helpers.mjs';
+
+let sb;
+let db;
+before(async () => {
+  sb = await startRest({ PGRST_DB_PLAN_ENABLED: 'true' });
+  await sb.sql(`
+    create or replace function public.shout(text) returns text language sql as $$ select upper($1) || '!' $$;
+    create or replace function public.byte_len(bytea) returns int language sql as $$ select length($1) $$;
+    create or replace function public.slow_capped() returns int language sql set statement_timeout = '150ms' as $$ select 1 from pg_sleep(1) $$;
+    create or replace function public.isolated() returns text language sql set default_transaction_isolation = 'serializable'
+      as $$ select current_setting('transaction_isolation') $$;
+  `);
+  db = sb.client(sb.serviceRoleKey);
+});
+after(async () => { await sb?.stop(); });
+
+const rest = (path, init = {}) => fetch(`${sb.url}/rest/v1${path}`, {
+  ...init, headers: { apikey: sb.anonKey, Authorization: `Bearer ${sb.serviceRoleKey}`, ...(init.headers ?? {}) },
+});
+
+test('explain() returns the JSON execution plan of the query', async () => {
+  const { data, error } = await db.from('users').select('name').gt('age', 20).explain({ format: 'json' });
+  assert.equal(error, null);
+  assert.ok(Array.isArray(data));
+  assert.ok(data[0].Plan['Node Type']);
+  assert.match(JSON.stringify(data), /users/);
+});
+
+test('explain() as text with analyze runs the query', async () => {
+  const { data, error } = await db.from('posts').select('title').explain({ analyze: true });
+  assert.equal(error, null);
+  assert.equal(typeof data, 'string');
+  assert.match(data, /actual time=/);
+});
+
+test('raw text/plain body goes to a function taking one unnamed text parameter', async () => {
+  const res = await rest('/rpc/shout', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'not {json}' });
+  assert.equal(res.status, 200);
+  assert.equal(await res.json(), 'NOT {JSON}!');
+});
+
+test('raw application/octet-stream body goes to a function taking one unnamed bytea parameter', async () => {
+  const res = await rest('/rpc/byte_len', { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: new Uint8Array([0, 255, 1, 2, 3]) });
+  assert.equal(res.status, 200);
+  assert.equal(await res.json(), 5);
+  const missing = await rest('/rpc/byte_len', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'x' });
+  assert.equal(missing.status, 404);
+  assert.equal((await missing.json()).code, 'PGRST202');
+});
+
+test('a function\'s SET statement_timeout and isolation level apply to the rpc call', async () => {
+  const slow = await db.rpc('slow_capped');
+  assert.equal(slow.error?.code, '57014');
+  assert.equal(slow.status, 500);
+  const { data, error } = await db.rpc('isolated');
+  assert.equal(error, null);
+  assert.equal(data, 'serializable');
+});
