@@ -7,7 +7,7 @@ import { startRest } from './helpers.mjs';
 let sb;
 let db;
 before(async () => {
-  sb = await startRest({ PGRST_DB_PLAN_ENABLED: 'true' });
+  sb = await startRest({ PGRST_DB_PLAN_ENABLED: 'true', PGRST_DB_AGGREGATES_ENABLED: 'true' });
   await sb.sql(`
     create or replace function public.shout(text) returns text language sql as $$ select upper($1) || '!' $$;
     create or replace function public.byte_len(bytea) returns int language sql as $$ select length($1) $$;
@@ -60,4 +60,14 @@ test('a function\'s SET statement_timeout and isolation level apply to the rpc c
   const { data, error } = await db.rpc('isolated');
   assert.equal(error, null);
   assert.equal(data, 'serializable');
+});
+
+test('aggregates inside an embed are computed per parent row', async () => {
+  const { data, error } = await db.from('users').select('name, posts(count(), score.sum())').order('name');
+  assert.equal(error, null);
+  assert.deepEqual(data, [
+    { name: 'Alice', posts: [{ count: 2, sum: 3.5 }] },
+    { name: 'Bob', posts: [{ count: 1, sum: null }] },
+    { name: 'Carol', posts: [{ count: 0, sum: null }] },
+  ]);
 });
