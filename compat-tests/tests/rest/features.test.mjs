@@ -71,3 +71,13 @@ test('aggregates inside an embed are computed per parent row', async () => {
     { name: 'Carol', posts: [{ count: 0, sum: null }] },
   ]);
 });
+
+test('a to-many spread turns the related columns into arrays (v13)', async () => {
+  const { data, error } = await db.from('users').select('name, ...posts(title)').order('name').order('id', { referencedTable: 'posts' });
+  assert.equal(error, null);
+  assert.deepEqual(data, [
+    { name: 'Alice', title: ['Hello', 'World'] },
+    { name: 'Bob', title: ['Bonjour'] },
+    { name: 'Carol', title: [] },
+  ]);
+});
