@@ -48,6 +48,7 @@ public static class SupacsAuthExtensions
         Endpoints.Mfa.VerifyFactor.Map(group);
         Endpoints.Mfa.Unenroll.Map(group);
         AdminUsers.Map(group);
+        AdminAudit.Map(group);
         return group;
     }
 }

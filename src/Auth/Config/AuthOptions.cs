@@ -169,6 +169,9 @@ internal sealed class AuthOptions
     /// <summary>[auth.hook.send_email] / HOOK_SEND_EMAIL_*: replaces SMTP when enabled.</summary>
     public HookOptions? SendEmailHook { get; set; }
 
+    /// <summary>[auth.hook.send_sms] / HOOK_SEND_SMS_*: replaces the SMS provider.</summary>
+    public HookOptions? SendSmsHook { get; set; }
+
     /// <summary>SECURITY_MANUAL_LINKING_ENABLED ([auth] enable_manual_linking).</summary>
     public bool ManualLinkingEnabled { get; set; }
 
@@ -200,6 +203,9 @@ internal sealed class OAuthProviderOptions
     public string Url { get; set; } = "";
 
     public bool SkipNonceCheck { get; set; }
+
+    /// <summary>ADDITIONAL_CLIENT_IDS: more audiences accepted for ID tokens (native iOS/Android client ids), comma-separated.</summary>
+    public string AdditionalClientIds { get; set; } = "";
 }
 
 /// <summary>An auth hook: pg-functions://postgres/schema/function or an HTTPS URL with Standard Webhooks secrets ("v1,whsec_…", '|'-separated).</summary>

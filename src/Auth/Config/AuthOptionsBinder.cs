@@ -110,6 +110,7 @@ internal static class AuthOptionsBinder
         if (auth.Section("mfa").GetLong("max_enrolled_factors") is { } maxFactors) o.MfaMaxEnrolledFactors = (int)maxFactors;
         o.CustomAccessTokenHook = TomlHook(auth.Section("hook").Section("custom_access_token")) ?? o.CustomAccessTokenHook;
         o.SendEmailHook = TomlHook(auth.Section("hook").Section("send_email")) ?? o.SendEmailHook;
+        o.SendSmsHook = TomlHook(auth.Section("hook").Section("send_sms")) ?? o.SendSmsHook;
         var sessions = auth.Section("sessions");
         if (sessions.GetString("timebox") is { Length: > 0 } timebox) o.SessionTimebox = ParseDuration(timebox);
         if (sessions.GetString("inactivity_timeout") is { Length: > 0 } inactivity) o.SessionInactivityTimeout = ParseDuration(inactivity);
@@ -129,6 +130,7 @@ internal static class AuthOptionsBinder
             if (p.GetString("redirect_uri") is { Length: > 0 } redirect) provider.RedirectUri = redirect;
             if (p.GetString("url") is { Length: > 0 } url) provider.Url = url;
             if (p.GetBool("skip_nonce_check") is { } skip) provider.SkipNonceCheck = skip;
+            if (p.GetString("additional_client_ids") is { } extraIds) provider.AdditionalClientIds = extraIds;
         }
     }
 
@@ -204,9 +206,11 @@ internal static class AuthOptionsBinder
             if (G(prefix + "REDIRECT_URI") is { } redirect) p.RedirectUri = redirect;
             if (G(prefix + "URL") is { } url) p.Url = url;
             if (G(prefix + "SKIP_NONCE_CHECK") is { } skip) p.SkipNonceCheck = B(skip);
+            if (G(prefix + "ADDITIONAL_CLIENT_IDS") is { } extraIds) p.AdditionalClientIds = extraIds;
         }
         o.CustomAccessTokenHook = EnvHook(G, "HOOK_CUSTOM_ACCESS_TOKEN_", o.CustomAccessTokenHook);
         o.SendEmailHook = EnvHook(G, "HOOK_SEND_EMAIL_", o.SendEmailHook);
+        o.SendSmsHook = EnvHook(G, "HOOK_SEND_SMS_", o.SendSmsHook);
         if (G("SECURITY_MANUAL_LINKING_ENABLED") is { } ml) o.ManualLinkingEnabled = B(ml);
         if (G("SESSIONS_TIMEBOX") is { } tb) o.SessionTimebox = ParseDuration(tb);
         if (G("SESSIONS_INACTIVITY_TIMEOUT") is { } it) o.SessionInactivityTimeout = ParseDuration(it);

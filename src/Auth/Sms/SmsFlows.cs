@@ -52,7 +52,27 @@ internal static class SmsFlows
         await UserStore.UpdateAsync(conn, tx, user, req.Aborted).ConfigureAwait(false);
         await OneTimeTokens.SaveAsync(conn, tx, user.Id, tokenType, hash, phone, req.Aborted).ConfigureAwait(false);
         if (testOtp) return "test-otp";
-        // Sent inside the caller's transaction: a provider failure rolls the stored token back.
-        return await SmsSender.SendAsync(req.Runtime.Oidc.Http, o, phone, SmsSender.Render(o.SmsTemplate, otp), channel, req.Aborted).ConfigureAwait(false);
+        // Sent inside the caller's transaction: a provider (or hook) failure rolls the stored token back.
+        return await DeliverAsync(req, conn, tx, user, phone, otp, o.SmsTemplate, channel, null).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Hands an OTP to the send-SMS hook when one is enabled (<c>{user, sms:{otp, sms_type?}}</c>; message id ""),
+    /// else sends the rendered template through the SMS provider.
+    /// </summary>
+    public static async Task<string> DeliverAsync(AuthRequest req, NpgsqlConnection conn, NpgsqlTransaction? tx, UserRecord user, string phone,
+        string otp, string template, string channel, string? smsType)
+    {
+        if (req.Options.SendSmsHook is { Enabled: true } hook)
+        {
+            using var buffer = new MemoryStream();
+            using (var w = new System.Text.Json.Utf8JsonWriter(buffer)) UserJson.Write(w, user);
+            var sms = new System.Text.Json.Nodes.JsonObject { ["otp"] = otp };
+            if (smsType is not null) sms["sms_type"] = smsType;
+            var payload = new System.Text.Json.Nodes.JsonObject { ["user"] = System.Text.Json.Nodes.JsonNode.Parse(buffer.ToArray()), ["sms"] = sms };
+            await Hooks.HookRunner.InvokeAsync(req, conn, tx, hook, payload.ToJsonString()).ConfigureAwait(false);
+            return "";
+        }
+        return await SmsSender.SendAsync(req.Runtime.Oidc.Http, req.Options, phone, SmsSender.Render(template, otp), channel, req.Aborted).ConfigureAwait(false);
     }
 }

@@ -300,17 +300,17 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
             set.UnionWith(rows);
         }
 
-        // Deliver in commit order: one data object per change, one payload per distinct id list, one frame copy per channel.
+        // Deliver group by group, each group's changes in commit order (a channel belongs to one group, so its messages keep
+        // commit order): one data object per change, one payload per change and id list, one frame copy per channel.
         long delivered = 0;
         var channels = new Dictionary<JoinedChannel, List<int>>();
-        var payloads = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (var (change, commitTimestamp) in changes)
+        var encoded = new Dictionary<RowChange, (byte[] Data, Dictionary<string, byte[]> Payloads)>(ReferenceEqualityComparer.Instance);
+        foreach (var (key, group) in byGroup)
         {
-            byte[]? data = null;
-            payloads.Clear();
-            foreach (var (key, group) in byGroup)
+            if (!visible.TryGetValue(key, out var set) || set.Count == 0) continue;
+            foreach (var (change, commitTimestamp) in changes)
             {
-                if (!visible.TryGetValue(key, out var set) || !set.Contains(change)) continue;
+                if (!set.Contains(change)) continue;
                 channels.Clear();
                 foreach (var spec in group.Specs)
                 {
@@ -323,7 +323,8 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
                     }
                 }
                 if (channels.Count == 0) continue;
-                data ??= EncodeData(change, commitTimestamp);
+                if (!encoded.TryGetValue(change, out var cache)) encoded[change] = cache = (EncodeData(change, commitTimestamp), new Dictionary<string, byte[]>(StringComparer.Ordinal));
+                var data = cache.Data;
                 foreach (var (channel, ids) in channels)
                 {
                     if (channel.Config.Legacy)
@@ -332,8 +333,8 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
                         delivered++;
                         continue;
                     }
-                    var idsKey = string.Join(',', ids);
-                    if (!payloads.TryGetValue(idsKey, out var payload))
+                    var idsKey = ids.Count == 1 ? ids[0].ToString(CultureInfo.InvariantCulture) : string.Join(',', ids);
+                    if (!cache.Payloads.TryGetValue(idsKey, out var payload))
                     {
                         payload = Json.Object(w =>
                         {
@@ -344,7 +345,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
                             w.WritePropertyName("data");
                             w.WriteRawValue(data, skipInputValidation: true);
                         });
-                        payloads[idsKey] = payload;
+                        cache.Payloads[idsKey] = payload;
                     }
                     channel.Socket.Send(channel.ChangesFrame(payload), binary: false);
                     delivered++;

@@ -5,10 +5,20 @@ namespace Supacs.Realtime.Channels;
 /// <summary>One <c>postgres_changes</c> entry of a join, echoed in the reply with its <see cref="Id"/>.</summary>
 internal sealed record PostgresChangeRequest(string Event, string? Schema, string? Table, string? Filter, int Id);
 
+/// <summary><c>config.broadcast.replay</c>: stored broadcasts since a unix-ms time, at most <c>limit</c> (1–25) of the latest.</summary>
+internal sealed record ReplayRequest(long? Since, long? Limit)
+{
+    /// <summary>Both are integers and <c>since</c> is a representable time.</summary>
+    public bool Valid => Since is >= 0 and < 253_402_300_800_000 && Limit is not null;
+}
+
 /// <summary>The <c>config</c> object of a <c>phx_join</c> payload (booleans may be "true"/"false" strings).</summary>
 internal sealed record ChannelConfig(bool BroadcastSelf, bool BroadcastAck, string PresenceKey, bool PresenceEnabled,
     bool Private, IReadOnlyList<PostgresChangeRequest> PostgresChanges, bool Legacy = false)
 {
+    /// <summary><c>broadcast.replay</c>, when asked for: <c>since</c> (unix ms) and <c>limit</c> (null when a value is not an integer).</summary>
+    public ReplayRequest? Replay { get; init; }
+
     public static ChannelConfig Parse(JsonElement payload, string subTopic = "")
     {
         var hasConfig = payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("config", out _);
@@ -31,8 +41,16 @@ internal sealed record ChannelConfig(bool BroadcastSelf, bool BroadcastAck, stri
         }
         var presenceKey = Str(presence, "key") ?? "";
         var presenceEnabled = Bool(presence, "enabled") ?? false;
+        ReplayRequest? replay = null;
+        if (broadcast.ValueKind == JsonValueKind.Object && broadcast.TryGetProperty("replay", out var r) && r.ValueKind != JsonValueKind.Null)
+        {
+            long? since = r.ValueKind == JsonValueKind.Object && r.TryGetProperty("since", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out var sv) ? sv : null;
+            long? limit = r.ValueKind != JsonValueKind.Object || !r.TryGetProperty("limit", out var l) || l.ValueKind == JsonValueKind.Null ? 25
+                : l.ValueKind == JsonValueKind.Number && l.TryGetInt64(out var lv) ? lv : null;
+            replay = new ReplayRequest(since, limit);
+        }
         return new ChannelConfig(Bool(broadcast, "self") ?? false, Bool(broadcast, "ack") ?? false, presenceKey, presenceEnabled,
-            Bool(config, "private") ?? false, changes);
+            Bool(config, "private") ?? false, changes) { Replay = replay };
     }
 
     /// <summary>

@@ -66,6 +66,30 @@ internal sealed partial class RealtimeSocket
                 return;
             }
         }
+        List<BroadcastMessage>? replayed = null;
+        if (config.Replay is { } replay)
+        {
+            if (!config.Private)
+            {
+                ReplyError(reply, "UnableToReplayMessages: Replay is not allowed for public channels");
+                return;
+            }
+            if (!replay.Valid)
+            {
+                ReplyError(reply, "UnableToReplayMessages: Replay params are not valid");
+                return;
+            }
+            try
+            {
+                replayed = await BroadcastReplay.ReadAsync(hub.Project.Database.Admin, channel.Topic, replay).ConfigureAwait(false);
+            }
+            catch (Npgsql.NpgsqlException e)
+            {
+                Log.ReplayFailed(logger, e);
+                ReplyError(reply, "UnableToReplayMessages: Realtime was unable to replay messages");
+                return;
+            }
+        }
         var subscription = await hub.Changes.PrepareAsync(channel).ConfigureAwait(false);
         if (subscription.Error is not null && subscription.FailJoin)
         {
@@ -92,6 +116,11 @@ internal sealed partial class RealtimeSocket
             w.WriteEndArray();
         }));
         if (channel.ReceivesPresence) Push(channel, "presence_state", hub.PresenceState(channel.GroupKey));
+        if (replayed is not null && channel.Policies.ReadBroadcast)
+        {
+            foreach (var message in replayed)
+                if (message.FrameFor(Version) is { } frame) Send(frame.Data, frame.Binary);
+        }
         ScheduleExpiry(channel);
         if (config.PostgresChanges.Count > 0)
         {

@@ -436,5 +436,8 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
 
         [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Realtime: closing a socket that fell too far behind")]
         public static partial void SlowConsumer(ILogger logger);
+
+        [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Realtime: reading broadcasts to replay failed")]
+        public static partial void ReplayFailed(ILogger logger, Exception error);
     }
 }

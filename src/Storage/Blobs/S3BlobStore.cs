@@ -45,9 +45,32 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
 
     private string KeyOf(BlobKey k) => $"{_prefix}/{k.Bucket}/{k.Key}/{k.Version}";
 
-    public async Task<BlobWritten> PutAsync(BlobKey key, Stream body, long maxBytes, string contentType, string cacheControl, CancellationToken ct)
+    public Task<BlobWritten> PutAsync(BlobKey key, Stream body, long maxBytes, string contentType, string cacheControl, CancellationToken ct) =>
+        PutKeyAsync(KeyOf(key), body, maxBytes, contentType, cacheControl, ct);
+
+    /// <summary>Supacs's own objects (in-progress resumable uploads) beside the tenant's: <c>PREFIX-tus/NAME</c>.</summary>
+    private string InternalKey(string name) => $"{_prefix}-tus/{name}";
+
+    public async Task<long> PutInternalAsync(string name, Stream body, long maxBytes, CancellationToken ct) =>
+        (await PutKeyAsync(InternalKey(name), body, maxBytes, "application/octet-stream", "no-cache", ct)).Size;
+
+    /// <summary>The internal object as a stream, or null when it does not exist.</summary>
+    public async Task<Stream?> OpenInternalAsync(string name, CancellationToken ct)
     {
-        var objectKey = KeyOf(key);
+        try
+        {
+            return (await _s3.GetObjectAsync(_bucket, InternalKey(name), ct).ConfigureAwait(false)).ResponseStream;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public Task DeleteInternalAsync(IEnumerable<string> names) => DeleteKeysAsync(names.Select(InternalKey).ToList());
+
+    private async Task<BlobWritten> PutKeyAsync(string objectKey, Stream body, long maxBytes, string contentType, string cacheControl, CancellationToken ct)
+    {
         long total = 0;
         var chunk = await SpoolAsync(body, maxBytes, total, ct).ConfigureAwait(false);
         string? uploadId = null;

@@ -28,7 +28,7 @@ internal static class Challenge
         var at = new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz };
         object otpCode = DBNull.Value;
         if (factor.FactorType == "phone")
-            otpCode = await SendPhoneOtpAsync(req, conn, factor, now).ConfigureAwait(false);
+            otpCode = await SendPhoneOtpAsync(req, conn, caller.User, factor, now).ConfigureAwait(false);
         await Db.ExecAsync(conn, null, req.Aborted,
             ("INSERT INTO auth.mfa_challenges (id, factor_id, created_at, ip_address, otp_code) VALUES ($1, $2, $3, $4::inet, $5)",
                 [id, factor.Id, at, ip, new NpgsqlParameter { Value = otpCode, NpgsqlDbType = NpgsqlDbType.Text }]),
@@ -43,7 +43,7 @@ internal static class Challenge
         }).ConfigureAwait(false);
     });
 
-    private static async Task<string> SendPhoneOtpAsync(AuthRequest req, NpgsqlConnection conn, FactorRecord factor, DateTime now)
+    private static async Task<string> SendPhoneOtpAsync(AuthRequest req, NpgsqlConnection conn, UserRecord user, FactorRecord factor, DateTime now)
     {
         var o = req.Options;
         if (!o.MfaPhoneVerifyEnabled) throw AuthException.Unprocessable("mfa_phone_verify_not_enabled", "MFA verification is disabled for phone");
@@ -65,7 +65,7 @@ internal static class Challenge
         var phone = factor.Phone ?? throw AuthException.Validation("The phone factor has no phone number");
         if (o.SmsTestOtp.TryGetValue(phone, out var testOtp)) return testOtp;
         var otp = Sms.SmsSender.NewOtp(o.MfaPhoneOtpLength);
-        await Sms.SmsSender.SendAsync(req.Runtime.Oidc.Http, o, phone, Sms.SmsSender.Render(o.MfaPhoneTemplate, otp), channel, req.Aborted).ConfigureAwait(false);
+        await Sms.SmsFlows.DeliverAsync(req, conn, null, user, phone, otp, o.MfaPhoneTemplate, channel, "mfa").ConfigureAwait(false);
         return otp;
     }
 }
