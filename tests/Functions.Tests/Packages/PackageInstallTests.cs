@@ -215,6 +215,28 @@ public sealed class PackageInstallTests(PackageInstallFixture f) : IClassFixture
     }
 
     [Fact]
+    public void A_store_reuses_recent_registry_metadata_across_installs()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "supacs-store-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            using var http = new HttpClient();
+            var store = new PackageStore(root, new NpmRegistries(f.Registry.Url, f.Registry.Url), http, NullLogger.Instance);
+            int Packuments() => f.Registry.Hits.GetValueOrDefault("/tiny-pad");
+            var before = Packuments();
+            store.Install(new PackageRequest("tiny-greet", "tiny-greet", "~1.1", "", "npm:tiny-greet@~1.1"));
+            store.Install(new PackageRequest("tiny-pad", "tiny-pad", "1.1.0", "", "npm:tiny-pad@1.1.0"));
+            Assert.Equal(before + 1, Packuments());
+            Assert.Equal("1.1.0", store.Installed("tiny-pad", "~1.1.0")?.Text);
+            Assert.Equal("1.3.0", store.Installed("tiny-pad", "^1.2.0")?.Text);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Functions_install_reads_every_function_and_installs_its_imports()
     {
         var data = Path.Combine(Path.GetTempPath(), "supacs-install-" + Guid.NewGuid().ToString("N")[..8]);
