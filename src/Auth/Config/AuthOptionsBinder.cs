@@ -149,6 +149,8 @@ internal static class AuthOptionsBinder
             {
                 "google" => "https://accounts.google.com",
                 "apple" => "https://appleid.apple.com",
+                "linkedin_oidc" => "https://www.linkedin.com/oauth",
+                "slack_oidc" => "https://slack.com",
                 "azure" => "https://login.microsoftonline.com/common/v2.0",
                 "gitlab" => "https://gitlab.com",
                 _ => "",
