@@ -14,8 +14,17 @@ internal sealed class StorageState : IDisposable
     {
         Project = project;
         Options = StorageOptions.From(project.Config);
-        Blobs = Options.S3Backend is { } s3 ? new S3BlobStore(s3, project.DataDir) : new FileBlobStore(project.DataDir);
-        Tus = new Tus.TusStore(project.DataDir);
+        if (Options.S3Backend is { } s3)
+        {
+            var store = new S3BlobStore(s3, project.DataDir);
+            Blobs = store;
+            Tus = new Tus.S3TusStore(store);
+        }
+        else
+        {
+            Blobs = new FileBlobStore(project.DataDir);
+            Tus = new Tus.FileTusStore(project.DataDir);
+        }
         (S3AccessKeyId, S3SecretAccessKey) = S3Credentials(project.Keys.Secret);
     }
 
@@ -28,7 +37,7 @@ internal sealed class StorageState : IDisposable
 
     /// <summary>S3 protocol secret (env S3_PROTOCOL_ACCESS_KEY_SECRET, else derived from the JWT secret).</summary>
     public string S3SecretAccessKey { get; }
-    public Tus.TusStore Tus { get; }
+    public Tus.ITusStore Tus { get; }
 
     /// <summary>The S3 protocol keys: env S3_PROTOCOL_ACCESS_KEY_ID/_SECRET, else derived from the JWT secret (stable per project).</summary>
     public static (string AccessKeyId, string SecretAccessKey) S3Credentials(string jwtSecret) =>

@@ -2,6 +2,10 @@
 //   GitHub   GET /login/oauth/authorize, POST /login/oauth/access_token, GET /api/v3/user, GET /api/v3/user/emails
 //   Discord  GET /api/oauth2/authorize, POST /api/oauth2/token, GET /api/users/@me
 //   Facebook GET /dialog/oauth, POST /oauth/access_token, GET /me?fields=…&appsecret_proof=HMAC-SHA256(secret, token)
+//   GitLab   GET /oauth/authorize, POST /oauth/token, GET /api/v4/user, GET /api/v4/user/emails
+//   Twitch   GET /oauth2/authorize, POST /oauth2/token, GET /helix/users (Client-Id header required)
+//   Spotify  GET /authorize, POST /api/token, GET /me
+//   Bitbucket GET /site/oauth2/authorize, POST /site/oauth2/access_token, GET /2.0/user, GET /2.0/user/emails
 // The authorize endpoint approves at once as the provider's `user` (set by the test) and redirects with a code.
 import { createServer } from 'node:http';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -23,6 +27,14 @@ export async function startFakeOAuth2({ clients }) {
     if (path === '/api/oauth2/token') return ['discord', 'token'];
     if (path === '/dialog/oauth') return ['facebook', 'authorize'];
     if (path === '/oauth/access_token') return ['facebook', 'token'];
+    if (path === '/oauth/authorize') return ['gitlab', 'authorize'];
+    if (path === '/oauth/token') return ['gitlab', 'token'];
+    if (path === '/oauth2/authorize') return ['twitch', 'authorize'];
+    if (path === '/oauth2/token') return ['twitch', 'token'];
+    if (path === '/authorize') return ['spotify', 'authorize'];
+    if (path === '/api/token') return ['spotify', 'token'];
+    if (path === '/site/oauth2/authorize') return ['bitbucket', 'authorize'];
+    if (path === '/site/oauth2/access_token') return ['bitbucket', 'token'];
     return [null, null];
   };
   const bearer = (req) => {
@@ -75,6 +87,21 @@ export async function startFakeOAuth2({ clients }) {
       if (who?.provider !== 'discord') return json(res, 401, { message: '401: Unauthorized', code: 0 });
       return json(res, 200, who.user);
     }
+    if (url.pathname === '/api/v4/user' || url.pathname === '/api/v4/user/emails') {
+      if (who?.provider !== 'gitlab') return json(res, 401, { message: '401 Unauthorized' });
+      const { extraEmails, ...u } = who.user;
+      return json(res, 200, url.pathname.endsWith('/emails') ? extraEmails.map((email, i) => ({ id: i + 1, email })) : u);
+    }
+    if (url.pathname === '/helix/users') {
+      if (who?.provider !== 'twitch' || req.headers['client-id'] !== clients.twitch.clientId) return json(res, 401, { error: 'Unauthorized', status: 401, message: 'Client ID and OAuth token do not match' });
+      return json(res, 200, { data: [who.user] });
+    }
+    if (url.pathname === '/2.0/user' || url.pathname === '/2.0/user/emails') {
+      if (who?.provider !== 'bitbucket') return json(res, 401, { type: 'error', error: { message: 'Access token expired.' } });
+      const { emails, ...u } = who.user;
+      return json(res, 200, url.pathname.endsWith('/emails') ? { values: emails, pagelen: 10, page: 1, size: emails.length } : u);
+    }
+    if (url.pathname === '/me' && who?.provider === 'spotify') return json(res, 200, who.user);
     if (url.pathname === '/me') {
       if (who?.provider !== 'facebook') return json(res, 400, { error: { type: 'OAuthException', message: 'Invalid OAuth access token.' } });
       const token = req.headers.authorization.slice('Bearer '.length);

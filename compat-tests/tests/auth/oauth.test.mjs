@@ -20,8 +20,14 @@ before(async () => {
       GOTRUE_EXTERNAL_KEYCLOAK_CLIENT_ID: 'supacs-client',
       GOTRUE_EXTERNAL_KEYCLOAK_SECRET: 'supacs-secret-supacs-secret-1234',
       GOTRUE_EXTERNAL_KEYCLOAK_URL: issuer,
+      GOTRUE_EXTERNAL_KEYCLOAK_ADDITIONAL_CLIENT_IDS: 'ios-client',
       GOTRUE_URI_ALLOW_LIST: 'http://localhost:3000/**',
       GOTRUE_SECURITY_MANUAL_LINKING_ENABLED: 'true',
+      // "apple" pointed at the same local OpenID provider: Apple's form_post callback path.
+      GOTRUE_EXTERNAL_APPLE_ENABLED: 'true',
+      GOTRUE_EXTERNAL_APPLE_CLIENT_ID: 'supacs-client',
+      GOTRUE_EXTERNAL_APPLE_SECRET: 'supacs-secret-supacs-secret-1234',
+      GOTRUE_EXTERNAL_APPLE_URL: issuer,
     },
   });
   oidc = new Provider(issuer, {
@@ -30,7 +36,12 @@ before(async () => {
       client_secret: 'supacs-secret-supacs-secret-1234',
       redirect_uris: [`${sb.url}/auth/v1/callback`, 'http://localhost/native'],
       token_endpoint_auth_method: 'client_secret_post',
-    }],
+    }, ...['ios-client', 'stranger-client'].map((id) => ({
+      client_id: id,
+      client_secret: `${id}-secret-secret-secret-secret-1234`,
+      redirect_uris: ['http://localhost/native'],
+      token_endpoint_auth_method: 'client_secret_post',
+    }))],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'picture'] },
     async findAccount(_ctx, id) {
       return {
@@ -184,17 +195,17 @@ test('linkIdentity adds the provider identity to the signed-in user; unlinkIdent
 });
 
 /** What a native app does: its own code flow at the provider, then the ID token from the token endpoint. */
-async function nativeIdToken(login, nonce) {
+async function nativeIdToken(login, nonce, clientId = 'supacs-client', clientSecret = 'supacs-secret-supacs-secret-1234') {
   const auth = new URL(`${issuer}/auth`);
   auth.search = new URLSearchParams({
-    client_id: 'supacs-client', redirect_uri: 'http://localhost/native', response_type: 'code', scope: 'openid email profile',
+    client_id: clientId, redirect_uri: 'http://localhost/native', response_type: 'code', scope: 'openid email profile',
     state: 's', ...(nonce ? { nonce: createHash('sha256').update(nonce).digest('hex') } : {}),
   }).toString();
   const code = new URL(await runBrowser(auth.href, login)).searchParams.get('code');
   const res = await fetch(`${issuer}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://localhost/native', client_id: 'supacs-client', client_secret: 'supacs-secret-supacs-secret-1234' }),
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://localhost/native', client_id: clientId, client_secret: clientSecret }),
   });
   return (await res.json()).id_token;
 }
@@ -212,4 +223,64 @@ test('signInWithIdToken verifies the provider ID token (JWKS, issuer, audience, 
   assert.equal(bad.error.status, 400);
   const unknown = await sb.client().auth.signInWithIdToken({ provider: 'google', token: idToken });
   assert.equal(unknown.error.status, 400);
+});
+
+test('Apple: response_mode=form_post; the provider POSTs code, state and the first-sign-in user name to /callback', async () => {
+  const supabase = sb.client();
+  const { data } = await supabase.auth.signInWithOAuth({ provider: 'apple', options: { redirectTo: 'http://localhost:3000/apple', scopes: 'name email', skipBrowserRedirect: true } });
+  const start = new URL((await fetch(data.url, { redirect: 'manual' })).headers.get('location'));
+  assert.equal(start.searchParams.get('response_mode'), 'form_post');
+
+  // Log in at the provider by hand; its last answer is an auto-submitting form aimed at supacs's /callback.
+  const jar = new Map();
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const remember = (r) => { for (const c of r.headers.getSetCookie()) { const [kv] = c.split(';'); const j = kv.indexOf('='); jar.set(kv.slice(0, j), kv.slice(j + 1)); } };
+  let url = start.href;
+  let html = '';
+  for (let i = 0; i < 20; i++) {
+    let res = await fetch(url, { redirect: 'manual', headers: { cookie: cookie() } });
+    remember(res);
+    if (res.status === 200) {
+      html = await res.text();
+      if (!html.includes('name="prompt"')) break; // the form_post page
+      const action = new URL(html.match(/action="([^"]+)"/)[1], issuer).href;
+      const body = html.includes('name="login"') ? new URLSearchParams({ prompt: 'login', login: 'frank', password: 'any' }) : new URLSearchParams({ prompt: 'consent' });
+      res = await fetch(action, { method: 'POST', redirect: 'manual', body, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie() } });
+      remember(res);
+    }
+    url = new URL(res.headers.get('location'), url).href;
+  }
+  const action = html.match(/<form[^>]*action="([^"]+)"/)[1].replaceAll('&amp;', '&');
+  assert.equal(action, `${sb.url}/auth/v1/callback`);
+  const fields = Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+  assert.ok(fields.code && fields.state);
+  const posted = await fetch(action, {
+    method: 'POST', redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...fields, user: JSON.stringify({ name: { firstName: 'Frank', lastName: 'Apple' }, email: 'frank@oidc.example.com' }) }),
+  });
+  assert.equal(posted.status, 302);
+  const final = new URL(posted.headers.get('location'));
+  assert.equal(final.origin + final.pathname, 'http://localhost:3000/apple');
+  const params = new URLSearchParams(final.hash.slice(1));
+  const { data: me, error } = await sb.client().auth.getUser(params.get('access_token'));
+  assert.equal(error, null);
+  assert.equal(me.user.email, 'frank@oidc.example.com');
+  assert.equal(me.user.app_metadata.provider, 'apple');
+  assert.equal(me.user.user_metadata.full_name, 'Frank Apple');
+});
+
+test('signInWithIdToken: ADDITIONAL_CLIENT_IDS lets a native client\'s ID token in; another client\'s audience is refused', async () => {
+  const ios = await nativeIdToken('gina', undefined, 'ios-client', 'ios-client-secret-secret-secret-secret-1234');
+  assert.equal(JSON.parse(Buffer.from(ios.split('.')[1], 'base64url')).aud, 'ios-client');
+  const { data, error } = await sb.client().auth.signInWithIdToken({ provider: 'keycloak', token: ios });
+  assert.equal(error, null);
+  assert.equal(data.user.email, 'gina@oidc.example.com');
+
+  const stranger = await nativeIdToken('hank', undefined, 'stranger-client', 'stranger-client-secret-secret-secret-secret-1234');
+  const refused = await sb.client().auth.signInWithIdToken({ provider: 'keycloak', token: stranger });
+  assert.equal(refused.error.status, 400);
+  assert.match(refused.error.message, /audience|Audience|aud/);
+  const { rows } = await sb.sql("select count(*)::int as n from auth.users where email = 'hank@oidc.example.com'");
+  assert.equal(rows[0].n, 0);
 });

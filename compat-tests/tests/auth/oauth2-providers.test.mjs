@@ -10,6 +10,10 @@ const clients = {
   github: { clientId: 'gh-client', secret: 'gh-secret' },
   discord: { clientId: 'dc-client', secret: 'dc-secret' },
   facebook: { clientId: 'fb-client', secret: 'fb-secret' },
+  gitlab: { clientId: 'gl-client', secret: 'gl-secret' },
+  twitch: { clientId: 'tw-client', secret: 'tw-secret' },
+  spotify: { clientId: 'sp-client', secret: 'sp-secret' },
+  bitbucket: { clientId: 'bb-client', secret: 'bb-secret' },
 };
 let sb;
 let fake;
@@ -184,11 +188,82 @@ test('Facebook: /dialog/oauth, /oauth/access_token, Graph /me with appsecret_pro
 });
 
 test('raw HTTP: /authorize for a disabled or unknown provider is 400 validation_failed', async () => {
-  for (const provider of ['twitch', 'nope']) {
+  for (const provider of ['zoom', 'nope']) {
     const res = await fetch(`${sb.url}/auth/v1/authorize?provider=${provider}`, { redirect: 'manual', headers: { apikey: sb.anonKey } });
     assert.equal(res.status, 400);
     const body = await res.json();
     assert.equal(body.error_code, 'validation_failed');
     assert.match(body.msg, /Unsupported provider/);
   }
+});
+
+/** Implicit sign-in with `provider`; returns the authorize URL the browser was sent to and the signed-in user. */
+async function implicitSignIn(provider, scopes) {
+  const client = createClient(sb.url, sb.anonKey, { auth: { persistSession: false } });
+  const { data } = await client.auth.signInWithOAuth({ provider, options: { redirectTo: 'http://localhost:3000/home', scopes, skipBrowserRedirect: true } });
+  const authorize = new URL((await fetch(data.url, { redirect: 'manual' })).headers.get('location'));
+  const fragment = new URLSearchParams((await follow(data.url)).hash.slice(1));
+  const { data: me, error } = await sb.client().auth.getUser(fragment.get('access_token'));
+  assert.equal(error, null, `${provider}: ${fragment.get('error_description')}`);
+  return { authorize, user: me.user };
+}
+
+test('GitLab: /oauth/authorize (read_user), /api/v4/user with confirmed_at → verified primary email', async () => {
+  const id = 100000 + Math.floor(Math.random() * 1e6);
+  fake.state.users.gitlab = { id, name: 'Gita Lab', avatar_url: 'https://gl.example.com/a.png', email: `gita${id}@example.com`, confirmed_at: '2024-01-01T00:00:00Z', extraEmails: [`other${id}@example.com`] };
+  const { authorize, user } = await implicitSignIn('gitlab');
+  assert.equal(authorize.pathname, '/oauth/authorize');
+  assert.equal(authorize.searchParams.get('scope'), 'read_user');
+  assert.equal(user.email, `gita${id}@example.com`);
+  assert.ok(user.email_confirmed_at);
+  assert.equal(user.user_metadata.full_name, 'Gita Lab');
+  assert.equal(user.user_metadata.iss, fake.url);
+  assert.equal(user.identities[0].id, String(id));
+});
+
+test('Twitch: /oauth2 endpoints, Helix /helix/users with Client-Id; login, display name and custom claims', async () => {
+  const id = String(1000 + Math.floor(Math.random() * 1e6));
+  fake.state.users.twitch = { id, login: 'streamer', display_name: 'Streamer', type: '', broadcaster_type: 'partner', description: 'hi', profile_image_url: 'https://tw.example.com/p.png', offline_image_url: '', view_count: 42, email: `tw${id}@example.com` };
+  const { authorize, user } = await implicitSignIn('twitch');
+  assert.equal(authorize.pathname, '/oauth2/authorize');
+  assert.equal(authorize.searchParams.get('scope'), 'user:read:email');
+  assert.equal(user.email, `tw${id}@example.com`);
+  assert.ok(user.email_confirmed_at);
+  assert.equal(user.user_metadata.name, 'streamer');
+  assert.equal(user.user_metadata.nickname, 'Streamer');
+  assert.equal(user.user_metadata.custom_claims.broadcaster_type, 'partner');
+  assert.equal(user.user_metadata.custom_claims.view_count, 42);
+});
+
+test('Spotify: /authorize, /api/token, /me; the email is not verified so the user stays unconfirmed', async () => {
+  const id = `sp${Math.random().toString(36).slice(2, 10)}`;
+  fake.state.users.spotify = { id, display_name: 'DJ', email: `${id}@example.com`, images: [{ url: 'https://sp.example.com/i.jpg', height: 64, width: 64 }] };
+  const client = createClient(sb.url, sb.anonKey, { auth: { persistSession: false } });
+  const { data } = await client.auth.signInWithOAuth({ provider: 'spotify', options: { redirectTo: 'http://localhost:3000/home', skipBrowserRedirect: true } });
+  const start = new URL((await fetch(data.url, { redirect: 'manual' })).headers.get('location'));
+  assert.equal(start.pathname, '/authorize');
+  assert.equal(start.searchParams.get('scope'), 'user-read-email');
+  await follow(data.url);
+  const { rows } = await sb.sql("select email_confirmed_at, raw_user_meta_data as meta from auth.users where email = $1", [`${id}@example.com`]);
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].email_confirmed_at, null);
+  assert.equal(rows[0].meta.avatar_url, 'https://sp.example.com/i.jpg');
+  assert.equal(rows[0].meta.full_name, 'DJ');
+});
+
+test('Bitbucket: fixed scopes (account email), /2.0/user + /2.0/user/emails with is_primary / is_confirmed', async () => {
+  const uuid = `{${crypto.randomUUID()}}`;
+  fake.state.users.bitbucket = {
+    uuid, display_name: 'Bit Bucket', avatar: { href: 'https://bb.example.com/a.png' },
+    emails: [
+      { email: `old${uuid.slice(1, 9)}@example.com`, is_primary: false, is_confirmed: true },
+      { email: `bb${uuid.slice(1, 9)}@example.com`, is_primary: true, is_confirmed: true },
+    ],
+  };
+  const { authorize, user } = await implicitSignIn('bitbucket', 'repository');
+  assert.equal(authorize.pathname, '/site/oauth2/authorize');
+  assert.equal(authorize.searchParams.get('scope'), 'account email');
+  assert.equal(user.email, `bb${uuid.slice(1, 9)}@example.com`);
+  assert.equal(user.identities[0].id, uuid);
+  assert.equal(user.user_metadata.iss, `${fake.url}/2.0`);
 });

@@ -7,10 +7,13 @@ import { startRest } from './helpers.mjs';
 let sb;
 let db;
 before(async () => {
-  sb = await startRest({ PGRST_DB_PLAN_ENABLED: 'true' });
+  sb = await startRest({ PGRST_DB_PLAN_ENABLED: 'true', PGRST_DB_AGGREGATES_ENABLED: 'true' });
   await sb.sql(`
     create or replace function public.shout(text) returns text language sql as $$ select upper($1) || '!' $$;
     create or replace function public.byte_len(bytea) returns int language sql as $$ select length($1) $$;
+    create or replace view public.post_list as select id as post_key, title as headline, author_id as writer from public.posts;
+    create or replace view public.people as select id as person_id, name as full_name from public.users;
+    grant select on public.post_list, public.people to anon, authenticated;
     create or replace function public.slow_capped() returns int language sql set statement_timeout = '150ms' as $$ select 1 from pg_sleep(1) $$;
     create or replace function public.isolated() returns text language sql set default_transaction_isolation = 'serializable'
       as $$ select current_setting('transaction_isolation') $$;
@@ -60,4 +63,36 @@ test('a function\'s SET statement_timeout and isolation level apply to the rpc c
   const { data, error } = await db.rpc('isolated');
   assert.equal(error, null);
   assert.equal(data, 'serializable');
+});
+
+test('aggregates inside an embed are computed per parent row', async () => {
+  const { data, error } = await db.from('users').select('name, posts(count(), score.sum())').order('name');
+  assert.equal(error, null);
+  assert.deepEqual(data, [
+    { name: 'Alice', posts: [{ count: 2, sum: 3.5 }] },
+    { name: 'Bob', posts: [{ count: 1, sum: null }] },
+    { name: 'Carol', posts: [{ count: 0, sum: null }] },
+  ]);
+});
+
+test('a to-many spread turns the related columns into arrays (v13)', async () => {
+  const { data, error } = await db.from('users').select('name, ...posts(title)').order('name').order('id', { referencedTable: 'posts' });
+  assert.equal(error, null);
+  assert.deepEqual(data, [
+    { name: 'Alice', title: ['Hello', 'World'] },
+    { name: 'Bob', title: ['Bonjour'] },
+    { name: 'Carol', title: [] },
+  ]);
+});
+
+test('embedding through views follows renamed columns, view to view', async () => {
+  const { data, error } = await db.from('post_list').select('headline, people(full_name)').order('post_key');
+  assert.equal(error, null);
+  assert.deepEqual(data, [
+    { headline: 'Hello', people: { full_name: 'Alice' } },
+    { headline: 'World', people: { full_name: 'Alice' } },
+    { headline: 'Bonjour', people: { full_name: 'Bob' } },
+  ]);
+  const back = await db.from('users').select('name, post_list(headline)').eq('name', 'Bob');
+  assert.deepEqual(back.data, [{ name: 'Bob', post_list: [{ headline: 'Bonjour' }] }]);
 });

@@ -203,6 +203,9 @@ internal sealed class OAuthProviderOptions
     public string Url { get; set; } = "";
 
     public bool SkipNonceCheck { get; set; }
+
+    /// <summary>ADDITIONAL_CLIENT_IDS: more audiences accepted for ID tokens (native iOS/Android client ids), comma-separated.</summary>
+    public string AdditionalClientIds { get; set; } = "";
 }
 
 /// <summary>An auth hook: pg-functions://postgres/schema/function or an HTTPS URL with Standard Webhooks secrets ("v1,whsec_…", '|'-separated).</summary>

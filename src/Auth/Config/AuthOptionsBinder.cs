@@ -130,6 +130,7 @@ internal static class AuthOptionsBinder
             if (p.GetString("redirect_uri") is { Length: > 0 } redirect) provider.RedirectUri = redirect;
             if (p.GetString("url") is { Length: > 0 } url) provider.Url = url;
             if (p.GetBool("skip_nonce_check") is { } skip) provider.SkipNonceCheck = skip;
+            if (p.GetString("additional_client_ids") is { } extraIds) provider.AdditionalClientIds = extraIds;
         }
     }
 
@@ -148,6 +149,8 @@ internal static class AuthOptionsBinder
             {
                 "google" => "https://accounts.google.com",
                 "apple" => "https://appleid.apple.com",
+                "linkedin_oidc" => "https://www.linkedin.com/oauth",
+                "slack_oidc" => "https://slack.com",
                 "azure" => "https://login.microsoftonline.com/common/v2.0",
                 "gitlab" => "https://gitlab.com",
                 _ => "",
@@ -205,6 +208,7 @@ internal static class AuthOptionsBinder
             if (G(prefix + "REDIRECT_URI") is { } redirect) p.RedirectUri = redirect;
             if (G(prefix + "URL") is { } url) p.Url = url;
             if (G(prefix + "SKIP_NONCE_CHECK") is { } skip) p.SkipNonceCheck = B(skip);
+            if (G(prefix + "ADDITIONAL_CLIENT_IDS") is { } extraIds) p.AdditionalClientIds = extraIds;
         }
         o.CustomAccessTokenHook = EnvHook(G, "HOOK_CUSTOM_ACCESS_TOKEN_", o.CustomAccessTokenHook);
         o.SendEmailHook = EnvHook(G, "HOOK_SEND_EMAIL_", o.SendEmailHook);

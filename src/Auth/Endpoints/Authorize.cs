@@ -49,8 +49,9 @@ internal static class Authorize
         }
 
         var scopes = oauth2 is null ? new List<string> { "openid", "email", "profile" } : [.. oauth2.DefaultScopes];
-        foreach (var s in (req.Query("scopes") ?? "").Split([' ', ','], StringSplitOptions.RemoveEmptyEntries))
-            if (!scopes.Contains(s)) scopes.Add(s);
+        if (oauth2?.AcceptsRequestedScopes != false)
+            foreach (var s in (req.Query("scopes") ?? "").Split([' ', ','], StringSplitOptions.RemoveEmptyEntries))
+                if (!scopes.Contains(s)) scopes.Add(s);
         var query = new Dictionary<string, string?>
         {
             ["client_id"] = provider.ClientId,

@@ -52,8 +52,8 @@ internal abstract class OAuth2Provider
     /// <summary>Scopes always asked for; the request's <c>scopes</c> are added.</summary>
     public abstract IReadOnlyList<string> DefaultScopes { get; }
 
-    /// <summary>Extra query parameters of the authorize URL.</summary>
-    public virtual IReadOnlyDictionary<string, string> AuthorizeParameters { get; } = new Dictionary<string, string>();
+    /// <summary>False when the provider asks only for its fixed scopes (GoTrue's Bitbucket ignores the request's).</summary>
+    public virtual bool AcceptsRequestedScopes => true;
 
     public abstract Task<ProviderUser> GetUserAsync(HttpClient http, OAuthProviderOptions options, string accessToken, CancellationToken ct);
 
@@ -63,6 +63,10 @@ internal abstract class OAuth2Provider
         "github" => new GitHub(options.Url),
         "facebook" => new Facebook(options.Url),
         "discord" => new Discord(options.Url),
+        "gitlab" => new GitLab(options.Url),
+        "twitch" => new Twitch(options.Url),
+        "spotify" => new Spotify(options.Url),
+        "bitbucket" => new Bitbucket(options.Url),
         _ => null,
     };
 
@@ -70,9 +74,10 @@ internal abstract class OAuth2Provider
     protected static string Host(string configured, string defaultHost) =>
         configured.Length == 0 ? "https://" + defaultHost : configured.TrimEnd('/');
 
-    protected static async Task<JsonElement> GetJsonAsync(HttpClient http, string url, string accessToken, CancellationToken ct)
+    protected static async Task<JsonElement> GetJsonAsync(HttpClient http, string url, string accessToken, CancellationToken ct, string? clientIdHeader = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (clientIdHeader is not null) request.Headers.Add("Client-Id", clientIdHeader);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         request.Headers.UserAgent.Add(new ProductInfoHeaderValue("supacs-auth", "1"));
@@ -183,6 +188,112 @@ internal abstract class OAuth2Provider
             return new ProviderUser(claims, emails);
         }
     }
+
+    /// <summary>GitLab (GoTrue uses its OAuth2 API, not OIDC): /oauth/* and /api/v4/user (+ /user/emails, unverified).</summary>
+    private sealed class GitLab(string url) : OAuth2Provider
+    {
+        private readonly string _host = Host(url, "gitlab.com");
+        public override string AuthorizeUrl => _host + "/oauth/authorize";
+        public override string TokenUrl => _host + "/oauth/token";
+        public override IReadOnlyList<string> DefaultScopes { get; } = ["read_user"];
+
+        public override async Task<ProviderUser> GetUserAsync(HttpClient http, OAuthProviderOptions options, string accessToken, CancellationToken ct)
+        {
+            var u = await GetJsonAsync(http, _host + "/api/v4/user", accessToken, ct).ConfigureAwait(false);
+            var list = await GetJsonAsync(http, _host + "/api/v4/user/emails", accessToken, ct).ConfigureAwait(false);
+            var emails = new List<ProviderEmail>();
+            if (list.ValueKind == JsonValueKind.Array)
+                foreach (var e in list.EnumerateArray())
+                    if (Str(e, "email") is { } extra) emails.Add(new ProviderEmail(extra, false, false)); // GitLab gives no confirm status here
+            if (Str(u, "email") is { } primary) emails.Add(new ProviderEmail(primary, Str(u, "confirmed_at") is not null, true));
+            var id = Id(u);
+            var claims = Claims(("iss", _host), ("sub", id), ("name", Str(u, "name")), ("picture", Str(u, "avatar_url")),
+                ("avatar_url", Str(u, "avatar_url")), ("full_name", Str(u, "name")), ("provider_id", id));
+            return new ProviderUser(claims, emails);
+        }
+    }
+
+    /// <summary>Twitch: id.twitch.tv/oauth2/*, Helix /helix/users with the Client-Id header; the email counts as verified.</summary>
+    private sealed class Twitch(string url) : OAuth2Provider
+    {
+        private readonly string _api = Host(url, "api.twitch.tv");
+        private readonly string _auth = Host(url, "id.twitch.tv");
+        public override string AuthorizeUrl => _auth + "/oauth2/authorize";
+        public override string TokenUrl => _auth + "/oauth2/token";
+        public override IReadOnlyList<string> DefaultScopes { get; } = ["user:read:email"];
+
+        public override async Task<ProviderUser> GetUserAsync(HttpClient http, OAuthProviderOptions options, string accessToken, CancellationToken ct)
+        {
+            var body = await GetJsonAsync(http, _api + "/helix/users", accessToken, ct, options.ClientId).ConfigureAwait(false);
+            if (!body.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array || data.GetArrayLength() == 0)
+                throw new AuthException(500, "unexpected_failure", "Error getting user profile from external provider: unable to find user with twitch provider") { OAuthError = "server_error" };
+            var u = data[0];
+            var claims = Claims(("iss", _api), ("sub", Str(u, "id")), ("picture", Str(u, "profile_image_url")), ("name", Str(u, "login")),
+                ("nickname", Str(u, "display_name")), ("slug", Str(u, "display_name")), ("avatar_url", Str(u, "profile_image_url")),
+                ("full_name", Str(u, "login")), ("provider_id", Str(u, "id")));
+            claims["custom_claims"] = new JsonObject
+            {
+                ["broadcaster_type"] = Str(u, "broadcaster_type") ?? "",
+                ["description"] = Str(u, "description") ?? "",
+                ["type"] = Str(u, "type") ?? "",
+                ["offline_image_url"] = Str(u, "offline_image_url") ?? "",
+                ["view_count"] = u.TryGetProperty("view_count", out var vc) && vc.TryGetInt64(out var n) ? n : 0,
+            };
+            var emails = Str(u, "email") is { } email ? new[] { new ProviderEmail(email, true, true) } : [];
+            return new ProviderUser(claims, emails);
+        }
+    }
+
+    /// <summary>Spotify: accounts.spotify.com /authorize and /api/token, api.spotify.com/v1/me; the email is not verified.</summary>
+    private sealed class Spotify(string url) : OAuth2Provider
+    {
+        private readonly string _api = Host(url, "api.spotify.com/v1");
+        private readonly string _auth = Host(url, "accounts.spotify.com");
+        public override string AuthorizeUrl => _auth + "/authorize";
+        public override string TokenUrl => _auth + "/api/token";
+        public override IReadOnlyList<string> DefaultScopes { get; } = ["user-read-email"];
+
+        public override async Task<ProviderUser> GetUserAsync(HttpClient http, OAuthProviderOptions options, string accessToken, CancellationToken ct)
+        {
+            var u = await GetJsonAsync(http, _api + "/me", accessToken, ct).ConfigureAwait(false);
+            string? avatar = null;
+            if (u.TryGetProperty("images", out var images) && images.ValueKind == JsonValueKind.Array && images.GetArrayLength() > 0)
+                avatar = Str(images[0], "url");
+            var claims = Claims(("iss", _api), ("sub", Str(u, "id")), ("name", Str(u, "display_name")), ("picture", avatar),
+                ("avatar_url", avatar), ("full_name", Str(u, "display_name")), ("provider_id", Str(u, "id")));
+            var emails = Str(u, "email") is { } email ? new[] { new ProviderEmail(email, false, true) } : [];
+            return new ProviderUser(claims, emails);
+        }
+    }
+
+    /// <summary>Bitbucket: bitbucket.org/site/oauth2/*, api.bitbucket.org/2.0/user (+ /user/emails); fixed scopes account, email.</summary>
+    private sealed class Bitbucket(string url) : OAuth2Provider
+    {
+        private readonly string _auth = Host(url, "bitbucket.org");
+        private readonly string _api = Host(url, "api.bitbucket.org") + "/2.0";
+        public override string AuthorizeUrl => _auth + "/site/oauth2/authorize";
+        public override string TokenUrl => _auth + "/site/oauth2/access_token";
+        public override IReadOnlyList<string> DefaultScopes { get; } = ["account", "email"];
+        public override bool AcceptsRequestedScopes => false;
+
+        public override async Task<ProviderUser> GetUserAsync(HttpClient http, OAuthProviderOptions options, string accessToken, CancellationToken ct)
+        {
+            var u = await GetJsonAsync(http, _api + "/user", accessToken, ct).ConfigureAwait(false);
+            var list = await GetJsonAsync(http, _api + "/user/emails", accessToken, ct).ConfigureAwait(false);
+            var emails = new List<ProviderEmail>();
+            if (list.TryGetProperty("values", out var values) && values.ValueKind == JsonValueKind.Array)
+                foreach (var e in values.EnumerateArray())
+                    if (Str(e, "email") is { } address) emails.Add(new ProviderEmail(address, Bool(e, "is_confirmed"), Bool(e, "is_primary")));
+            string? avatar = null;
+            if (u.TryGetProperty("avatar", out var av) && av.ValueKind == JsonValueKind.Object) avatar = Str(av, "href");
+            var claims = Claims(("iss", _api), ("sub", Str(u, "uuid")), ("name", Str(u, "display_name")), ("picture", avatar),
+                ("avatar_url", avatar), ("full_name", Str(u, "display_name")), ("provider_id", Str(u, "uuid")));
+            return new ProviderUser(claims, emails);
+        }
+    }
+
+    private static string? Id(JsonElement u) =>
+        u.TryGetProperty("id", out var idEl) && idEl.ValueKind == JsonValueKind.Number ? idEl.GetInt64().ToString(CultureInfo.InvariantCulture) : Str(u, "id");
 
     private static bool Bool(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
 }

@@ -118,7 +118,7 @@ internal sealed class OidcClient : IDisposable
         {
             IssuerSigningKeys = new Microsoft.IdentityModel.Tokens.JsonWebKeySet(keys).GetSigningKeys(),
             ValidIssuer = endpoints.Issuer,
-            ValidAudiences = provider.ClientId.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            ValidAudiences = (provider.ClientId + "," + provider.AdditionalClientIds).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             ValidateLifetime = true,
             ClockSkew = TimeSpan.FromSeconds(30),
         };

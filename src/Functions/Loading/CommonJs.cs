@@ -39,7 +39,7 @@ internal static partial class CommonJs
         if (text.StartsWith("#!", StringComparison.Ordinal)) text = "//" + text;
         var key = path + "#" + text.Length + "#" + text.GetHashCode(StringComparison.Ordinal);
         return Compiled.GetOrAdd(key, _ => Engine.PrepareScript(
-            "(function (exports, require, module, __filename, __dirname) {" + text + "\n})", path,
+            "(function (exports, require, module, __filename, __dirname, Buffer, global, setImmediate, clearImmediate) {" + text + "\n})", path,
             options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { CompileRegex = false } }));
     }
 
@@ -58,6 +58,23 @@ internal static partial class CommonJs
         var literal = JsonSerializer.Serialize(path);
         sb.Append("const m = __supacsRequire(").Append(literal).Append(");\n");
         sb.Append("export default (m && m.__esModule && 'default' in m) ? m.default : m;\n");
+        foreach (var n in names) sb.Append("export const ").Append(n).Append(" = m.").Append(n).Append(";\n");
+        return sb.ToString();
+    }
+
+    /// <summary>An ES module over a <c>node:</c> built-in of runtime.js: default export the module, named exports its keys.</summary>
+    public static string BuiltinShim(Engine engine, string name)
+    {
+        var value = engine.Invoke("__supacsBuiltin", name);
+        var names = new List<string>();
+        if (value is Jint.Native.Object.ObjectInstance o)
+            foreach (var key in o.GetOwnPropertyKeys(Jint.Runtime.Types.String))
+            {
+                var n = key.AsString();
+                if (n != "default" && Identifier().IsMatch(n) && !Reserved.Contains(n) && !(o is Jint.Native.Function.Function && n is "length" or "name" or "prototype")) names.Add(n);
+            }
+        var sb = new StringBuilder();
+        sb.Append("const m = __supacsBuiltin(").Append(JsonSerializer.Serialize(name)).Append(");\nexport default m;\n");
         foreach (var n in names) sb.Append("export const ").Append(n).Append(" = m.").Append(n).Append(";\n");
         return sb.ToString();
     }

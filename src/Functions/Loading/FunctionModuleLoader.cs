@@ -80,6 +80,8 @@ internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache,
                 return ModuleFactory.BuildSourceTextModule(engine, resolved, "export {};");
         }
         if (StdShims.Source(resolved.Key) is { } std) return ModuleFactory.BuildSourceTextModule(engine, resolved, std);
+        if (resolved.Key.StartsWith(NodeBuiltinPrefix, StringComparison.Ordinal))
+            return ModuleFactory.BuildSourceTextModule(engine, resolved, CommonJs.BuiltinShim(engine, resolved.Key[NodeBuiltinPrefix.Length..]));
         var path = resolved.Uri!.LocalPath;
         Files.Add(LoadedFile.Of(path));
         var text = File.ReadAllText(path);
@@ -102,7 +104,9 @@ internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache,
             specifier = importMap.Apply(specifier);
         if (IsStdHttpServer(specifier)) return StdServe;
         if (StdShims.Map(specifier) is { } stdKey) return stdKey;
+        if (StdShims.ToJsr(specifier) is { } jsrStd) specifier = jsrStd;
         if (IsTypeOnly(specifier)) return Empty;
+        if (NodeBuiltin(specifier) is { } builtin) return NodeBuiltinPrefix + builtin;
         var referencingDir = referencing is not null && referencing.StartsWith("file:", StringComparison.Ordinal)
             ? Path.GetDirectoryName(new Uri(referencing).LocalPath)!
             : _root;
@@ -156,6 +160,24 @@ internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache,
         var found = File.Exists(path) ? path : inPackage ? PackageResolver.Probe(path) : null;
         if (found is null) throw new ModuleNotFoundException($"Module not found \"{new Uri(path).AbsoluteUri}\"");
         return new Uri(found).AbsoluteUri;
+    }
+
+    public const string NodeBuiltinPrefix = "supacs:node/";
+
+    /// <summary>The <c>node:</c> modules runtime.js carries (a bare name means the built-in too, as in Node).</summary>
+    private static readonly HashSet<string> NodeBuiltins =
+    [
+        "assert", "buffer", "crypto", "events", "os", "path", "path/posix", "process", "querystring", "stream", "stream/promises",
+        "string_decoder", "timers", "timers/promises", "url", "util",
+    ];
+
+    private static string? NodeBuiltin(string specifier)
+    {
+        var name = specifier.StartsWith("node:", StringComparison.Ordinal) ? specifier[5..] : specifier;
+        if (NodeBuiltins.Contains(name)) return name;
+        if (specifier.StartsWith("node:", StringComparison.Ordinal))
+            throw new ModuleNotFoundException($"\"{specifier}\" is not available in Supacs edge functions (available: {string.Join(", ", NodeBuiltins.Order().Select(n => "node:" + n))})");
+        return null;
     }
 
     private static bool IsStdHttpServer(string s) =>

@@ -296,9 +296,10 @@ internal sealed class HostBindings : IDisposable
 
     // ---------- crypto ----------
     // SHA-1 is part of WebCrypto and still used by callers (e.g. webhook signatures); it is their choice.
-#pragma warning disable CA5350
+#pragma warning disable CA5350, CA5351 // MD5 only for node:crypto createHash("md5") (etags, gravatar), never by Supacs itself.
     private static byte[] Digest(string alg, byte[] data) => alg switch
     {
+        "MD5" => MD5.HashData(data),
         "SHA-1" => SHA1.HashData(data),
         "SHA-256" => SHA256.HashData(data),
         "SHA-384" => SHA384.HashData(data),
@@ -308,13 +309,14 @@ internal sealed class HostBindings : IDisposable
 
     private static byte[] Hmac(string alg, byte[] key, byte[] data) => alg switch
     {
+        "MD5" => HMACMD5.HashData(key, data),
         "SHA-1" => HMACSHA1.HashData(key, data),
         "SHA-256" => HMACSHA256.HashData(key, data),
         "SHA-384" => HMACSHA384.HashData(key, data),
         "SHA-512" => HMACSHA512.HashData(key, data),
         _ => throw new NotSupportedException(alg),
     };
-#pragma warning restore CA5350
+#pragma warning restore CA5350, CA5351
 
     private JsValue KeyImport(JsValue[] a) => Crypto(() =>
     {

@@ -64,16 +64,33 @@ internal static class SchemaLoader
         WHERE n.nspname = ANY($1) AND p.prokind = 'f'
         """;
 
-    // Base-table columns each view reads (from its _RETURN rule's dependencies), to carry FKs over to views.
+    // Where each view column comes from: the TARGETENTRY nodes of the view's _RETURN rule carry resname (the
+    // view column) and resorigtbl/resorigcol (the column it reads). The top-level target list is printed after
+    // the range table and sublinks, so for a (view, column) the last entry wins. Views of views are followed in C#.
     private const string ViewColumnsSql = """
-        SELECT DISTINCT r.ev_class, d.refobjid, a.attname::text
+        SELECT r.ev_class, x.m[1], x.m[2]::oid, a.attname::text, x.ord
         FROM pg_catalog.pg_rewrite r
-        JOIN pg_catalog.pg_class v ON v.oid = r.ev_class
+        JOIN pg_catalog.pg_class v ON v.oid = r.ev_class AND v.relkind IN ('v','m')
         JOIN pg_catalog.pg_namespace n ON n.oid = v.relnamespace
-        JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
-             AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjsubid > 0
-        JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-        WHERE n.nspname = ANY($1) AND r.rulename = '_RETURN' AND d.refobjid <> r.ev_class
+        CROSS JOIN LATERAL regexp_matches(r.ev_action::text,
+            ':resname (\S+) :ressortgroupref \d+ :resorigtbl (\d+) :resorigcol (\d+)', 'g') WITH ORDINALITY AS x(m, ord)
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = x.m[2]::oid AND a.attnum = x.m[3]::int2
+        WHERE r.rulename = '_RETURN' AND x.m[2] <> '0' AND length($1::text) >= 0
+          AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+        ORDER BY r.ev_class, x.ord
+        """;
+
+    // Foreign keys in every schema: views in exposed schemas may read tables kept in private ones.
+    private const string AllForeignKeysSql = """
+        SELECT con.conname, con.conrelid, con.confrelid,
+               ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
+                     JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i)::text[],
+               ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
+                     JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i)::text[]
+        FROM pg_catalog.pg_constraint con
+        JOIN pg_catalog.pg_namespace n ON n.oid = con.connamespace
+        WHERE con.contype = 'f' AND length($1::text) >= 0 AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+        ORDER BY con.conname
         """;
 
     /// <summary>Loads the cache for <paramref name="schemas"/> on an admin connection.</summary>
@@ -83,7 +100,7 @@ internal static class SchemaLoader
         var byOid = new Dictionary<uint, Relation>();
         var schemaArray = schemas.ToArray();
         await using var batch = new NpgsqlBatch(conn);
-        foreach (var sql in new[] { RelationsSql, ColumnsSql, ConstraintsSql, UniqueIndexesSql, FunctionsSql, ViewColumnsSql })
+        foreach (var sql in new[] { RelationsSql, ColumnsSql, ConstraintsSql, UniqueIndexesSql, FunctionsSql, ViewColumnsSql, AllForeignKeysSql })
         {
             var cmd = new NpgsqlBatchCommand(sql);
             cmd.Parameters.Add(new NpgsqlParameter { Value = schemaArray });
@@ -91,7 +108,8 @@ internal static class SchemaLoader
         }
         var pkColumns = new Dictionary<uint, HashSet<string>>();
         var foreignKeys = new List<(string Name, uint From, uint To, string[] FromCols, string[] ToCols)>();
-        var viewColumns = new List<(uint View, uint Table, string Column)>();
+        var viewColumns = new Dictionary<uint, Dictionary<string, (uint Table, string Column)>>();
+        var allForeignKeys = new List<(string Name, uint From, uint To, string[] FromCols, string[] ToCols)>();
         var functions = new List<(Function F, uint RetRelOid, string[] Names, string[] Types, string[] Modes, int Defaults)>();
         await using (var r = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
@@ -146,7 +164,14 @@ internal static class SchemaLoader
             }
             await r.NextResultAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false))
-                viewColumns.Add((r.GetFieldValue<uint>(0), r.GetFieldValue<uint>(1), r.GetString(2)));
+            {
+                var view = r.GetFieldValue<uint>(0);
+                if (!viewColumns.TryGetValue(view, out var map)) viewColumns[view] = map = new(StringComparer.Ordinal);
+                map[UnescapeNodeName(r.GetString(1))] = (r.GetFieldValue<uint>(2), r.GetString(3)); // last entry wins
+            }
+            await r.NextResultAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+                allForeignKeys.Add((r.GetString(0), r.GetFieldValue<uint>(1), r.GetFieldValue<uint>(2), r.GetFieldValue<string[]>(3), r.GetFieldValue<string[]>(4)));
             foreach (var c in columns)
             {
                 if (!byOid.TryGetValue(c.Rel, out var rel)) continue;
@@ -194,29 +219,75 @@ internal static class SchemaLoader
         }
 
         BuildRelationships(byOid, foreignKeys);
-        AddViewRelationships(byOid, viewColumns);
+        AddViewRelationships(byOid, viewColumns, allForeignKeys);
         return cache;
     }
 
     /// <summary>
-    /// Carries the base table's relationships over to a view that exposes the FK columns under the same names
-    /// (PostgREST follows view definitions; this covers the common <c>SELECT cols FROM table WHERE …</c> views).
+    /// Relationships of views (PostgREST follows view definitions): every exposed view whose columns lead, possibly
+    /// through other views and under other names, to all columns of a foreign key's side stands in for that table —
+    /// view → table, table → view and view → view, in both directions, named by the foreign key.
     /// </summary>
-    private static void AddViewRelationships(Dictionary<uint, Relation> byOid, List<(uint View, uint Table, string Column)> viewColumns)
+    private static void AddViewRelationships(Dictionary<uint, Relation> byOid,
+        Dictionary<uint, Dictionary<string, (uint Table, string Column)>> viewColumns,
+        List<(string Name, uint From, uint To, string[] FromCols, string[] ToCols)> foreignKeys)
     {
-        foreach (var group in viewColumns.GroupBy(v => (v.View, v.Table)))
+        // Each exposed view's columns resolved to base-table columns (following views of views).
+        var baseColumns = new Dictionary<uint, List<(string ViewColumn, uint Table, string Column)>>();
+        foreach (var view in byOid.Values.Where(v => v.IsView))
         {
-            if (!byOid.TryGetValue(group.Key.View, out var view) || !byOid.TryGetValue(group.Key.Table, out var table)) continue;
-            var exposed = group.Select(g => g.Column).Where(view.ColumnsByName.ContainsKey).ToHashSet(StringComparer.Ordinal);
-            foreach (var rel in table.Relationships.ToList())
+            if (!viewColumns.ContainsKey(view.Oid)) continue;
+            var list = new List<(string, uint, string)>();
+            foreach (var column in view.Columns)
+                if (ResolveBase(viewColumns, view.Oid, column.Name, 0) is { } origin) list.Add((column.Name, origin.Table, origin.Column));
+            if (list.Count > 0) baseColumns[view.Oid] = list;
+        }
+        if (baseColumns.Count == 0) return;
+
+        // The exposed relations standing for a table's columns: the table itself (same names) and views over it.
+        List<(Relation Rel, string[] Cols)> Stand(uint table, string[] cols)
+        {
+            var result = new List<(Relation, string[])>();
+            if (byOid.TryGetValue(table, out var t)) result.Add((t, cols));
+            foreach (var (viewOid, list) in baseColumns)
             {
-                if (rel.Junction is not null || !rel.SourceColumns.All(exposed.Contains)) continue;
-                view.Relationships.Add(rel with { Source = view });
-                var back = rel.Target.Relationships.FirstOrDefault(b => b.Target == table && b.Constraint == rel.Constraint && b.Junction is null);
-                if (back is not null) rel.Target.Relationships.Add(back with { Target = view });
+                var mapped = cols.Select(c => list.FirstOrDefault(l => l.Table == table && l.Column == c).ViewColumn).ToArray();
+                if (mapped.All(m => m is not null)) result.Add((byOid[viewOid], mapped));
+            }
+            return result;
+        }
+
+        foreach (var fk in foreignKeys)
+        {
+            var sources = Stand(fk.From, fk.FromCols);
+            var targets = Stand(fk.To, fk.ToCols);
+            var fromTable = byOid.GetValueOrDefault(fk.From);
+            var oneToOne = fromTable is not null && fromTable.UniqueKeys.Any(k => k.Count == fk.FromCols.Length && k.All(fk.FromCols.Contains));
+            foreach (var (src, srcCols) in sources)
+            {
+                foreach (var (dst, dstCols) in targets)
+                {
+                    if (!src.IsView && !dst.IsView) continue; // table ↔ table: built from the catalog already
+                    if (src.Relationships.Any(r => r.Target == dst && r.Constraint == fk.Name && r.Junction is null && r.SourceColumns.SequenceEqual(srcCols)))
+                        continue;
+                    src.Relationships.Add(new Relationship(src, dst, Cardinality.ManyToOne, fk.Name, srcCols, dstCols));
+                    dst.Relationships.Add(new Relationship(dst, src, oneToOne ? Cardinality.OneToOne : Cardinality.OneToMany, fk.Name, dstCols, srcCols));
+                }
             }
         }
     }
+
+    /// <summary>The base-table column a view column reads, through views of views (null for expressions).</summary>
+    private static (uint Table, string Column)? ResolveBase(Dictionary<uint, Dictionary<string, (uint Table, string Column)>> viewColumns,
+        uint view, string column, int depth)
+    {
+        if (depth > 16 || !viewColumns.TryGetValue(view, out var map) || !map.TryGetValue(column, out var origin)) return null;
+        return viewColumns.ContainsKey(origin.Table) ? ResolveBase(viewColumns, origin.Table, origin.Column, depth + 1) : origin;
+    }
+
+    /// <summary>Node-tree text escapes whitespace and special characters in names with a backslash.</summary>
+    private static string UnescapeNodeName(string name) =>
+        name.Contains('\\', StringComparison.Ordinal) ? System.Text.RegularExpressions.Regex.Replace(name, @"\\(.)", "$1") : name;
 
     private static void BuildRelationships(Dictionary<uint, Relation> byOid, List<(string Name, uint From, uint To, string[] FromCols, string[] ToCols)> foreignKeys)
     {

@@ -96,9 +96,12 @@ internal sealed class ReadBuilder(string schema, SqlParams parameters, RestSetti
                     if (e.Select.Count == 0) break;
                     if (e.Spread)
                     {
+                        var toMany = !info.Relationship.IsToOne;
                         foreach (var n in info.OutputNames)
                         {
-                            level.Columns.Add($"{lat}.{Sql.Ident(n)} AS {Sql.Ident(n)}");
+                            level.Columns.Add(toMany
+                                ? $"COALESCE({lat}.{Sql.Ident(n)}, '[]') AS {Sql.Ident(n)}"
+                                : $"{lat}.{Sql.Ident(n)} AS {Sql.Ident(n)}");
                             level.OutputNames.Add(n);
                             level.GroupBy.Add($"{lat}.{Sql.Ident(n)}");
                         }
@@ -181,9 +184,6 @@ internal sealed class ReadBuilder(string schema, SqlParams parameters, RestSetti
     private void AddEmbed(Level level, Relation parent, string parentAlias, EmbedItem embed, string path, int depth)
     {
         var rel = RelationshipResolver.Resolve(parent, embed.Relation, embed.Hint, schema);
-        if (embed.Spread && !rel.IsToOne)
-            throw new RestException(400, "PGRST119", "A spread operation on '" + embed.Relation + "' is not possible",
-                $"'{parent.Name}' and '{embed.Relation}' do not form a many-to-one or one-to-one relationship", (string?)null);
         var childDepth = depth + 1;
         var childPath = path.Length == 0 ? embed.OutputName : path + "." + embed.OutputName;
         if (!_seenPaths.Add(childPath))
@@ -215,9 +215,14 @@ internal sealed class ReadBuilder(string schema, SqlParams parameters, RestSetti
         if (child.Columns.Count == 0) child.Columns.Add("1 AS \"pgrst_exists\"");
         var inner = Compose(child, from.ToString(), joinConds);
         var lat = Sql.Ident(lateralAlias);
+        // A to-many spread (v13) turns each spread column into an array of the related rows' values.
         var wrapped = rel.IsToOne
             ? $"(SELECT row_to_json({lat}.*)::jsonb AS {lat}, {lat}.* FROM ({inner}) AS {lat})"
-            : $"(SELECT json_agg({lat})::jsonb AS {lat} FROM ({inner}) AS {lat})";
+            : embed.Spread
+                ? $"(SELECT CASE WHEN pg_catalog.count(*) > 0 THEN true END AS {lat}" +
+                  string.Concat(child.OutputNames.Select(n => $", json_agg({lat}.{Sql.Ident(n)})::jsonb AS {Sql.Ident(n)}")) +
+                  $" FROM ({inner}) AS {lat})"
+                : $"(SELECT json_agg({lat})::jsonb AS {lat} FROM ({inner}) AS {lat})";
         var isInner = embed.Join == JoinKind.Inner;
         var join = isInner
             ? $"INNER JOIN LATERAL {wrapped} AS {lat} ON {lat}.{lat} IS NOT NULL"

@@ -45,9 +45,54 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
 
     private string KeyOf(BlobKey k) => $"{_prefix}/{k.Bucket}/{k.Key}/{k.Version}";
 
-    public async Task<BlobWritten> PutAsync(BlobKey key, Stream body, long maxBytes, string contentType, string cacheControl, CancellationToken ct)
+    public Task<BlobWritten> PutAsync(BlobKey key, Stream body, long maxBytes, string contentType, string cacheControl, CancellationToken ct) =>
+        PutKeyAsync(KeyOf(key), body, maxBytes, contentType, cacheControl, ct);
+
+    /// <summary>Supacs's own objects (in-progress resumable uploads) beside the tenant's: <c>PREFIX-tus/NAME</c>.</summary>
+    private string InternalKey(string name) => $"{_prefix}-tus/{name}";
+
+    public async Task<long> PutInternalAsync(string name, Stream body, long maxBytes, CancellationToken ct) =>
+        (await PutKeyAsync(InternalKey(name), body, maxBytes, "application/octet-stream", "no-cache", ct)).Size;
+
+    /// <summary>The internal object as a stream, or null when it does not exist.</summary>
+    public async Task<Stream?> OpenInternalAsync(string name, CancellationToken ct)
     {
-        var objectKey = KeyOf(key);
+        try
+        {
+            return (await _s3.GetObjectAsync(_bucket, InternalKey(name), ct).ConfigureAwait(false)).ResponseStream;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public Task DeleteInternalAsync(IEnumerable<string> names) => DeleteKeysAsync(names.Select(InternalKey).ToList());
+
+    /// <summary>Deletes every internal folder (first path segment) whose newest object is older than <paramref name="cutoff"/>.</summary>
+    public async Task SweepInternalAsync(DateTime cutoff)
+    {
+        var request = new ListObjectsV2Request { BucketName = _bucket, Prefix = InternalKey("") };
+        var folders = new Dictionary<string, (DateTime Newest, List<string> Keys)>(StringComparer.Ordinal);
+        while (true)
+        {
+            var page = await _s3.ListObjectsV2Async(request, CancellationToken.None).ConfigureAwait(false);
+            foreach (var o in page.S3Objects ?? [])
+            {
+                var folder = o.Key[request.Prefix.Length..].Split('/')[0];
+                var modified = o.LastModified?.ToUniversalTime() ?? DateTime.UtcNow;
+                if (!folders.TryGetValue(folder, out var f)) folders[folder] = f = (modified, []);
+                f.Keys.Add(o.Key);
+                if (modified > f.Newest) folders[folder] = (modified, f.Keys);
+            }
+            if (page.IsTruncated != true) break;
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+        await DeleteKeysAsync(folders.Values.Where(f => f.Newest < cutoff).SelectMany(f => f.Keys).ToList()).ConfigureAwait(false);
+    }
+
+    private async Task<BlobWritten> PutKeyAsync(string objectKey, Stream body, long maxBytes, string contentType, string cacheControl, CancellationToken ct)
+    {
         long total = 0;
         var chunk = await SpoolAsync(body, maxBytes, total, ct).ConfigureAwait(false);
         string? uploadId = null;

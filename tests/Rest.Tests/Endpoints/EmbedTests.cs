@@ -85,6 +85,18 @@ public sealed class EmbedTests(RestFixture fx) : IClassFixture<RestFixture>
     }
 
     [Fact]
+    public async Task To_many_spread_gives_arrays_of_values()
+    {
+        var (status, body, _) = await fx.GetAsync("/users?select=name,...posts(title,post_id:id)&posts.order=id&order=name");
+        Assert.Equal(200, status);
+        Assert.Equal("""[{"name":"Alice","title":["Hello","World"],"post_id":[1,2]},{"name":"Bob","title":["Bonjour"],"post_id":[3]},{"name":"Carol","title":[],"post_id":[]}]""",
+            RestFixture.Norm(body));
+        (status, body, _) = await fx.GetAsync("/users?select=name,...posts!inner(title)&posts.published=is.true&order=name");
+        Assert.Equal(200, status);
+        Assert.Equal("""[{"name":"Alice","title":["Hello"]},{"name":"Bob","title":["Bonjour"]}]""", RestFixture.Norm(body));
+    }
+
+    [Fact]
     public async Task Order_by_to_one_embed_column()
     {
         var (status, body, _) = await fx.GetAsync("/posts?select=title,users(name)&order=users(name).desc,id");

@@ -48,6 +48,9 @@ public class S3BackendFixture : StorageHostFixture
         }
     }
 
+    /// <summary>The config.toml pointing a host at the peer (for a second node in a test).</summary>
+    public string BackendConfig => ConfigToml!;
+
     protected override async Task StopDependenciesAsync()
     {
         if (_peer is not null) await _peer.DisposeAsync();

@@ -213,4 +213,71 @@ public sealed class S3BackendTests(S3BackendFixture f) : IClassFixture<S3Backend
         Assert.Empty(await f.PeerKeysAsync("stub/gone/%"));
         using (var del = await f.SendAsync(HttpMethod.Delete, "/bucket/gone", f.ServiceKey)) Assert.True(del.IsSuccessStatusCode);
     }
+
+    [Fact]
+    public async Task Tus_upload_continues_on_another_node_that_shares_only_the_database_and_s3()
+    {
+        // Node B: same database, same S3 backend, its own (empty) data dir.
+        await using var nodeB = await Supacs.Testing.SupacsTestHost.StartAsync(f.Database, s => s.AddSupacsStorage(), app => app.MapSupacsStorage(),
+            f.BackendConfig);
+        var otherDir = nodeB.Project.DataDir;
+        static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s));
+        using var created = await f.SendAsync(HttpMethod.Post, "/upload/resumable", f.ServiceKey, null, r =>
+        {
+            r.Headers.Add("Tus-Resumable", "1.0.0");
+            r.Headers.Add("Upload-Length", "12");
+            r.Headers.Add("Upload-Metadata", $"bucketName {B64("files")},objectName {B64("tus/two-nodes.txt")},contentType {B64("text/plain")}");
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var path = created.Headers.Location!.AbsolutePath;
+
+        async Task<HttpResponseMessage> PatchAsync(HttpClient client, Uri baseAddress, int offset, string data)
+        {
+            using var patch = new HttpRequestMessage(HttpMethod.Patch, new Uri(baseAddress, path))
+            {
+                Content = new ByteArrayContent(Encoding.UTF8.GetBytes(data)) { Headers = { { "Content-Type", "application/offset+octet-stream" } } },
+            };
+            patch.Headers.Add("Tus-Resumable", "1.0.0");
+            patch.Headers.Add("Upload-Offset", offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            patch.Headers.Authorization = new AuthenticationHeaderValue("Bearer", f.ServiceKey);
+            return await client.SendAsync(patch);
+        }
+        using (var a = await PatchAsync(f.Client, f.Host.BaseAddress, 0, "first ")) Assert.Equal(HttpStatusCode.NoContent, a.StatusCode);
+        Assert.Equal(2, (await f.PeerKeysAsync("stub-tus/%")).Count); // info + one chunk, in S3
+        using (var head = await nodeB.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path)
+               { Headers = { { "Tus-Resumable", "1.0.0" }, { "Authorization", "Bearer " + f.ServiceKey } } }))
+            Assert.Equal("6", head.Headers.GetValues("Upload-Offset").Single());
+        using (var b = await PatchAsync(nodeB.Client, nodeB.BaseAddress, 6, "second")) Assert.Equal(HttpStatusCode.NoContent, b.StatusCode);
+
+        using var get = await f.SendAsync(HttpMethod.Get, "/object/files/tus/two-nodes.txt", f.ServiceKey);
+        Assert.Equal("first second", await get.Content.ReadAsStringAsync());
+        Assert.Empty(await f.PeerKeysAsync("stub-tus/%"));
+        // Nothing staged on either node's disk.
+        foreach (var dir in new[] { otherDir, f.DataDir })
+            Assert.False(Directory.Exists(Path.Combine(dir, "storage", "tus")) && Directory.EnumerateFiles(Path.Combine(dir, "storage", "tus")).Any());
+    }
+
+    [Fact]
+    public async Task Abandoned_tus_uploads_are_swept_from_s3()
+    {
+        static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s));
+        using var created = await f.SendAsync(HttpMethod.Post, "/upload/resumable", f.ServiceKey,
+            new ByteArrayContent("abc"u8.ToArray()) { Headers = { { "Content-Type", "application/offset+octet-stream" } } }, r =>
+            {
+                r.Headers.Add("Tus-Resumable", "1.0.0");
+                r.Headers.Add("Upload-Length", "10");
+                r.Headers.Add("Upload-Metadata", $"bucketName {B64("files")},objectName {B64("tus/abandoned.txt")}");
+            });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var dir = (await f.PeerKeysAsync("stub-tus/%")).Select(k => k.Split('/')[1]).Distinct().ToList();
+        Assert.NotEmpty(dir);
+        var tus = (Supacs.Storage.Tus.S3TusStore)StorageState.Of(f.Host.Project).Tus;
+        await tus.SweepAsync(DateTime.UtcNow.AddHours(-1));
+        Assert.NotEmpty(await f.PeerKeysAsync("stub-tus/%"));
+        await tus.SweepAsync(DateTime.UtcNow.AddMinutes(1));
+        Assert.Empty(await f.PeerKeysAsync("stub-tus/%"));
+        using var head = await f.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, created.Headers.Location)
+            { Headers = { { "Tus-Resumable", "1.0.0" }, { "Authorization", "Bearer " + f.ServiceKey } } });
+        Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+    }
 }

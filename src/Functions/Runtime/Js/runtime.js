@@ -1428,19 +1428,343 @@
   EventEmitter.EventEmitter = EventEmitter;
   EventEmitter.default = EventEmitter;
   const inherits = (ctor, superCtor) => { Object.setPrototypeOf(ctor.prototype, superCtor.prototype); Object.setPrototypeOf(ctor, superCtor); ctor.super_ = superCtor; };
-  const builtins = {
-    events: EventEmitter,
-    process,
-    url: { URL, URLSearchParams, fileURLToPath: (u) => new URL(String(u)).pathname, pathToFileURL: (p) => new URL("file://" + p) },
-    util: {
-      inherits, TextEncoder, TextDecoder, inspect: (v) => inspect(v, 1, []), format: (...a) => format(a),
-      promisify: (fn) => (...a) => new Promise((res, rej) => fn(...a, (e, v) => (e ? rej(e) : res(v)))),
-      deprecate: (fn) => fn, isDeepStrictEqual: (a, b) => JSON.stringify(a) === JSON.stringify(b),
-      types: { isUint8Array: (v) => v instanceof Uint8Array, isPromise: (v) => v instanceof Promise, isDate: (v) => v instanceof Date, isRegExp: (v) => v instanceof RegExp },
-    },
-    crypto: { webcrypto: crypto, subtle: crypto.subtle, randomUUID: () => crypto.randomUUID(), getRandomValues: (a) => crypto.getRandomValues(a) },
-    timers: { setTimeout, clearTimeout, setInterval, clearInterval, setImmediate: (f, ...a) => setTimeout(f, 0, ...a) },
+  // ---------- node: built-ins (the subset npm packages and functions import most) ----------
+  const ENCODINGS = ["utf8", "utf-8", "hex", "base64", "base64url", "latin1", "binary", "ascii", "utf16le", "ucs2", "ucs-2", "utf-16le"];
+  const normEnc = (e) => {
+    const n = String(e || "utf8").toLowerCase();
+    if (!ENCODINGS.includes(n)) throw new TypeError(`Unknown encoding: ${e}`);
+    return n === "utf-8" ? "utf8" : n === "binary" ? "latin1" : n === "ucs2" || n === "ucs-2" || n === "utf-16le" ? "utf16le" : n;
   };
+  const b64decode = (s) => { s = String(s).replace(/[^A-Za-z0-9+/\-_]/g, "").replace(/-/g, "+").replace(/_/g, "/"); while (s.length % 4) s += "="; return Uint8Array.from(atob(s), (c) => c.charCodeAt(0)); };
+  const b64encode = (u8) => { let s = ""; for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode.apply(null, u8.subarray(i, i + 0x8000)); return btoa(s); };
+  function encodeString(str, enc) {
+    str = String(str);
+    switch (normEnc(enc)) {
+      case "utf8": return new TextEncoder().encode(str);
+      case "hex": { const n = Math.floor(str.length / 2); const out = new Uint8Array(n); for (let i = 0; i < n; i++) { const v = parseInt(str.substr(i * 2, 2), 16); if (Number.isNaN(v)) return out.subarray(0, i); out[i] = v; } return out; }
+      case "base64": case "base64url": return b64decode(str);
+      case "latin1": case "ascii": { const out = new Uint8Array(str.length); for (let i = 0; i < str.length; i++) out[i] = str.charCodeAt(i) & 0xff; return out; }
+      case "utf16le": { const out = new Uint8Array(str.length * 2); for (let i = 0; i < str.length; i++) { const c = str.charCodeAt(i); out[i * 2] = c & 0xff; out[i * 2 + 1] = c >> 8; } return out; }
+    }
+  }
+  function decodeBytes(u8, enc) {
+    switch (normEnc(enc)) {
+      case "utf8": return new TextDecoder().decode(u8);
+      case "hex": { let s = ""; for (let i = 0; i < u8.length; i++) s += (u8[i] < 16 ? "0" : "") + u8[i].toString(16); return s; }
+      case "base64": return b64encode(u8);
+      case "base64url": return b64encode(u8).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+      case "latin1": { let s = ""; for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode.apply(null, u8.subarray(i, i + 0x8000)); return s; }
+      case "ascii": { let s = ""; for (let i = 0; i < u8.length; i++) s += String.fromCharCode(u8[i] & 0x7f); return s; }
+      case "utf16le": { let s = ""; for (let i = 0; i + 1 < u8.length; i += 2) s += String.fromCharCode(u8[i] | (u8[i + 1] << 8)); return s; }
+    }
+  }
+  class Buffer extends Uint8Array {
+    static from(value, encOrOffset, length) {
+      if (typeof value === "string") return Buffer._wrap(encodeString(value, encOrOffset));
+      if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && value instanceof SharedArrayBuffer)) {
+        const off = encOrOffset || 0;
+        return new Buffer(value, off, length === undefined ? value.byteLength - off : length);
+      }
+      if (ArrayBuffer.isView(value)) return Buffer._wrap(new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice());
+      if (value && value.type === "Buffer" && Array.isArray(value.data)) return Buffer._wrap(Uint8Array.from(value.data));
+      if (Array.isArray(value) || (value && typeof value.length === "number")) return Buffer._wrap(Uint8Array.from(value, (v) => v & 0xff));
+      if (value && typeof value.valueOf === "function" && value.valueOf() !== value) return Buffer.from(value.valueOf(), encOrOffset, length);
+      throw new TypeError("The first argument must be a string, Buffer, ArrayBuffer, Array or array-like object");
+    }
+    static _wrap(u8) { return new Buffer(u8.buffer, u8.byteOffset, u8.byteLength); }
+    static alloc(size, fill, enc) { const b = new Buffer(size); if (fill !== undefined && fill !== 0) b.fill(fill, 0, size, enc); return b; }
+    static allocUnsafe(size) { return new Buffer(size); }
+    static allocUnsafeSlow(size) { return new Buffer(size); }
+    static isBuffer(b) { return b instanceof Buffer; }
+    static isEncoding(e) { return ENCODINGS.includes(String(e).toLowerCase()); }
+    static byteLength(v, enc) { return typeof v === "string" ? encodeString(v, enc).length : v.byteLength; }
+    static concat(list, total) {
+      const len = total === undefined ? list.reduce((n, b) => n + b.length, 0) : total;
+      const out = Buffer.alloc(len);
+      let o = 0;
+      for (const b of list) { if (o >= len) break; const part = b.subarray(0, len - o); out.set(part, o); o += part.length; }
+      return out;
+    }
+    static compare(a, b) { return a.compare(b); }
+    toString(enc, start = 0, end = this.length) { return decodeBytes(this.subarray(start, end), enc); }
+    toJSON() { return { type: "Buffer", data: Array.from(this) }; }
+    equals(other) { return this.compare(other) === 0; }
+    compare(other, ts = 0, te = other.length, ss = 0, se = this.length) {
+      const a = this.subarray(ss, se), b = other.subarray(ts, te);
+      for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+      return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+    }
+    subarray(s, e) { const u = Uint8Array.prototype.subarray.call(this, s, e); return new Buffer(u.buffer, u.byteOffset, u.byteLength); }
+    slice(s, e) { return this.subarray(s, e); }
+    write(str, offset = 0, length, enc) {
+      if (typeof offset === "string") { enc = offset; offset = 0; } else if (typeof length === "string") { enc = length; length = undefined; }
+      const bytes = encodeString(str, enc);
+      const n = Math.min(bytes.length, this.length - offset, length === undefined ? Infinity : length);
+      this.set(bytes.subarray(0, n), offset);
+      return n;
+    }
+    copy(target, ts = 0, ss = 0, se = this.length) { const part = this.subarray(ss, Math.min(se, ss + target.length - ts)); target.set(part, ts); return part.length; }
+    fill(value, start = 0, end = this.length, enc) {
+      if (typeof start === "string") { enc = start; start = 0; end = this.length; }
+      if (typeof value === "string") {
+        const bytes = value.length === 1 && (!enc || normEnc(enc) === "utf8") && value.charCodeAt(0) < 128 ? [value.charCodeAt(0)] : encodeString(value, enc);
+        for (let i = start, j = 0; i < end; i++, j = (j + 1) % bytes.length) this[i] = bytes[j];
+        return this;
+      }
+      return Uint8Array.prototype.fill.call(this, value, start, end);
+    }
+    indexOf(v, from = 0, enc) {
+      if (typeof v === "number") return Uint8Array.prototype.indexOf.call(this, v, from);
+      const needle = typeof v === "string" ? encodeString(v, enc) : v;
+      outer: for (let i = from < 0 ? Math.max(0, this.length + from) : from; i <= this.length - needle.length; i++) {
+        for (let j = 0; j < needle.length; j++) if (this[i + j] !== needle[j]) continue outer;
+        return i;
+      }
+      return -1;
+    }
+    includes(v, from, enc) { return this.indexOf(v, from, enc) !== -1; }
+    _view() { return new DataView(this.buffer, this.byteOffset, this.byteLength); }
+    readUInt8(o = 0) { return this._view().getUint8(o); }
+    readInt8(o = 0) { return this._view().getInt8(o); }
+    readUInt16BE(o = 0) { return this._view().getUint16(o); }
+    readUInt16LE(o = 0) { return this._view().getUint16(o, true); }
+    readInt16BE(o = 0) { return this._view().getInt16(o); }
+    readInt16LE(o = 0) { return this._view().getInt16(o, true); }
+    readUInt32BE(o = 0) { return this._view().getUint32(o); }
+    readUInt32LE(o = 0) { return this._view().getUint32(o, true); }
+    readInt32BE(o = 0) { return this._view().getInt32(o); }
+    readInt32LE(o = 0) { return this._view().getInt32(o, true); }
+    readBigUInt64BE(o = 0) { return this._view().getBigUint64(o); }
+    readBigUInt64LE(o = 0) { return this._view().getBigUint64(o, true); }
+    readFloatBE(o = 0) { return this._view().getFloat32(o); }
+    readDoubleBE(o = 0) { return this._view().getFloat64(o); }
+    writeUInt8(v, o = 0) { this._view().setUint8(o, v); return o + 1; }
+    writeInt8(v, o = 0) { this._view().setInt8(o, v); return o + 1; }
+    writeUInt16BE(v, o = 0) { this._view().setUint16(o, v); return o + 2; }
+    writeUInt16LE(v, o = 0) { this._view().setUint16(o, v, true); return o + 2; }
+    writeUInt32BE(v, o = 0) { this._view().setUint32(o, v); return o + 4; }
+    writeUInt32LE(v, o = 0) { this._view().setUint32(o, v, true); return o + 4; }
+    writeInt32BE(v, o = 0) { this._view().setInt32(o, v); return o + 4; }
+    writeInt32LE(v, o = 0) { this._view().setInt32(o, v, true); return o + 4; }
+    writeBigUInt64BE(v, o = 0) { this._view().setBigUint64(o, v); return o + 8; }
+    writeDoubleBE(v, o = 0) { this._view().setFloat64(o, v); return o + 8; }
+  }
+  for (const [alias, name] of [["readUint8", "readUInt8"], ["readUint16BE", "readUInt16BE"], ["readUint16LE", "readUInt16LE"], ["readUint32BE", "readUInt32BE"], ["readUint32LE", "readUInt32LE"], ["writeUint8", "writeUInt8"], ["writeUint16BE", "writeUInt16BE"], ["writeUint32BE", "writeUInt32BE"], ["writeUint32LE", "writeUInt32LE"]])
+    Buffer.prototype[alias] = Buffer.prototype[name];
+  Buffer.poolSize = 8192;
+
+  // node:crypto basics over the host's hashes and WebCrypto.
+  const NODE_HASH = { md5: "MD5", sha1: "SHA-1", sha256: "SHA-256", sha384: "SHA-384", sha512: "SHA-512", "sha-1": "SHA-1", "sha-256": "SHA-256", "sha-384": "SHA-384", "sha-512": "SHA-512" };
+  const nodeHash = (a) => { const h = NODE_HASH[String(a).toLowerCase()]; if (!h) throw new Error(`Digest method not supported: ${a}`); return h; };
+  const toBytes = (d, enc) => (typeof d === "string" ? encodeString(d, enc) : toU8(d));
+  class Hash {
+    constructor(alg, key) { this._alg = nodeHash(alg); this._key = key; this._parts = []; }
+    update(data, enc) { this._parts.push(toBytes(data, enc)); return this; }
+    digest(enc) {
+      const data = Buffer.concat(this._parts.map((p) => Buffer._wrap(p)));
+      const out = Buffer._wrap(this._key ? host.hmac(this._alg, this._key, data) : host.digest(this._alg, data));
+      return enc ? out.toString(enc) : out;
+    }
+    copy() { const h = new Hash("sha256", this._key); h._alg = this._alg; h._parts = [...this._parts]; return h; }
+  }
+  const nodeCrypto = {
+    webcrypto: crypto, subtle: crypto.subtle,
+    randomUUID: () => crypto.randomUUID(),
+    getRandomValues: (a) => crypto.getRandomValues(a),
+    randomBytes: (n, cb) => { const b = Buffer._wrap(host.randomBytes(n)); if (cb) { queueMicrotask(() => cb(null, b)); return undefined; } return b; },
+    randomInt: (min, max) => { if (max === undefined) { max = min; min = 0; } const r = new Uint32Array(1); crypto.getRandomValues(r); return min + (r[0] % (max - min)); },
+    createHash: (alg) => new Hash(alg),
+    createHmac: (alg, key) => new Hash(alg, typeof key === "string" ? encodeString(key) : toU8(key)),
+    timingSafeEqual: (a, b) => { if (a.byteLength !== b.byteLength) throw new RangeError("Input buffers must have the same byte length"); return host.fixedEquals(toU8(a), toU8(b)); },
+    pbkdf2Sync: (pw, salt, iterations, keylen, digest) => Buffer._wrap(host.deriveBits("PBKDF2", nodeHash(digest), toBytes(pw), toBytes(salt), new Uint8Array(0), iterations, keylen * 8)),
+    getHashes: () => Object.keys(NODE_HASH).filter((k) => !k.includes("-")),
+  };
+  nodeCrypto.pbkdf2 = (pw, salt, it, len, digest, cb) => { try { const r = nodeCrypto.pbkdf2Sync(pw, salt, it, len, digest); queueMicrotask(() => cb(null, r)); } catch (e) { queueMicrotask(() => cb(e)); } };
+
+  // node:path (POSIX).
+  const normalizeParts = (parts, absolute) => {
+    const out = [];
+    for (const p of parts) {
+      if (!p || p === ".") continue;
+      if (p === "..") { if (out.length && out[out.length - 1] !== "..") out.pop(); else if (!absolute) out.push(".."); } else out.push(p);
+    }
+    return out;
+  };
+  const path = {
+    sep: "/", delimiter: ":",
+    normalize(p) { const abs = p.startsWith("/"); const trail = p.endsWith("/"); let r = normalizeParts(p.split("/"), abs).join("/"); if (!r && !abs) r = "."; if (r && trail && r !== ".") r += "/"; return (abs ? "/" : "") + r; },
+    join(...parts) { const j = parts.filter((x) => x !== "").join("/"); return j ? path.normalize(j) : "."; },
+    resolve(...parts) { let r = ""; for (let i = parts.length - 1; i >= 0 && !r.startsWith("/"); i--) r = parts[i] + (r ? "/" + r : ""); if (!r.startsWith("/")) r = "/" + r; return "/" + normalizeParts(r.split("/"), true).join("/"); },
+    isAbsolute: (p) => p.startsWith("/"),
+    dirname(p) { if (!p) return "."; const t = p.replace(/\/+$/, ""); const i = t.lastIndexOf("/"); return i < 0 ? "." : i === 0 ? "/" : t.slice(0, i); },
+    basename(p, ext) { const t = p.replace(/\/+$/, ""); let b = t.slice(t.lastIndexOf("/") + 1); if (ext && b.endsWith(ext) && b !== ext) b = b.slice(0, -ext.length); return b; },
+    extname(p) { const b = path.basename(p); const i = b.lastIndexOf("."); return i <= 0 ? "" : b.slice(i); },
+    relative(from, to) { const f = path.resolve(from).split("/").filter(Boolean), t = path.resolve(to).split("/").filter(Boolean); let i = 0; while (i < f.length && i < t.length && f[i] === t[i]) i++; return [...Array(f.length - i).fill(".."), ...t.slice(i)].join("/"); },
+    parse(p) { const root = p.startsWith("/") ? "/" : ""; const base = path.basename(p); const ext = path.extname(p); return { root, dir: path.dirname(p), base, ext, name: ext ? base.slice(0, -ext.length) : base }; },
+    format(o) { const dir = o.dir || o.root || ""; const base = o.base || (o.name || "") + (o.ext || ""); return dir ? (dir.endsWith("/") ? dir + base : dir + "/" + base) : base; },
+    toNamespacedPath: (p) => p,
+  };
+  path.posix = path;
+
+  // node:querystring.
+  const qsEscape = (s) => encodeURIComponent(s);
+  const querystring = {
+    escape: qsEscape, unescape: (s) => { try { return decodeURIComponent(s.replace(/\+/g, " ")); } catch { return s; } },
+    parse(str, sep = "&", eq = "=") {
+      const out = Object.create(null);
+      if (typeof str !== "string" || !str) return out;
+      for (const pair of str.split(sep)) {
+        if (!pair) continue;
+        const i = pair.indexOf(eq);
+        const k = querystring.unescape(i < 0 ? pair : pair.slice(0, i)), v = i < 0 ? "" : querystring.unescape(pair.slice(i + eq.length));
+        if (k in out) out[k] = [].concat(out[k], v); else out[k] = v;
+      }
+      return out;
+    },
+    stringify(obj, sep = "&", eq = "=") {
+      if (!obj || typeof obj !== "object") return "";
+      const s = (v) => (typeof v === "string" ? v : typeof v === "number" && isFinite(v) ? String(v) : typeof v === "boolean" || typeof v === "bigint" ? String(v) : "");
+      return Object.keys(obj).map((k) => Array.isArray(obj[k]) ? obj[k].map((v) => qsEscape(k) + eq + qsEscape(s(v))).join(sep) : qsEscape(k) + eq + qsEscape(s(obj[k]))).filter(Boolean).join(sep);
+    },
+  };
+  querystring.decode = querystring.parse;
+  querystring.encode = querystring.stringify;
+
+  // node:stream, minimal: event-based Readable/Writable/Transform with async iteration, pipe and pipeline.
+  class Stream extends EventEmitter {
+    pipe(dest) { this.on("data", (c) => dest.write(c)); this.on("end", () => { if (dest !== process.stdout && dest !== process.stderr) dest.end(); }); return dest; }
+  }
+  class Readable extends Stream {
+    constructor(opts = {}) { super(); this._buf = []; this._ended = false; this.readable = true; this._objectMode = !!opts.objectMode; if (opts.read) this._read = opts.read.bind(this); this._flowing = false; }
+    static from(iterable, opts) {
+      const r = new Readable({ objectMode: true, ...opts });
+      (async () => { try { for await (const c of iterable) r.push(c); r.push(null); } catch (e) { r.destroy(e); } })();
+      return r;
+    }
+    _read() {}
+    push(chunk) {
+      if (chunk === null) { this._ended = true; queueMicrotask(() => this._drain()); return false; }
+      this._buf.push(typeof chunk === "string" && !this._objectMode ? Buffer.from(chunk) : chunk);
+      queueMicrotask(() => this._drain());
+      return true;
+    }
+    _drain() {
+      if (!this._flowing) return;
+      while (this._buf.length) this.emit("data", this._buf.shift());
+      if (this._ended && !this._endEmitted) { this._endEmitted = true; this.readable = false; this.emit("end"); this.emit("close"); }
+    }
+    on(e, f) { super.on(e, f); if (e === "data") this.resume(); return this; }
+    resume() { this._flowing = true; this._read(); queueMicrotask(() => this._drain()); return this; }
+    pause() { this._flowing = false; return this; }
+    destroy(err) { this._ended = true; if (err) queueMicrotask(() => this.emit("error", err)); this.emit("close"); return this; }
+    setEncoding(enc) { this._enc = enc; return this; }
+    async *[Symbol.asyncIterator]() {
+      const queue = []; let done = false, error = null, wake = null;
+      this.on("data", (c) => { queue.push(c); wake?.(); });
+      this.on("end", () => { done = true; wake?.(); });
+      this.on("error", (e) => { error = e; wake?.(); });
+      for (;;) {
+        if (queue.length) { yield queue.shift(); continue; }
+        if (error) throw error;
+        if (done) return;
+        await new Promise((r) => { wake = r; });
+        wake = null;
+      }
+    }
+  }
+  class Writable extends Stream {
+    constructor(opts = {}) { super(); this.writable = true; if (opts.write) this._write = opts.write.bind(this); if (opts.final) this._final = opts.final.bind(this); }
+    _write(chunk, enc, cb) { cb(); }
+    write(chunk, enc, cb) { if (typeof enc === "function") { cb = enc; enc = undefined; } this._write(chunk, enc || "utf8", (e) => { if (e) this.emit("error", e); cb?.(e); }); return true; }
+    end(chunk, enc, cb) {
+      if (typeof chunk === "function") { cb = chunk; chunk = undefined; }
+      if (chunk !== undefined && chunk !== null) this.write(chunk, enc);
+      const finish = () => { this.writable = false; this.emit("finish"); this.emit("close"); cb?.(); };
+      if (this._final) this._final((e) => (e ? this.emit("error", e) : finish())); else queueMicrotask(finish);
+      return this;
+    }
+    destroy(err) { if (err) queueMicrotask(() => this.emit("error", err)); this.emit("close"); return this; }
+  }
+  class Transform extends Readable {
+    constructor(opts = {}) {
+      super(opts);
+      this.writable = true;
+      if (opts.transform) this._transform = opts.transform.bind(this);
+      if (opts.flush) this._flush = opts.flush.bind(this);
+    }
+    _transform(chunk, enc, cb) { cb(null, chunk); }
+    write(chunk, enc, cb) { if (typeof enc === "function") { cb = enc; enc = undefined; } this._transform(chunk, enc || "utf8", (e, out) => { if (e) this.emit("error", e); else if (out !== undefined && out !== null) this.push(out); cb?.(e); }); return true; }
+    end(chunk, enc, cb) {
+      if (typeof chunk === "function") { cb = chunk; chunk = undefined; }
+      if (chunk !== undefined && chunk !== null) this.write(chunk, enc);
+      const done = () => { this.push(null); this.emit("finish"); cb?.(); };
+      if (this._flush) this._flush((e, out) => { if (out !== undefined && out !== null) this.push(out); done(); }); else done();
+      return this;
+    }
+  }
+  class PassThrough extends Transform {}
+  const pipeline = (...streams) => {
+    const cb = typeof streams[streams.length - 1] === "function" ? streams.pop() : null;
+    const p = new Promise((resolve, reject) => {
+      for (let i = 0; i < streams.length - 1; i++) { streams[i].on("error", reject); streams[i].pipe(streams[i + 1]); }
+      const last = streams[streams.length - 1];
+      last.on("error", reject);
+      last.on(last instanceof Writable ? "finish" : "end", resolve);
+      if (last instanceof Transform || last instanceof Readable) last.resume?.();
+    });
+    if (cb) p.then(() => cb(), cb);
+    return p;
+  };
+  const stream = Object.assign(Stream, { Stream, Readable, Writable, Transform, PassThrough, Duplex: Transform, pipeline, finished: (s, cb) => { s.on("end", () => cb()); s.on("finish", () => cb()); s.on("error", cb); } });
+  stream.promises = { pipeline, finished: (s) => new Promise((res, rej) => stream.finished(s, (e) => (e ? rej(e) : res()))) };
+
+  class StringDecoder {
+    constructor(enc = "utf8") { this.encoding = normEnc(enc); this._dec = this.encoding === "utf8" ? new TextDecoder() : null; }
+    write(buf) { return this._dec ? this._dec.decode(buf, { stream: true }) : decodeBytes(toU8(buf), this.encoding); }
+    end(buf) { return (buf ? this.write(buf) : "") + (this._dec ? this._dec.decode() : ""); }
+  }
+  EventEmitter.once = (emitter, name) => new Promise((resolve, reject) => {
+    emitter.once(name, (...args) => resolve(args));
+    if (name !== "error") emitter.once("error", reject);
+  });
+  EventEmitter.defaultMaxListeners = 10;
+  const nodeUtil = {
+    inherits, TextEncoder, TextDecoder, inspect: (v) => inspect(v, 1, []), format: (...a) => format(a),
+    promisify: (fn) => (...a) => new Promise((res, rej) => fn(...a, (e, v) => (e ? rej(e) : res(v)))),
+    callbackify: (fn) => (...a) => { const cb = a.pop(); fn(...a).then((v) => cb(null, v), (e) => cb(e)); },
+    deprecate: (fn) => fn, debuglog: () => () => {}, isDeepStrictEqual: (a, b) => JSON.stringify(a) === JSON.stringify(b),
+    types: { isUint8Array: (v) => v instanceof Uint8Array, isPromise: (v) => v instanceof Promise, isDate: (v) => v instanceof Date, isRegExp: (v) => v instanceof RegExp, isArrayBuffer: (v) => v instanceof ArrayBuffer, isAnyArrayBuffer: (v) => v instanceof ArrayBuffer, isTypedArray: (v) => ArrayBuffer.isView(v) && !(v instanceof DataView) },
+    isArray: Array.isArray, isString: (v) => typeof v === "string", isFunction: (v) => typeof v === "function", isObject: (v) => v !== null && typeof v === "object",
+  };
+  const builtins = {
+    buffer: { Buffer, Blob, File, atob, btoa, constants: { MAX_LENGTH: 2 ** 31 - 1, MAX_STRING_LENGTH: 2 ** 29 }, kMaxLength: 2 ** 31 - 1 },
+    crypto: nodeCrypto,
+    events: EventEmitter,
+    path,
+    "path/posix": path,
+    process,
+    querystring,
+    stream,
+    "stream/promises": stream.promises,
+    string_decoder: { StringDecoder },
+    timers: { setTimeout, clearTimeout, setInterval, clearInterval, setImmediate: (f, ...a) => setTimeout(f, 0, ...a), clearImmediate: (t) => clearTimeout(t) },
+    "timers/promises": { setTimeout: (ms, v) => new Promise((r) => setTimeout(() => r(v), ms)), setImmediate: (v) => new Promise((r) => setTimeout(() => r(v), 0)) },
+    url: { URL, URLSearchParams, fileURLToPath: (u) => new URL(String(u)).pathname, pathToFileURL: (p) => new URL("file://" + p), format: (u) => (u instanceof URL ? u.href : String(u.href || "")), parse: (s) => { const u = new URL(s, "http://x"); return { href: s, protocol: u.protocol, host: u.host, hostname: u.hostname, port: u.port, pathname: u.pathname, search: u.search, query: u.search.slice(1), hash: u.hash }; } },
+    util: nodeUtil,
+    os: { EOL: "\n", platform: () => "linux", arch: () => "x64", type: () => "Linux", release: () => "", hostname: () => "localhost", homedir: () => "/", tmpdir: () => "/tmp", cpus: () => [], totalmem: () => 0, freemem: () => 0, endianness: () => "LE" },
+    assert: Object.assign((v, m) => { if (!v) throw new Error(m || "Assertion failed"); }, {
+      ok: (v, m) => { if (!v) throw new Error(m || "Assertion failed"); },
+      equal: (a, b, m) => { if (a != b) throw new Error(m || `${a} == ${b}`); }, // eslint-disable-line eqeqeq
+      strictEqual: (a, b, m) => { if (a !== b) throw new Error(m || `${a} === ${b}`); },
+      deepStrictEqual: (a, b, m) => { if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(m || "Values are not deeply equal"); },
+    }),
+  };
+  for (const [k, v] of Object.entries(builtins)) if (v && typeof v === "object" && !("default" in v)) Object.defineProperty(v, "default", { value: v, enumerable: false, configurable: true, writable: true });
+  define("__supacsBuiltin", (name) => {
+    const bare = name.startsWith("node:") ? name.slice(5) : name;
+    if (!Object.prototype.hasOwnProperty.call(builtins, bare)) throw new Error(`node:${bare} is not available in Supacs edge functions`);
+    return builtins[bare];
+  });
   const cjsCache = new Map();
   const dirOf = (p) => p.slice(0, p.lastIndexOf("/")) || "/";
   function makeRequire(dir) {
@@ -1473,7 +1797,7 @@
     const fn = host.cjsCompile(path);
     const dir = dirOf(path);
     try {
-      fn.call(module.exports, module.exports, makeRequire(dir), module, path, dir);
+      fn.call(module.exports, module.exports, makeRequire(dir), module, path, dir, Buffer, globalThis, builtins.timers.setImmediate, builtins.timers.clearImmediate);
     } catch (e) {
       cjsCache.delete(path);
       throw e;

@@ -45,7 +45,7 @@ internal static class CreateUpload
 
         var version = Guid.NewGuid().ToString();
         var id = TusHeaders.UploadId(bucket, name, version);
-        var expires = DateTime.UtcNow + TusStore.Expiry;
+        var expires = DateTime.UtcNow + TusLock.Expiry;
         await req.State.Tus.CreateAsync(new TusUpload(id, bucket, name, version, length, contentType, cacheControl, userMetadata, owner, upsert,
             tokenUpsert is not null, expires, limit), req.Aborted);
 

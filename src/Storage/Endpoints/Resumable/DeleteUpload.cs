@@ -34,7 +34,7 @@ internal static class DeleteUpload
         var (req, _, _) = await Resumable.AuthorizeAsync(ctx, parsed.Bucket, parsed.Name);
         _ = await Resumable.LoadAsync(req, id);
         await using (await Resumable.LockAsync(req, id))
-            req.State.Tus.Remove(id);
+            await req.State.Tus.RemoveAsync(id);
         ctx.Response.StatusCode = StatusCodes.Status204NoContent;
     });
 }

@@ -57,7 +57,7 @@ internal static class Resumable
         var upload = await req.State.Tus.LoadAsync(id, req.Aborted) ?? throw new StorageError("404", "NoSuchUpload", "Upload not found", "NoSuchUpload");
         if (upload.ExpiresAt < DateTime.UtcNow)
         {
-            req.State.Tus.Remove(id);
+            await req.State.Tus.RemoveAsync(id);
             throw new StorageError("410", "Gone", "The upload has expired", "NoSuchUpload");
         }
         return upload;
@@ -73,7 +73,7 @@ internal static class Resumable
         long offset;
         await using (await LockAsync(req, upload.Id))
         {
-            offset = store.Offset(upload.Id);
+            offset = await store.OffsetAsync(upload.Id, req.Aborted);
             if (offset < 0) throw new StorageError("404", "NoSuchUpload", "Upload not found", "NoSuchUpload");
             if (offset != expectedOffset) throw new StorageError("409", "Conflict", "Upload-Offset conflict", "InvalidUploadOffset");
             // Re-read under the lock: another node may have set a deferred length meanwhile.
@@ -88,27 +88,9 @@ internal static class Resumable
             else if (declaredLength is { } again && again != upload.Length)
                 throw StorageError.InvalidRequest("Upload-Length cannot be changed");
             var remaining = upload.Deferred ? upload.MaxSize - offset : upload.Length - offset;
-            await using (var file = new FileStream(store.PartPath(upload.Id), FileMode.Append, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
-            {
-                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(128 * 1024);
-                try
-                {
-                    int read;
-                    while ((read = await ReadSafeAsync(ctx.Request.Body, buffer, req.Aborted)) > 0)
-                    {
-                        if (read > remaining) throw StorageError.TooLarge();
-                        await file.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None);
-                        remaining -= read;
-                        offset += read;
-                    }
-                }
-                finally
-                {
-                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-                    await file.FlushAsync(CancellationToken.None);
-                    file.Flush(flushToDisk: true);
-                }
-            }
+            // What arrived before the client went away is kept (TUS resumes from there), so the store writes
+            // without the request's cancellation and the body simply ends early.
+            offset += await store.AppendAsync(upload.Id, new ClientBodyStream(ctx.Request.Body, req.Aborted), remaining, CancellationToken.None);
             if (offset == upload.Length) await CompleteAsync(req, upload);
         }
         return offset;
@@ -116,33 +98,35 @@ internal static class Resumable
 
     /// <summary>The upload's cross-node lock (PostgreSQL advisory lock), waited for up to 30 s.</summary>
     public static Task<IAsyncDisposable> LockAsync(StorageRequest req, string id) =>
-        TusStore.LockAsync(req.Project.Database.Admin, id, TimeSpan.FromSeconds(30), req.Aborted);
-
-    /// <summary>A read that ends the body instead of failing when the client disconnects, so received bytes stay.</summary>
-    private static async Task<int> ReadSafeAsync(Stream body, byte[] buffer, CancellationToken ct)
-    {
-        try
-        {
-            return await body.ReadAsync(buffer, ct);
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or BadHttpRequestException)
-        {
-            return 0;
-        }
-    }
+        TusLock.LockAsync(req.Project.Database.Admin, id, TimeSpan.FromSeconds(30), req.Aborted);
 
     private static async Task CompleteAsync(StorageRequest req, TusUpload u)
     {
         try
         {
-            var written = await req.State.Blobs.ImportFileAsync(new BlobKey(u.Bucket, u.Name, u.Version), req.State.Tus.PartPath(u.Id), u.ContentType,
-                u.CacheControl, CancellationToken.None);
+            var written = await req.State.Tus.CompleteAsync(u, req.State.Blobs, new BlobKey(u.Bucket, u.Name, u.Version), CancellationToken.None);
             var metadata = new ObjectMetadata(written.Size, u.ContentType, u.CacheControl, written.ETag, DateTime.UtcNow);
             await ObjectWriter.CommitRowAsync(req, u.Bucket, u.Name, u.Upsert, u.Owner, metadata, u.UserMetadata, u.Version, "storage.object.upload");
         }
         finally
         {
-            req.State.Tus.Remove(u.Id);
+            await req.State.Tus.RemoveAsync(u.Id);
+        }
+    }
+}
+
+/// <summary>A request body that ends instead of failing when the client disconnects, so the bytes received are kept.</summary>
+internal sealed class ClientBodyStream(Stream body, CancellationToken aborted) : ReadOnlyStream
+{
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await body.ReadAsync(buffer, aborted);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or BadHttpRequestException)
+        {
+            return 0;
         }
     }
 }

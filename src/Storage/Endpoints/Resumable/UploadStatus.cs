@@ -22,7 +22,7 @@ internal static class UploadStatus
         var (req, _, _) = await Resumable.AuthorizeAsync(ctx, parsed.Bucket, parsed.Name);
         var upload = await Resumable.LoadAsync(req, id);
         ctx.Response.Headers.CacheControl = "no-store";
-        ctx.Response.Headers["Upload-Offset"] = req.State.Tus.Offset(id).ToString(CultureInfo.InvariantCulture);
+        ctx.Response.Headers["Upload-Offset"] = (await req.State.Tus.OffsetAsync(id, req.Aborted)).ToString(CultureInfo.InvariantCulture);
         if (upload.Deferred) ctx.Response.Headers["Upload-Defer-Length"] = "1";
         else ctx.Response.Headers["Upload-Length"] = upload.Length.ToString(CultureInfo.InvariantCulture);
         ctx.Response.StatusCode = StatusCodes.Status200OK;

@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using Supacs.Storage.Blobs;
 
 namespace Supacs.Storage.Tus;
 
@@ -12,86 +11,78 @@ internal sealed record TusUpload(string Id, string Bucket, string Name, string V
     string? UserMetadata, string? Owner, bool Upsert, bool Signed, DateTime ExpiresAt, long MaxSize = long.MaxValue)
 {
     public bool Deferred => Length < 0;
-}
 
-/// <summary>
-/// In-progress TUS uploads of one project under <c>DATA_DIR/storage/tus</c>: a <c>.part</c> file (its length is the
-/// offset) and a <c>.json</c> sidecar. PATCHes of one upload are serialised by a PostgreSQL advisory lock, so
-/// several Supacs nodes sharing the data dir and the database serialise too.
-/// </summary>
-internal sealed class TusStore
-{
-    private readonly string _dir;
-
-    public TusStore(string dataDir)
-    {
-        _dir = Path.Combine(dataDir, "storage", "tus");
-        Directory.CreateDirectory(_dir);
-    }
-
-    public static TimeSpan Expiry { get; } = TimeSpan.FromHours(1);
-
-    private string Base(string id) => Path.Combine(_dir, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id))));
-    public string PartPath(string id) => Base(id) + ".part";
-    private string InfoPath(string id) => Base(id) + ".json";
-
-    public async Task CreateAsync(TusUpload u, CancellationToken ct)
-    {
-        SweepExpired();
-        await using (File.Create(PartPath(u.Id))) { }
-        await SaveAsync(u, ct);
-    }
-
-    /// <summary>Writes the sidecar (atomically: temp file + rename).</summary>
-    public async Task SaveAsync(TusUpload u, CancellationToken ct)
+    /// <summary>The upload as its info document; <paramref name="chunks"/> (sizes of the stored chunks) where the store keeps them there.</summary>
+    public byte[] ToJson(IReadOnlyList<long>? chunks = null)
     {
         using var buffer = new MemoryStream();
-        await using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteString("id", u.Id);
-            w.WriteString("bucket", u.Bucket);
-            w.WriteString("name", u.Name);
-            w.WriteString("version", u.Version);
-            w.WriteNumber("length", u.Length);
-            w.WriteString("contentType", u.ContentType);
-            w.WriteString("cacheControl", u.CacheControl);
-            w.WriteString("userMetadata", u.UserMetadata);
-            w.WriteString("owner", u.Owner);
-            w.WriteBoolean("upsert", u.Upsert);
-            w.WriteBoolean("signed", u.Signed);
-            w.WriteString("expiresAt", u.ExpiresAt);
-            w.WriteNumber("maxSize", u.MaxSize);
+            w.WriteString("id", Id);
+            w.WriteString("bucket", Bucket);
+            w.WriteString("name", Name);
+            w.WriteString("version", Version);
+            w.WriteNumber("length", Length);
+            w.WriteString("contentType", ContentType);
+            w.WriteString("cacheControl", CacheControl);
+            w.WriteString("userMetadata", UserMetadata);
+            w.WriteString("owner", Owner);
+            w.WriteBoolean("upsert", Upsert);
+            w.WriteBoolean("signed", Signed);
+            w.WriteString("expiresAt", ExpiresAt);
+            w.WriteNumber("maxSize", MaxSize);
+            if (chunks is not null)
+            {
+                w.WriteStartArray("chunks");
+                foreach (var c in chunks) w.WriteNumberValue(c);
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
         }
-        var tmp = InfoPath(u.Id) + "." + Guid.NewGuid().ToString("N");
-        await File.WriteAllBytesAsync(tmp, buffer.ToArray(), ct);
-        File.Move(tmp, InfoPath(u.Id), overwrite: true);
+        return buffer.ToArray();
     }
 
-    public async Task<TusUpload?> LoadAsync(string id, CancellationToken ct)
+    public static TusUpload Parse(JsonElement r)
     {
-        var path = InfoPath(id);
-        if (!File.Exists(path)) return null;
-        using var doc = JsonDocument.Parse(await File.ReadAllBytesAsync(path, ct));
-        var r = doc.RootElement;
         string? S(string n) => r.GetProperty(n).ValueKind == JsonValueKind.Null ? null : r.GetProperty(n).GetString();
         return new TusUpload(S("id")!, S("bucket")!, S("name")!, S("version")!, r.GetProperty("length").GetInt64(), S("contentType")!,
             S("cacheControl")!, S("userMetadata"), S("owner"), r.GetProperty("upsert").GetBoolean(), r.GetProperty("signed").GetBoolean(),
             r.GetProperty("expiresAt").GetDateTime(), r.TryGetProperty("maxSize", out var max) ? max.GetInt64() : long.MaxValue);
     }
+}
 
-    public long Offset(string id)
-    {
-        var f = new FileInfo(PartPath(id));
-        return f.Exists ? f.Length : -1;
-    }
+/// <summary>
+/// Where in-progress TUS uploads live: the data dir (<see cref="FileTusStore"/>, file backend) or the S3 backend itself
+/// (<see cref="S3TusStore"/>, so any node sharing the database and the bucket can continue an upload). Callers hold the
+/// upload's advisory lock (<see cref="TusLock"/>) around <see cref="AppendAsync"/>, <see cref="SaveAsync"/> and removal.
+/// </summary>
+internal interface ITusStore
+{
+    Task CreateAsync(TusUpload upload, CancellationToken ct);
 
-    public void Remove(string id)
-    {
-        Blobs.FileBlobStore.TryDelete(PartPath(id));
-        Blobs.FileBlobStore.TryDelete(InfoPath(id));
-    }
+    /// <summary>Rewrites the upload's attributes (a deferred length becoming known), keeping its bytes.</summary>
+    Task SaveAsync(TusUpload upload, CancellationToken ct);
+
+    Task<TusUpload?> LoadAsync(string id, CancellationToken ct);
+
+    /// <summary>Bytes received so far; -1 when the upload does not exist.</summary>
+    Task<long> OffsetAsync(string id, CancellationToken ct);
+
+    /// <summary>Appends <paramref name="body"/> (more than <paramref name="maxBytes"/> throws <see cref="BlobTooLargeException"/>); returns the bytes added.</summary>
+    Task<long> AppendAsync(string id, Stream body, long maxBytes, CancellationToken ct);
+
+    /// <summary>Stores the received bytes as the object version <paramref name="key"/>.</summary>
+    Task<BlobWritten> CompleteAsync(TusUpload upload, IBlobStore blobs, BlobKey key, CancellationToken ct);
+
+    Task RemoveAsync(string id);
+}
+
+/// <summary>The cross-node lock of one upload: a PostgreSQL advisory lock.</summary>
+internal static class TusLock
+{
+    /// <summary>How long an upload may stay unfinished.</summary>
+    public static TimeSpan Expiry { get; } = TimeSpan.FromHours(1);
 
     /// <summary>The lock every node takes: transaction-scoped advisory lock on the upload id, bounded by lock_timeout.</summary>
     internal const string LockSql = "SELECT set_config('lock_timeout', $2, true), pg_advisory_xact_lock(hashtextextended('supacs.tus:' || $1, 0))";
@@ -143,15 +134,4 @@ internal sealed class TusStore
         }
     }
 
-    /// <summary>Drops uploads past their expiry (their sidecar is older than <see cref="Expiry"/>).</summary>
-    private void SweepExpired()
-    {
-        var cutoff = DateTime.UtcNow - Expiry;
-        foreach (var info in Directory.EnumerateFiles(_dir, "*.json"))
-        {
-            if (File.GetLastWriteTimeUtc(info) >= cutoff) continue;
-            Blobs.FileBlobStore.TryDelete(info);
-            Blobs.FileBlobStore.TryDelete(Path.ChangeExtension(info, ".part"));
-        }
-    }
 }
