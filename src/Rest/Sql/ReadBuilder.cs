@@ -198,7 +198,12 @@ internal sealed class ReadBuilder(string schema, SqlParams parameters, RestSetti
 
         var from = new StringBuilder(Sql.Qualified(target.Schema, target.Name)).Append(" AS ").Append(Sql.Ident(childAlias));
         var joinConds = new List<string>();
-        if (rel.Junction is { } j)
+        if (rel.Computed is { } fn)
+        {
+            // Computed relationship: the function called with the parent row is the embed's source.
+            from.Clear().Append(Sql.Qualified(fn.Schema, fn.Name)).Append('(').Append(Sql.Ident(parentAlias)).Append(".*) AS ").Append(Sql.Ident(childAlias));
+        }
+        else if (rel.Junction is { } j)
         {
             var jAlias = $"{j.Table.Name}_{childDepth}";
             var on = string.Join(" AND ", j.TargetColumns.Zip(rel.TargetColumns).Select(p =>
