@@ -270,6 +270,10 @@ internal sealed class ReadBuilder(string schema, SqlParams parameters, RestSetti
     private static bool IsInteger(string s) =>
         s.Length > 0 && s.Length < 10 && (char.IsAsciiDigit(s[0]) || (s[0] == '-' && s.Length > 1)) && s.Skip(1).All(char.IsAsciiDigit);
 
+    /// <summary>An ORDER BY list on <paramref name="rel"/>'s own columns (limited update/delete).</summary>
+    public string OrderBySql(Level level, Relation rel, string alias, IEnumerable<OrderTerm> order) =>
+        string.Join(", ", order.Select(o => OrderSql(level, rel, alias, o)));
+
     private string OrderSql(Level level, Relation rel, string alias, OrderTerm o)
     {
         string expr;
