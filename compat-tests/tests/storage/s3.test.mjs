@@ -186,7 +186,10 @@ test('PostObject: a browser form upload with a presigned POST policy', async () 
   const date = amzDate.slice(0, 8);
   const policy = Buffer.from(JSON.stringify({
     expiration: new Date(now.getTime() + 5 * 60_000).toISOString(),
-    conditions: [{ bucket: 's3-post' }, ['starts-with', '$key', 'forms/'], ['content-length-range', 1, 1024]],
+    conditions: [
+      { bucket: 's3-post' }, ['starts-with', '$key', 'forms/'], ['content-length-range', 1, 1024], { 'x-amz-algorithm': 'AWS4-HMAC-SHA256' },
+      { 'x-amz-credential': `${accessKeyId}/${date}/local/s3/aws4_request` }, { 'x-amz-date': amzDate }, { 'Content-Type': 'text/plain' },
+    ],
   })).toString('base64');
   const hmac = (key, data) => createHmac('sha256', key).update(data).digest();
   const signingKey = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date), 'local'), 's3'), 'aws4_request');

@@ -104,6 +104,7 @@ internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache,
             specifier = importMap.Apply(specifier);
         if (IsStdHttpServer(specifier)) return StdServe;
         if (StdShims.Map(specifier) is { } stdKey) return stdKey;
+        if (StdShims.ToJsr(specifier) is { } jsrStd) specifier = jsrStd;
         if (IsTypeOnly(specifier)) return Empty;
         if (NodeBuiltin(specifier) is { } builtin) return NodeBuiltinPrefix + builtin;
         var referencingDir = referencing is not null && referencing.StartsWith("file:", StringComparison.Ordinal)

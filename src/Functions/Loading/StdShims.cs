@@ -5,7 +5,7 @@ namespace Supacs.Functions.Loading;
 /// <summary>
 /// The deno.land/std modules edge functions import most, as small local shims over the Web APIs (std is not on
 /// npm and is never fetched): http/server (serve → Deno.serve), encoding/base64, base64url and hex,
-/// dotenv/load, crypto. Specifiers: <c>https://deno.land/std@VER/PATH.ts</c> and <c>jsr:@std/PKG[/MODULE]</c>.
+/// dotenv/load, crypto. Other std modules install from JSR (<see cref="ToJsr"/>). Specifiers: <c>https://deno.land/std@VER/PATH.ts</c> and <c>jsr:@std/PKG[/MODULE]</c>.
 /// </summary>
 internal static partial class StdShims
 {
@@ -74,6 +74,20 @@ internal static partial class StdShims
         if (path is null) return null;
         if (path is "http/server" or "http" or "http/mod") return FunctionModuleLoader.StdServe;
         return Modules.ContainsKey(path) ? "supacs:std/" + path : null;
+    }
+
+    /// <summary>
+    /// Any other <c>https://deno.land/std@VER/MODULE/PATH.ts</c> as the JSR package std moved to:
+    /// <c>jsr:@std/MODULE/PATH</c> (any version: std 0.x and @std 1.x keep most APIs; file and folder names are
+    /// kebab-case in @std, and <c>mod.ts</c> is the package root), installed from JSR's npm registry.
+    /// </summary>
+    public static string? ToJsr(string specifier)
+    {
+        if (DenoLandStd().Match(specifier) is not { Success: true } d) return null;
+        var parts = d.Groups["path"].Value.Replace('_', '-').Split('/');
+        var rest = parts[1..].ToList();
+        if (rest.Count > 0 && rest[^1] is "mod" or "index") rest.RemoveAt(rest.Count - 1);
+        return "jsr:@std/" + parts[0] + "@*" + (rest.Count > 0 ? "/" + string.Join('/', rest) : "");
     }
 
     public static string? Source(string key) =>

@@ -59,6 +59,12 @@ internal static partial class PackageSpecifier
 
     public static IReadOnlyCollection<string> DenoLandXModules => DenoLandX.Keys;
 
+    // npm's package name rule (old packages may have capitals): no path tricks such as ".." can become a store folder.
+    [GeneratedRegex(@"^(?:@[A-Za-z0-9~-][A-Za-z0-9._~-]*/)?[A-Za-z0-9~-][A-Za-z0-9._~-]*$")]
+    private static partial Regex ValidName();
+
+    public static bool IsValidName(string name) => name.Length <= 214 && ValidName().IsMatch(name);
+
     public static bool IsBare(string s) =>
         s.Length > 0 && !s.StartsWith('.') && !s.StartsWith('/') && !s.Contains(':', StringComparison.Ordinal);
 
@@ -96,7 +102,7 @@ internal static partial class PackageSpecifier
             nameParts[^1] = last[..at];
         }
         var name = string.Join('/', nameParts);
-        if (name.Length == 0 || name == "@") return null;
+        if (!IsValidName(name)) return null;
         var subpath = string.Join('/', parts[count..]);
         // esm.sh build paths such as /es2022/x.mjs or x.js?target= are not package subpaths.
         if (subpath.StartsWith("es20", StringComparison.Ordinal) || subpath.StartsWith("denonext", StringComparison.Ordinal)) subpath = "";

@@ -25,6 +25,11 @@ internal sealed class PackageStore
     private readonly ConcurrentDictionary<string, SemVersion[]> _index = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, JsonElement?> _manifests = new(StringComparer.Ordinal);
     private readonly Lock _installLock = new();
+
+    // Packuments seen in the last minutes: a function importing several packages boots (and installs) once per
+    // missing import, and their dependency trees overlap (supabase-js and its five @supabase packages).
+    private readonly Dictionary<string, (long At, JsonElement Doc)> _recent = new(StringComparer.Ordinal);
+    private static readonly long RecentTicks = (long)TimeSpan.FromMinutes(5).TotalMilliseconds;
     private readonly NpmRegistry _registry;
     private readonly ILogger _logger;
 
@@ -49,6 +54,7 @@ internal sealed class PackageStore
 
     private SemVersion[] Versions(string registryName, bool refresh = false)
     {
+        if (!PackageSpecifier.IsValidName(registryName)) return [];
         if (!refresh && _index.TryGetValue(registryName, out var cached)) return cached;
         var prefix = Escape(registryName) + "@";
         var found = new List<SemVersion>();
@@ -181,11 +187,17 @@ internal sealed class PackageStore
     /// <summary>The registry's best version for the range, downloaded when not in the store yet; offline, the best installed one.</summary>
     private SemVersion Fetch(string name, string range, string via, Dictionary<string, JsonElement> packuments)
     {
-        if (!packuments.TryGetValue(name, out var packument))
+        if (!PackageSpecifier.IsValidName(name))
+            throw new PackageInstallException($"\"{name}\" (needed by {via}) is not a valid npm package name");
+        if (!packuments.TryGetValue(name, out var packument)
+            && _recent.TryGetValue(name, out var recent) && Environment.TickCount64 - recent.At < RecentTicks)
+            packuments[name] = packument = recent.Doc;
+        if (!packuments.ContainsKey(name))
         {
             try
             {
                 packuments[name] = packument = _registry.Packument(name);
+                _recent[name] = (Environment.TickCount64, packument);
             }
             catch (RegistryUnreachableException) when (Installed(name, range) is { } installed)
             {

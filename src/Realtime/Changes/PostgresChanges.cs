@@ -372,24 +372,27 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         var tableIds = groups.Values.SelectMany(g => g.Rows).Select(r => (long)r.Relation.Id).Distinct().ToArray();
         if (tableIds.Length == 0) return result;
 
-        var conn = await RlsConnectionAsync().ConfigureAwait(false);
-        try
+        // A failed check is retried once on a fresh connection (a broken connection or prepared statement); when it fails
+        // again (e.g. a policy raises an error), nothing from this batch is delivered rather than guessing.
+        for (var attempt = 1; ; attempt++)
         {
-            await CheckVisibilityAsync(conn, groups, tableIds, TablesOf, result).ConfigureAwait(false);
-        }
-        catch (PostgresException e)
-        {
-            // A policy raised an error: nothing from this batch is delivered rather than guessing.
-            Log.VisibilityDenied(logger, e.TableName ?? "?", "batch", e.MessageText);
-            foreach (var set in result.Values) set.Clear();
-            await ResetRlsConnectionAsync().ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException)
-        {
-            // A broken connection is replaced; this batch is not delivered.
-            Log.DispatchFailed(logger, e);
-            foreach (var set in result.Values) set.Clear();
-            await ResetRlsConnectionAsync().ConfigureAwait(false);
+            try
+            {
+                var conn = await RlsConnectionAsync().ConfigureAwait(false);
+                await CheckVisibilityAsync(conn, groups, tableIds, TablesOf, result).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException)
+            {
+                foreach (var set in result.Values) set.Clear();
+                await ResetRlsConnectionAsync().ConfigureAwait(false);
+                if (attempt == 1) Log.RlsRetry(logger, e);
+                if (attempt == 2)
+                {
+                    Log.VisibilityDenied(logger, (e as PostgresException)?.TableName ?? "?", "batch", e.Message);
+                    break;
+                }
+            }
         }
         return result;
     }
@@ -670,7 +673,10 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         [LoggerMessage(EventId = 3115, Level = LogLevel.Warning, Message = "Realtime: the replication stream is not live yet; joining anyway")]
         public static partial void NotLive(ILogger logger);
 
-        [LoggerMessage(EventId = 3113, Level = LogLevel.Debug, Message = "Realtime: {Table} not visible to role {Role}: {Error}")]
+        [LoggerMessage(EventId = 3116, Level = LogLevel.Warning, Message = "Realtime: an RLS check failed; retrying it on a new connection")]
+        public static partial void RlsRetry(ILogger logger, Exception error);
+
+        [LoggerMessage(EventId = 3113, Level = LogLevel.Warning, Message = "Realtime: an RLS check failed ({Table}, {Role}); the changes of this batch are not delivered: {Error}")]
         public static partial void VisibilityDenied(ILogger logger, string table, string role, string error);
     }
 }

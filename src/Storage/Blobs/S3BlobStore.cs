@@ -69,6 +69,28 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
 
     public Task DeleteInternalAsync(IEnumerable<string> names) => DeleteKeysAsync(names.Select(InternalKey).ToList());
 
+    /// <summary>Deletes every internal folder (first path segment) whose newest object is older than <paramref name="cutoff"/>.</summary>
+    public async Task SweepInternalAsync(DateTime cutoff)
+    {
+        var request = new ListObjectsV2Request { BucketName = _bucket, Prefix = InternalKey("") };
+        var folders = new Dictionary<string, (DateTime Newest, List<string> Keys)>(StringComparer.Ordinal);
+        while (true)
+        {
+            var page = await _s3.ListObjectsV2Async(request, CancellationToken.None).ConfigureAwait(false);
+            foreach (var o in page.S3Objects ?? [])
+            {
+                var folder = o.Key[request.Prefix.Length..].Split('/')[0];
+                var modified = o.LastModified?.ToUniversalTime() ?? DateTime.UtcNow;
+                if (!folders.TryGetValue(folder, out var f)) folders[folder] = f = (modified, []);
+                f.Keys.Add(o.Key);
+                if (modified > f.Newest) folders[folder] = (modified, f.Keys);
+            }
+            if (page.IsTruncated != true) break;
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+        await DeleteKeysAsync(folders.Values.Where(f => f.Newest < cutoff).SelectMany(f => f.Keys).ToList()).ConfigureAwait(false);
+    }
+
     private async Task<BlobWritten> PutKeyAsync(string objectKey, Stream body, long maxBytes, string contentType, string cacheControl, CancellationToken ct)
     {
         long total = 0;

@@ -17,7 +17,19 @@ internal sealed class S3TusStore(S3BlobStore s3) : ITusStore
     private static string InfoKey(string id) => Dir(id) + "/info";
     private static string ChunkKey(string id, int n) => Dir(id) + "/chunk-" + n.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
 
-    public Task CreateAsync(TusUpload upload, CancellationToken ct) => WriteInfoAsync(upload, [], ct);
+    private long _lastSweepTicks;
+
+    public async Task CreateAsync(TusUpload upload, CancellationToken ct)
+    {
+        // Abandoned uploads (nothing written for longer than the expiry) are swept at most every ten minutes.
+        var last = Interlocked.Read(ref _lastSweepTicks);
+        if (DateTime.UtcNow.Ticks - last > TimeSpan.FromMinutes(10).Ticks && Interlocked.CompareExchange(ref _lastSweepTicks, DateTime.UtcNow.Ticks, last) == last)
+            await SweepAsync(DateTime.UtcNow - TusLock.Expiry);
+        await WriteInfoAsync(upload, [], ct);
+    }
+
+    /// <summary>Deletes the uploads whose last write is older than <paramref name="cutoff"/>.</summary>
+    internal Task SweepAsync(DateTime cutoff) => s3.SweepInternalAsync(cutoff);
 
     public async Task SaveAsync(TusUpload upload, CancellationToken ct)
     {

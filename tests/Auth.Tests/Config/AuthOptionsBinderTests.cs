@@ -96,4 +96,19 @@ public sealed class AuthOptionsBinderTests
         });
         Assert.Equal(("vonage", "Supacs", "k", "s", "http://127.0.0.1:9", 7), (v.SmsProvider, v.VonageFrom, v.VonageApiKey, v.VonageApiSecret, v.SmsApiBase, v.SmsOtpLength));
     }
+
+    [Fact]
+    public void Oidc_presets_and_additional_client_ids()
+    {
+        var o = Bind("", new()
+        {
+            ["GOTRUE_EXTERNAL_LINKEDIN_OIDC_ENABLED"] = "true", ["GOTRUE_EXTERNAL_SLACK_OIDC_ENABLED"] = "true",
+            ["GOTRUE_EXTERNAL_APPLE_ENABLED"] = "true", ["GOTRUE_EXTERNAL_GOOGLE_CLIENT_ID"] = "web",
+            ["GOTRUE_EXTERNAL_GOOGLE_ADDITIONAL_CLIENT_IDS"] = "ios,android",
+        });
+        Assert.Equal("https://www.linkedin.com/oauth", o.External["linkedin_oidc"].Url);
+        Assert.Equal("https://slack.com", o.External["slack_oidc"].Url);
+        Assert.Equal("https://appleid.apple.com", o.External["apple"].Url);
+        Assert.Equal(("web", "ios,android"), (o.External["google"].ClientId, o.External["google"].AdditionalClientIds));
+    }
 }

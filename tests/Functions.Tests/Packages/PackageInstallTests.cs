@@ -60,6 +60,12 @@ public sealed class PackageInstallFixture : FunctionsHostFixture
         }, dependencies: new() { ["tiny-pad"] = "~1.2.0" }, type: null, main: "lib/index.js");
         // JSR through the npm compatibility registry, and deno.land/x/zod mapped to npm zod.
         Registry.Add("@jsr/acme__kit", "0.4.2", new() { ["mod.js"] = "export const kit = () => 'jsr kit';\n" }, exports: """{ ".": "./mod.js" }""");
+        Registry.Add("@jsr/std__async", "1.0.5", new()
+        {
+            ["delay.js"] = "export const delay = (ms) => new Promise((r) => setTimeout(() => r('delayed ' + ms), ms));\n",
+            ["mod.js"] = "export * from './delay.js';\n",
+        }, exports: """{ ".": "./mod.js", "./delay": "./delay.js" }""");
+        Registry.Add("@jsr/std__media-types", "1.1.0", new() { ["mod.js"] = "export const contentType = (e) => e === 'json' ? 'application/json; charset=UTF-8' : undefined;\n" }, exports: """{ ".": "./mod.js" }""");
         Registry.Add("zod", "3.22.4", new() { ["index.js"] = "export const z = { kind: 'zod 3.22.4 from npm' };\n" });
         Registry.Add("bad-pkg", "1.0.0", new() { ["index.js"] = "export default 1;\n" });
         Registry.Corrupt("bad-pkg");
@@ -90,7 +96,9 @@ public sealed class PackageInstallFixture : FunctionsHostFixture
         Write("functions/jsr-and-x/index.ts", """
             import { kit } from "jsr:@acme/kit@^0.4.0";
             import { z } from "https://deno.land/x/zod@v3.22.4/mod.ts";
-            Deno.serve(() => Response.json({ kit: kit(), zod: z.kind }));
+            import { delay } from "https://deno.land/std@0.168.0/async/delay.ts";
+            import { contentType } from "https://deno.land/std@0.224.0/media_types/mod.ts";
+            Deno.serve(async () => Response.json({ kit: kit(), zod: z.kind, delay: await delay(1), type: contentType("json") }));
             """);
         Write("functions/bad-integrity/index.ts", """
             import x from "npm:bad-pkg@1";
@@ -163,9 +171,9 @@ public sealed class PackageInstallTests(PackageInstallFixture f) : IClassFixture
     }
 
     [Fact]
-    public async Task Jsr_goes_to_the_npm_compatibility_name_and_deno_land_x_zod_to_npm()
+    public async Task Jsr_and_deno_land_std_go_to_the_npm_compatibility_names_and_deno_land_x_zod_to_npm()
     {
-        Assert.Equal("""{"kit":"jsr kit","zod":"zod 3.22.4 from npm"}""", await GetOkAsync("jsr-and-x"));
+        Assert.Equal("""{"kit":"jsr kit","zod":"zod 3.22.4 from npm","delay":"delayed 1","type":"application/json; charset=UTF-8"}""", await GetOkAsync("jsr-and-x"));
         Assert.True(Directory.Exists(Path.Combine(f.StoreDir, "@jsr+acme__kit@0.4.2")));
         Assert.True(f.Registry.Hits.ContainsKey("/@jsr%2facme__kit") || f.Registry.Hits.ContainsKey("/@jsr%2Facme__kit"), string.Join(",", f.Registry.Hits.Keys));
     }
@@ -207,6 +215,28 @@ public sealed class PackageInstallTests(PackageInstallFixture f) : IClassFixture
             var offline = new PackageStore(root, new NpmRegistries("http://127.0.0.1:9", "http://127.0.0.1:9"), http, NullLogger.Instance);
             Assert.Equal("1.1.0", offline.Installed("tiny-greet", "^1.0.0")?.Text);
             Assert.Equal("1.1.0", offline.Install(request).Text);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_store_reuses_recent_registry_metadata_across_installs()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "supacs-store-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            using var http = new HttpClient();
+            var store = new PackageStore(root, new NpmRegistries(f.Registry.Url, f.Registry.Url), http, NullLogger.Instance);
+            int Packuments() => f.Registry.Hits.GetValueOrDefault("/tiny-pad");
+            var before = Packuments();
+            store.Install(new PackageRequest("tiny-greet", "tiny-greet", "~1.1", "", "npm:tiny-greet@~1.1"));
+            store.Install(new PackageRequest("tiny-pad", "tiny-pad", "1.1.0", "", "npm:tiny-pad@1.1.0"));
+            Assert.Equal(before + 1, Packuments());
+            Assert.Equal("1.1.0", store.Installed("tiny-pad", "~1.1.0")?.Text);
+            Assert.Equal("1.3.0", store.Installed("tiny-pad", "^1.2.0")?.Text);
         }
         finally
         {

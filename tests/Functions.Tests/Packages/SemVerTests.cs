@@ -100,6 +100,9 @@ public sealed class SemVerTests
         Assert.Contains("\"sift\" has no known npm or JSR equivalent", e.Message, StringComparison.Ordinal);
         Assert.Throws<UnsupportedModuleException>(() => PackageSpecifier.Parse("https://esm.sh/gh/user/repo"));
         Assert.Null(PackageSpecifier.Parse("./local.ts"));
+        Assert.Null(PackageSpecifier.Parse("npm:../../etc/passwd"));
+        Assert.Null(PackageSpecifier.Parse("npm:@scope/../x"));
+        Assert.Null(PackageSpecifier.Parse("https://esm.sh/..%2f..%2fx@1"));
         Assert.Null(PackageSpecifier.Parse("https://example.com/mod.ts"));
     }
 }

@@ -256,4 +256,28 @@ public sealed class S3BackendTests(S3BackendFixture f) : IClassFixture<S3Backend
         foreach (var dir in new[] { otherDir, f.DataDir })
             Assert.False(Directory.Exists(Path.Combine(dir, "storage", "tus")) && Directory.EnumerateFiles(Path.Combine(dir, "storage", "tus")).Any());
     }
+
+    [Fact]
+    public async Task Abandoned_tus_uploads_are_swept_from_s3()
+    {
+        static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s));
+        using var created = await f.SendAsync(HttpMethod.Post, "/upload/resumable", f.ServiceKey,
+            new ByteArrayContent("abc"u8.ToArray()) { Headers = { { "Content-Type", "application/offset+octet-stream" } } }, r =>
+            {
+                r.Headers.Add("Tus-Resumable", "1.0.0");
+                r.Headers.Add("Upload-Length", "10");
+                r.Headers.Add("Upload-Metadata", $"bucketName {B64("files")},objectName {B64("tus/abandoned.txt")}");
+            });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var dir = (await f.PeerKeysAsync("stub-tus/%")).Select(k => k.Split('/')[1]).Distinct().ToList();
+        Assert.NotEmpty(dir);
+        var tus = (Supacs.Storage.Tus.S3TusStore)StorageState.Of(f.Host.Project).Tus;
+        await tus.SweepAsync(DateTime.UtcNow.AddHours(-1));
+        Assert.NotEmpty(await f.PeerKeysAsync("stub-tus/%"));
+        await tus.SweepAsync(DateTime.UtcNow.AddMinutes(1));
+        Assert.Empty(await f.PeerKeysAsync("stub-tus/%"));
+        using var head = await f.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, created.Headers.Location)
+            { Headers = { { "Tus-Resumable", "1.0.0" }, { "Authorization", "Bearer " + f.ServiceKey } } });
+        Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+    }
 }

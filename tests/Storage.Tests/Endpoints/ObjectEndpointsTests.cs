@@ -230,7 +230,16 @@ public sealed class ObjectEndpointsTests(StorageHostFixture f) : IClassFixture<S
         using (var sign = await f.JsonAsync(HttpMethod.Post, "/object/sign/files/signed/s.txt", f.ServiceKey, new { expiresIn = 60 }))
             url = (await StorageHostFixture.BodyAsync(sign)).GetProperty("signedURL").GetString()!;
         Assert.StartsWith("/object/sign/files/signed/s.txt?token=", url, StringComparison.Ordinal);
-        using (var get = await f.SendAsync(HttpMethod.Get, url, null)) Assert.Equal("secret", await get.Content.ReadAsStringAsync());
+        using (var get = await f.SendAsync(HttpMethod.Get, url, null))
+        {
+            Assert.Equal("secret", await get.Content.ReadAsStringAsync());
+            // The token's expiry replaces the stored Cache-Control, as upstream.
+            var expires = get.Content.Headers.Expires!.Value;
+            Assert.InRange(expires, DateTimeOffset.UtcNow.AddSeconds(50), DateTimeOffset.UtcNow.AddSeconds(61));
+            Assert.Null(get.Headers.CacheControl);
+        }
+        using (var plain = await f.SendAsync(HttpMethod.Get, "/object/files/signed/s.txt", f.ServiceKey))
+            Assert.NotNull(plain.Headers.CacheControl);
         using (var wrong = await f.SendAsync(HttpMethod.Get, url.Replace("s.txt?", "t.txt?", StringComparison.Ordinal), null))
             Assert.Equal("InvalidSignature", (await StorageHostFixture.BodyAsync(wrong)).GetProperty("error").GetString());
         using (var batch = await f.JsonAsync(HttpMethod.Post, "/object/sign/files", f.ServiceKey, new { expiresIn = 60, paths = SignPaths }))

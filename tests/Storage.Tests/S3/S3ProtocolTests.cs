@@ -118,11 +118,16 @@ public sealed class S3ProtocolTests(StorageHostFixture f) : IClassFixture<Storag
     private static byte[] Hmac(byte[] key, string data) => System.Security.Cryptography.HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(data));
 
     /// <summary>A browser POST form signed as AWS documents it (policy base64, signature = HMAC(signing key, policy)).</summary>
-    private MultipartFormDataContent PostForm(string key, string policyJson, byte[] file, string? secretOverride = null, string status = "201")
+    private MultipartFormDataContent PostForm(string key, DateTime expires, long max, byte[] file, string? secretOverride = null, string status = "201",
+        string? extraField = null)
     {
         var state = StorageState.Of(f.Host.Project);
         var now = DateTime.UtcNow;
         var date = now.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
+        var amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var credential = $"{state.S3AccessKeyId}/{date}/us-east-1/s3/aws4_request";
+        var policyJson = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $$"""{"expiration":"{{expires:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}}","conditions":[{"bucket":"post"},["starts-with","$key","uploads/"],["content-length-range",1,{{max}}],{"success_action_status":"201"},{"x-amz-algorithm":"AWS4-HMAC-SHA256"},{"x-amz-credential":"{{credential}}"},{"x-amz-date":"{{amzDate}}"},["starts-with","$Content-Type","text/"],["starts-with","$x-amz-meta-origin",""]]}""");
         var policy = Convert.ToBase64String(Encoding.UTF8.GetBytes(policyJson));
         var k = Hmac(Encoding.UTF8.GetBytes("AWS4" + (secretOverride ?? state.S3SecretAccessKey)), date);
         k = Hmac(Hmac(Hmac(k, "us-east-1"), "s3"), "aws4_request");
@@ -130,27 +135,25 @@ public sealed class S3ProtocolTests(StorageHostFixture f) : IClassFixture<Storag
         {
             { new StringContent(key), "key" },
             { new StringContent("AWS4-HMAC-SHA256"), "x-amz-algorithm" },
-            { new StringContent($"{state.S3AccessKeyId}/{date}/us-east-1/s3/aws4_request"), "x-amz-credential" },
-            { new StringContent(now.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture)), "x-amz-date" },
+            { new StringContent(credential), "x-amz-credential" },
+            { new StringContent(amzDate), "x-amz-date" },
             { new StringContent(policy), "policy" },
             { new StringContent(Convert.ToHexStringLower(Hmac(k, policy))), "x-amz-signature" },
             { new StringContent(status), "success_action_status" },
             { new StringContent("text/plain"), "Content-Type" },
             { new StringContent("form"), "x-amz-meta-origin" },
         };
+        if (extraField is not null) form.Add(new StringContent("x"), extraField);
         form.Add(new ByteArrayContent(file), "file", "hello.txt");
         return form;
     }
-
-    private static string Policy(DateTime expires, long max = 100) =>
-        $$"""{"expiration":"{{expires:yyyy-MM-ddTHH:mm:ss.fffZ}}","conditions":[{"bucket":"post"},["starts-with","$key","uploads/"],["content-length-range",1,{{max}}],{"success_action_status":"201"}]}""";
 
     [Fact]
     public async Task Post_object_form_upload_with_a_presigned_policy()
     {
         using (var s3 = Client()) await s3.PutBucketAsync("post");
         var url = new Uri(f.Host.BaseAddress, "storage/v1/s3/post");
-        using (var res = await f.Client.PostAsync(url, PostForm("uploads/${filename}", Policy(DateTime.UtcNow.AddMinutes(5)), "posted!"u8.ToArray())))
+        using (var res = await f.Client.PostAsync(url, PostForm("uploads/${filename}", DateTime.UtcNow.AddMinutes(5), 100, "posted!"u8.ToArray())))
         {
             var xml = await res.Content.ReadAsStringAsync();
             Assert.Equal(HttpStatusCode.Created, res.StatusCode);
@@ -170,18 +173,23 @@ public sealed class S3ProtocolTests(StorageHostFixture f) : IClassFixture<Storag
             using var res = await f.Client.PostAsync(url, form);
             return (res.StatusCode, await res.Content.ReadAsStringAsync());
         }
-        var (st, body) = await PostAsync(PostForm("other/x.txt", Policy(DateTime.UtcNow.AddMinutes(5)), "x"u8.ToArray()));
+        var (st, body) = await PostAsync(PostForm("other/x.txt", DateTime.UtcNow.AddMinutes(5), 100, "x"u8.ToArray()));
         Assert.Equal(HttpStatusCode.Forbidden, st);
         Assert.Contains("starts-with", body, StringComparison.Ordinal);
-        (st, body) = await PostAsync(PostForm("uploads/big.txt", Policy(DateTime.UtcNow.AddMinutes(5), max: 10), new byte[11]));
+        (st, body) = await PostAsync(PostForm("uploads/big.txt", DateTime.UtcNow.AddMinutes(5), 10, new byte[11]));
         Assert.Equal(HttpStatusCode.BadRequest, st);
         Assert.Contains("EntityTooLarge", body, StringComparison.Ordinal);
-        (st, body) = await PostAsync(PostForm("uploads/old.txt", Policy(DateTime.UtcNow.AddMinutes(-1)), "x"u8.ToArray()));
+        (st, body) = await PostAsync(PostForm("uploads/old.txt", DateTime.UtcNow.AddMinutes(-1), 100, "x"u8.ToArray()));
         Assert.Equal(HttpStatusCode.Forbidden, st);
         Assert.Contains("Policy expired", body, StringComparison.Ordinal);
-        (st, body) = await PostAsync(PostForm("uploads/forged.txt", Policy(DateTime.UtcNow.AddMinutes(5)), "x"u8.ToArray(), secretOverride: "not-the-secret"));
+        (st, body) = await PostAsync(PostForm("uploads/forged.txt", DateTime.UtcNow.AddMinutes(5), 100, "x"u8.ToArray(), secretOverride: "not-the-secret"));
         Assert.Equal(HttpStatusCode.Forbidden, st);
         Assert.Contains("SignatureDoesNotMatch", body, StringComparison.Ordinal);
-        Assert.Equal(1L, await f.ScalarAsync<long>("SELECT count(*) FROM storage.objects WHERE bucket_id = 'post'"));
+        (st, body) = await PostAsync(PostForm("uploads/extra.txt", DateTime.UtcNow.AddMinutes(5), 100, "x"u8.ToArray(), extraField: "Cache-Control"));
+        Assert.Equal(HttpStatusCode.Forbidden, st);
+        Assert.Contains("Extra input fields: Cache-Control", body, StringComparison.Ordinal);
+        using (var ignored = await f.Client.PostAsync(url, PostForm("uploads/ignored.txt", DateTime.UtcNow.AddMinutes(5), 100, "y"u8.ToArray(), extraField: "x-ignore-me")))
+            Assert.Equal(HttpStatusCode.Created, ignored.StatusCode);
+        Assert.Equal(2L, await f.ScalarAsync<long>("SELECT count(*) FROM storage.objects WHERE bucket_id = 'post'"));
     }
 }

@@ -34,6 +34,10 @@ internal static class AdminFactors
                 cmd.Parameters.Add(new NpgsqlParameter { Value = factor.Id });
                 await cmd.ExecuteNonQueryAsync(req.Aborted).ConfigureAwait(false);
             }
+            await Audit.AuditLog.WriteAsync(req, conn, null, user, "factor_deleted", "factor", new System.Text.Json.Nodes.JsonObject
+            {
+                ["factor_id"] = factor.Id.ToString(),
+            }).ConfigureAwait(false);
             await JsonResponse.WriteAsync(req.Http, 200, w => UserJson.WriteFactor(w, factor)).ConfigureAwait(false);
         });
     }

@@ -33,6 +33,10 @@ internal static class Challenge
             ("INSERT INTO auth.mfa_challenges (id, factor_id, created_at, ip_address, otp_code) VALUES ($1, $2, $3, $4::inet, $5)",
                 [id, factor.Id, at, ip, new NpgsqlParameter { Value = otpCode, NpgsqlDbType = NpgsqlDbType.Text }]),
             ("UPDATE auth.mfa_factors SET last_challenged_at = $2 WHERE id = $1", [factor.Id, new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz }])).ConfigureAwait(false);
+        await Audit.AuditLog.WriteAsync(req, conn, null, caller.User, "challenge_created", "factor", new System.Text.Json.Nodes.JsonObject
+        {
+            ["factor_id"] = factor.Id.ToString(), ["factor_status"] = factor.Status,
+        }).ConfigureAwait(false);
         await JsonResponse.WriteAsync(req.Http, 200, w =>
         {
             w.WriteStartObject();

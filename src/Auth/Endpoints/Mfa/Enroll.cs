@@ -60,6 +60,10 @@ internal static class Enroll
             cmd.Parameters.Add(new NpgsqlParameter { Value = secret });
             await cmd.ExecuteNonQueryAsync(req.Aborted).ConfigureAwait(false);
         }
+        await Audit.AuditLog.WriteAsync(req, conn, tx, user, "factor_in_progress", "factor", new System.Text.Json.Nodes.JsonObject
+        {
+            ["factor_id"] = id.ToString(), ["factor_type"] = "totp",
+        }).ConfigureAwait(false);
         await tx.CommitAsync(req.Aborted).ConfigureAwait(false);
         var qr = Totp.QrSvg(uri);
         await JsonResponse.WriteAsync(req.Http, 200, w =>
@@ -98,6 +102,10 @@ internal static class Enroll
             cmd.Parameters.Add(new NpgsqlParameter { Value = phone });
             await cmd.ExecuteNonQueryAsync(req.Aborted).ConfigureAwait(false);
         }
+        await Audit.AuditLog.WriteAsync(req, conn, tx, user, "factor_in_progress", "factor", new System.Text.Json.Nodes.JsonObject
+        {
+            ["factor_id"] = id.ToString(), ["factor_type"] = "phone",
+        }).ConfigureAwait(false);
         await tx.CommitAsync(req.Aborted).ConfigureAwait(false);
         await JsonResponse.WriteAsync(req.Http, 200, w =>
         {

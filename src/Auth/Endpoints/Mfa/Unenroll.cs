@@ -21,6 +21,10 @@ internal static class Unenroll
             cmd.Parameters.Add(new NpgsqlParameter { Value = factor.Id });
             await cmd.ExecuteNonQueryAsync(req.Aborted).ConfigureAwait(false);
         }
+        await Audit.AuditLog.WriteAsync(req, conn, null, caller.User, "factor_unenrolled", "factor", new System.Text.Json.Nodes.JsonObject
+        {
+            ["factor_id"] = factor.Id.ToString(), ["factor_status"] = factor.Status, ["session_id"] = caller.SessionId?.ToString(),
+        }).ConfigureAwait(false);
         await JsonResponse.WriteAsync(req.Http, 200, w =>
         {
             w.WriteStartObject();

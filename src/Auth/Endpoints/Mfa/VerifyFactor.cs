@@ -62,6 +62,10 @@ internal static class VerifyFactor
         await Db.ExecAsync(conn, tx, req.Aborted,
             ("UPDATE auth.mfa_challenges SET verified_at = now() WHERE id = $1", [challengeId]),
             ("UPDATE auth.mfa_factors SET status = 'verified', updated_at = now() WHERE id = $1", [factor.Id])).ConfigureAwait(false);
+        await Audit.AuditLog.WriteAsync(req, conn, tx, caller.User, "verification_attempted", "factor", new System.Text.Json.Nodes.JsonObject
+        {
+            ["factor_id"] = factor.Id.ToString(), ["challenge_id"] = challengeId.ToString(), ["factor_type"] = factor.FactorType,
+        }).ConfigureAwait(false);
         var session = await FactorStore.StepUpAsync(req, conn, tx, caller.User, sessionId, factor.Id, factor.FactorType == "phone" ? "mfa/phone" : "totp").ConfigureAwait(false);
         await UserStore.LoadRelatedAsync(conn, caller.User, req.Aborted, tx).ConfigureAwait(false);
         await tx.CommitAsync(req.Aborted).ConfigureAwait(false);

@@ -53,10 +53,11 @@ internal static class S3PostObject
             throw new StorageError("400", "InvalidArgument", "Bucket POST must contain a field named 'key'.", "InvalidArgument");
         key = key.Replace("${filename}", fileName, StringComparison.Ordinal);
         fields["key"] = key;
+        var submitted = fields.Keys.ToList();
         fields["bucket"] = bucket;
 
         var caller = await AuthenticateAsync(state, fields);
-        var (minLength, maxLength) = CheckPolicy(fields);
+        var (minLength, maxLength) = CheckPolicy(fields, submitted);
 
         var req = await StorageRequest.ForIdentityAsync(ctx, state, caller);
         var contentType = fields.TryGetValue("Content-Type", out var ct) && ct.Length > 0 ? ct
@@ -121,9 +122,13 @@ internal static class S3PostObject
         return identity;
     }
 
-    /// <summary>Checks expiration and every condition of the policy; returns the content-length-range (0..max when absent).</summary>
-    internal static (long Min, long Max) CheckPolicy(IReadOnlyDictionary<string, string> fields)
+    /// <summary>
+    /// Checks expiration and every condition of the policy, and (as AWS) that every submitted field other than policy,
+    /// x-amz-signature, file and x-ignore-* is named by a condition. Returns the content-length-range (0..max when absent).
+    /// </summary>
+    internal static (long Min, long Max) CheckPolicy(IReadOnlyDictionary<string, string> fields, IEnumerable<string> submitted)
     {
+        var covered = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         JsonDocument doc;
         try
         {
@@ -147,7 +152,10 @@ internal static class S3PostObject
                     if (c.ValueKind == JsonValueKind.Object)
                     {
                         foreach (var p in c.EnumerateObject())
+                        {
                             if (fields.GetValueOrDefault(p.Name) != p.Value.GetString()) throw PolicyError($"Policy Condition failed: [\"eq\", \"${p.Name}\", \"{p.Value}\"]");
+                            covered.Add(p.Name);
+                        }
                         continue;
                     }
                     if (c.ValueKind != JsonValueKind.Array || c.GetArrayLength() != 3) throw PolicyError("Invalid condition.");
@@ -160,6 +168,7 @@ internal static class S3PostObject
                     }
                     var field = (c[1].GetString() ?? "").TrimStart('$');
                     var value = c[2].GetString() ?? "";
+                    covered.Add(field);
                     var actual = fields.GetValueOrDefault(field) ?? "";
                     var ok = op switch
                     {
@@ -169,6 +178,10 @@ internal static class S3PostObject
                     };
                     if (!ok) throw PolicyError($"Policy Condition failed: [\"{op}\", \"${field}\", \"{value}\"]");
                 }
+            foreach (var name in submitted)
+                if (!covered.Contains(name) && name is not ("policy" or "x-amz-signature" or "file")
+                    && !name.StartsWith("x-ignore-", StringComparison.OrdinalIgnoreCase))
+                    throw PolicyError("Extra input fields: " + name);
             return (min, max);
         }
     }

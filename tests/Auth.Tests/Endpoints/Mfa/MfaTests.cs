@@ -50,6 +50,12 @@ public sealed class MfaTests(AuthHostFixture fixture) : IClassFixture<AuthHostFi
         var (s4, removed, _) = await fixture.SendAsync(HttpMethod.Delete, $"/factors/{factorId}", bearer: stepped.GetProperty("access_token").GetString());
         Assert.Equal(200, s4);
         Assert.Equal(factorId, removed.GetProperty("id").GetString());
+
+        // Each factor step is in the audit log (log_type factor), as GoTrue records them.
+        var userId = stepped.GetProperty("user").GetProperty("id").GetString();
+        var logged = await fixture.Database.ScalarAsync<string>(
+            $"SELECT string_agg(payload->>'action', ',' ORDER BY created_at, payload->>'action') FROM auth.audit_log_entries WHERE payload->>'actor_id' = '{userId}' AND payload->>'log_type' = 'factor' AND payload->'traits'->>'factor_id' = '{factorId}'");
+        Assert.Equal(["challenge_created", "factor_in_progress", "factor_unenrolled", "verification_attempted"], logged!.Split(',').Order(StringComparer.Ordinal));
     }
 
     [Fact]
