@@ -1736,7 +1736,42 @@
     types: { isUint8Array: (v) => v instanceof Uint8Array, isPromise: (v) => v instanceof Promise, isDate: (v) => v instanceof Date, isRegExp: (v) => v instanceof RegExp, isArrayBuffer: (v) => v instanceof ArrayBuffer, isAnyArrayBuffer: (v) => v instanceof ArrayBuffer, isTypedArray: (v) => ArrayBuffer.isView(v) && !(v instanceof DataView) },
     isArray: Array.isArray, isString: (v) => typeof v === "string", isFunction: (v) => typeof v === "function", isObject: (v) => v !== null && typeof v === "object",
   };
+  // Compression: whole-buffer codecs in .NET (streams buffer their input and emit at the end).
+  const zlibRun = (compress, format, data) => {
+    try { return host.zlib(compress, format, toBytes(data)); } catch (e) { const err = new Error(String(e && e.message || e).replace(/^OperationError: /, "")); err.code = "Z_DATA_ERROR"; throw err; }
+  };
+  const zlib = { constants: { Z_NO_FLUSH: 0, Z_FINISH: 4, Z_OK: 0, Z_BEST_COMPRESSION: 9, Z_BEST_SPEED: 1, BROTLI_PARAM_QUALITY: 1 } };
+  for (const [name, compress, format] of [["gzip", true, "gzip"], ["gunzip", false, "gzip"], ["deflate", true, "deflate"], ["inflate", false, "deflate"],
+    ["deflateRaw", true, "deflate-raw"], ["inflateRaw", false, "deflate-raw"], ["brotliCompress", true, "brotli"], ["brotliDecompress", false, "brotli"], ["unzip", false, "auto"]]) {
+    zlib[name + "Sync"] = (data) => Buffer._wrap(zlibRun(compress, format, data));
+    zlib[name] = (data, opts, cb) => {
+      if (typeof opts === "function") cb = opts;
+      let result, error = null;
+      try { result = zlib[name + "Sync"](data); } catch (e) { error = e; }
+      queueMicrotask(() => cb(error, result));
+    };
+  }
+  const codecStream = (compress, format) => {
+    const f = String(format);
+    if (!["gzip", "deflate", "deflate-raw"].includes(f)) throw new TypeError(`Unsupported compression format: '${format}'`);
+    const parts = [];
+    return {
+      transform(chunk) { parts.push(toU8(chunk).slice()); },
+      flush(c) {
+        const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+        let o = 0;
+        for (const p of parts) { all.set(p, o); o += p.length; }
+        try { c.enqueue(host.zlib(compress, f, all)); } catch (e) { throw new TypeError(String(e && e.message || e).replace(/^OperationError: /, "")); }
+      },
+    };
+  };
+  class CompressionStream extends TransformStream { constructor(format) { super(codecStream(true, format)); } }
+  class DecompressionStream extends TransformStream { constructor(format) { super(codecStream(false, format)); } }
+  define("CompressionStream", CompressionStream);
+  define("DecompressionStream", DecompressionStream);
+
   const builtins = {
+    zlib,
     buffer: { Buffer, Blob, File, atob, btoa, constants: { MAX_LENGTH: 2 ** 31 - 1, MAX_STRING_LENGTH: 2 ** 29 }, kMaxLength: 2 ** 31 - 1 },
     crypto: nodeCrypto,
     events: EventEmitter,
