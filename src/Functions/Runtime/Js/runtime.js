@@ -195,6 +195,35 @@
   });
 
   // ---------- bytes, text, base64 ----------
+  // Jint 4.18's string iterator yields grapheme clusters ("\r\n" and "e\u0301" are one step), not code points as the
+  // spec says: Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)), the usual base64 decoder in functions, then drops
+  // the 0x0A after every 0x0D byte. Replace it with a code-point iterator.
+  if ([..."\r\n"].length !== 2) {
+    const StringIteratorProto = Object.getPrototypeOf(""[Symbol.iterator]());
+    class CodePointIterator {
+      constructor(s) { this._s = s; this._i = 0; }
+      next() {
+        const s = this._s, i = this._i;
+        if (i >= s.length) return { value: undefined, done: true };
+        const c = s.charCodeAt(i);
+        if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+          const d = s.charCodeAt(i + 1);
+          if (d >= 0xdc00 && d <= 0xdfff) { this._i = i + 2; return { value: s.slice(i, i + 2), done: false }; }
+        }
+        this._i = i + 1;
+        return { value: s[i], done: false };
+      }
+      [Symbol.iterator]() { return this; }
+    }
+    Object.defineProperty(CodePointIterator.prototype, Symbol.toStringTag, { value: StringIteratorProto[Symbol.toStringTag] || "String Iterator" });
+    Object.defineProperty(String.prototype, Symbol.iterator, {
+      value: function () {
+        if (this === null || this === undefined) throw new TypeError("String.prototype[Symbol.iterator] called on null or undefined");
+        return new CodePointIterator(String(this));
+      },
+      writable: true, configurable: true, enumerable: false,
+    });
+  }
   // Jint 4.18's Uint8Array.prototype.toBase64/toHex read from the start of the buffer, ignoring a view's byteOffset
   // (jose base64url-encodes the GCM tag as encrypted.subarray(-16)): encode a copy when the view is offset.
   for (const method of ["toBase64", "toHex"]) {
