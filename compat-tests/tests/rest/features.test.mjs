@@ -14,7 +14,15 @@ before(async () => {
     create or replace view public.post_list as select id as post_key, title as headline, author_id as writer from public.posts;
     create or replace view public.people as select id as person_id, name as full_name from public.users;
     grant select on public.post_list, public.people to anon, authenticated;
-    create or replace function public.slow_capped() returns int language sql set statement_timeout = '150ms' as $$ select 1 from pg_sleep(1) $$;
+    create or replace function public.written_comments(public.users) returns setof public.comments language sql stable
+      as $$ select * from public.comments where user_id = $1.id order by id $$;
+    create or replace function public.writer(public.posts) returns setof public.users rows 1 language sql stable
+      as $$ select * from public.users where id = $1.author_id $$;
+    create or replace function public.adults() returns setof public.users language sql stable as $$ select * from public.users where age >= 18 $$;
+    create table public.lim (id int primary key, state text);
+    insert into public.lim select g, 'new' from generate_series(1, 4) g;
+    grant all on public.lim to anon, authenticated, service_role;
+    create or replace function public.slow_capped() returns int language sql set statement_timeout = '150ms' as $$ select 1 from pg_sleep(5) $$;
     create or replace function public.isolated() returns text language sql set default_transaction_isolation = 'serializable'
       as $$ select current_setting('transaction_isolation') $$;
   `);
@@ -95,4 +103,37 @@ test('embedding through views follows renamed columns, view to view', async () =
   ]);
   const back = await db.from('users').select('name, post_list(headline)').eq('name', 'Bob');
   assert.deepEqual(back.data, [{ name: 'Bob', post_list: [{ headline: 'Bonjour' }] }]);
+});
+
+test('computed relationships embed by function name (to-many, and SETOF ROWS 1 as to-one)', async () => {
+  const { data, error } = await db.from('users').select('name, written_comments(body)').order('name');
+  assert.equal(error, null);
+  assert.deepEqual(data, [
+    { name: 'Alice', written_comments: [{ body: 'thanks' }, { body: 'salut' }] },
+    { name: 'Bob', written_comments: [{ body: 'nice' }] },
+    { name: 'Carol', written_comments: [] },
+  ]);
+  const posts = await db.from('posts').select('title, writer(name)').order('id');
+  assert.deepEqual(posts.data, [
+    { title: 'Hello', writer: { name: 'Alice' } },
+    { title: 'World', writer: { name: 'Alice' } },
+    { title: 'Bonjour', writer: { name: 'Bob' } },
+  ]);
+});
+
+test('table-valued function results embed their relationships', async () => {
+  const { data, error } = await db.rpc('adults').select('name, posts(title), written_comments(body)').order('name');
+  assert.equal(error, null);
+  assert.deepEqual(data.map((u) => [u.name, u.posts.length, u.written_comments.length]), [['Alice', 2, 2], ['Bob', 1, 1]]);
+});
+
+test('update and delete with order + limit touch only the first rows (v12 limited writes)', async () => {
+  const upd = await db.from('lim').update({ state: 'done' }).eq('state', 'new').order('id').limit(2).select('id');
+  assert.equal(upd.error, null);
+  assert.deepEqual(upd.data, [{ id: 1 }, { id: 2 }]);
+  const del = await db.from('lim').delete().order('id', { ascending: false }).limit(1);
+  assert.equal(del.error, null);
+  assert.deepEqual((await sb.sql('select id, state from lim order by id')).rows, [{ id: 1, state: 'done' }, { id: 2, state: 'done' }, { id: 3, state: 'new' }]);
+  const unordered = await db.from('lim').delete().limit(1);
+  assert.equal(unordered.error.code, 'PGRST109');
 });

@@ -221,7 +221,7 @@ internal static class Callback
                 user = UserFactory.New(o, email, null, null, null, provider);
                 foreach (var (k, v) in data) user.UserMetadata[k] = v?.DeepClone();
                 if (verified) user.EmailConfirmedAt = DateTime.UtcNow;
-                await UserFactory.InsertWithIdentityAsync(conn, tx, user, null, req.Aborted).ConfigureAwait(false);
+                await UserFactory.InsertWithIdentityAsync(req, conn, tx, user, null).ConfigureAwait(false);
             }
             else
             {

@@ -49,7 +49,7 @@ internal static class Otp
             if (!createUser || o.DisableSignup) throw AuthException.Unprocessable("otp_disabled", "Signups not allowed for otp");
             user = UserFactory.New(o, email, null, PasswordHasher.Hash(Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16))),
                 AuthRequest.Obj(body, "data"), "email");
-            await UserFactory.InsertWithIdentityAsync(conn, tx, user, "email", req.Aborted).ConfigureAwait(false);
+            await UserFactory.InsertWithIdentityAsync(req, conn, tx, user, "email").ConfigureAwait(false);
         }
         var action = user.EmailConfirmedAt is null ? EmailAction.Signup : EmailAction.MagicLink;
         await EmailFlows.PrepareAsync(req, conn, tx, user, action, redirectTo, send: true).ConfigureAwait(false);
@@ -70,7 +70,7 @@ internal static class Otp
         {
             if (!createUser || o.DisableSignup) throw AuthException.Unprocessable("otp_disabled", "Signups not allowed for otp");
             user = UserFactory.New(o, null, phone, PasswordHasher.Hash(Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16))), data, "phone");
-            await UserFactory.InsertWithIdentityAsync(conn, tx, user, "phone", req.Aborted).ConfigureAwait(false);
+            await UserFactory.InsertWithIdentityAsync(req, conn, tx, user, "phone").ConfigureAwait(false);
         }
         var kind = user.PhoneConfirmedAt is null ? Sms.SmsFlows.Kind.Confirmation : Sms.SmsFlows.Kind.Recovery;
         var messageId = await Sms.SmsFlows.SendAsync(req, conn, tx, user, kind, phone, channel).ConfigureAwait(false);

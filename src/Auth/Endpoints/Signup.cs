@@ -84,7 +84,7 @@ internal static class Signup
                 if (provider == "email") user.EmailConfirmedAt = user.CreatedAt;
                 else user.PhoneConfirmedAt = user.CreatedAt;
             }
-            await UserFactory.InsertWithIdentityAsync(conn, tx, user, provider, req.Aborted).ConfigureAwait(false);
+            await UserFactory.InsertWithIdentityAsync(req, conn, tx, user, provider).ConfigureAwait(false);
             await Audit.AuditLog.WriteAsync(req, conn, tx, user, "user_signedup", "team", Audit.AuditLog.Provider(provider)).ConfigureAwait(false);
         }
 
@@ -120,7 +120,7 @@ internal static class Signup
         await using var conn = await req.Db.OpenConnectionAsync(req.Aborted).ConfigureAwait(false);
         await using var tx = await conn.BeginTransactionAsync(req.Aborted).ConfigureAwait(false);
         var user = UserFactory.New(req.Options, null, null, null, data, "anonymous");
-        await UserFactory.InsertWithIdentityAsync(conn, tx, user, null, req.Aborted).ConfigureAwait(false);
+        await UserFactory.InsertWithIdentityAsync(req, conn, tx, user, null).ConfigureAwait(false);
         var session = await SessionService.SignInAsync(req, conn, tx, user, "anonymous").ConfigureAwait(false);
         await tx.CommitAsync(req.Aborted).ConfigureAwait(false);
         await SessionService.WriteAsync(req, session).ConfigureAwait(false);

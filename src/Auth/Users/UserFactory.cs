@@ -31,8 +31,9 @@ internal static partial class UserFactory
     }
 
     /// <summary>Inserts the user and its email/phone identity; user_metadata gains the identity claims as in GoTrue.</summary>
-    public static async Task InsertWithIdentityAsync(NpgsqlConnection conn, NpgsqlTransaction tx, UserRecord user, string? provider, CancellationToken ct)
+    public static async Task InsertWithIdentityAsync(Http.AuthRequest req, NpgsqlConnection conn, NpgsqlTransaction tx, UserRecord user, string? provider)
     {
+        var ct = req.Aborted;
         JsonObject? identityData = null;
         if (provider is "email" or "phone")
         {
@@ -42,6 +43,24 @@ internal static partial class UserFactory
             identityData["email_verified"] = provider == "email" && user.EmailConfirmedAt is not null;
             identityData["phone_verified"] = provider == "phone" && user.PhoneConfirmedAt is not null;
             foreach (var (k, v) in identityData) user.UserMetadata[k] = v?.DeepClone();
+        }
+        if (req.Options.BeforeUserCreatedHook is { Enabled: true } hook)
+        {
+            // The user as it is about to be stored; an {error:{http_code,message}} answer refuses the sign-up.
+            using var buffer = new MemoryStream();
+            using (var w = new System.Text.Json.Utf8JsonWriter(buffer)) UserJson.Write(w, user);
+            var payload = new JsonObject
+            {
+                ["metadata"] = new JsonObject
+                {
+                    ["uuid"] = Guid.NewGuid().ToString(),
+                    ["time"] = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                    ["name"] = "before-user-created",
+                    ["ip_address"] = req.ClientIp,
+                },
+                ["user"] = JsonNode.Parse(buffer.ToArray()),
+            };
+            await Hooks.HookRunner.InvokeAsync(req, conn, tx, hook, payload.ToJsonString()).ConfigureAwait(false);
         }
         try
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Supacs.Core.Projects;
 using Supacs.Realtime.Changes;
@@ -44,12 +45,17 @@ internal sealed class RealtimeHub : IAsyncDisposable
     /// Starts the backplane and the idle sweep, once. Not in the constructor: <c>project.Feature</c> may run the factory more
     /// than once when requests race, and a hub that loses the race must not leave connections and loops running.
     /// </summary>
-    private RealtimeHub Started()
+    private RealtimeHub Started(IServiceProvider services)
     {
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
             Backplane.Start();
-            _ = SweepIdleAsync();
+            _ = SweepAsync();
+            // One registration for all sockets: on host stop each says "Server requested disconnect" and closes.
+            services.GetService<IHostApplicationLifetime>()?.ApplicationStopping.Register(() =>
+            {
+                foreach (var socket in _live.Keys) socket.OnHostStopping();
+            });
         }
         return this;
     }
@@ -83,7 +89,7 @@ internal sealed class RealtimeHub : IAsyncDisposable
     public int SocketCount => Volatile.Read(ref _sockets);
 
     public static RealtimeHub For(SupacsProject project, IServiceProvider services) =>
-        project.Feature(p => new RealtimeHub(p, services.GetRequiredService<ILoggerFactory>(), services.GetRequiredService<RealtimeMetrics>())).Started();
+        project.Feature(p => new RealtimeHub(p, services.GetRequiredService<ILoggerFactory>(), services.GetRequiredService<RealtimeMetrics>())).Started(services);
 
     /// <summary>Counts a new socket; false when the project is at <c>max_concurrent_users</c>.</summary>
     public bool TryAddSocket()
@@ -101,21 +107,25 @@ internal sealed class RealtimeHub : IAsyncDisposable
     public void RemoveSocket(RealtimeSocket socket) => _live.TryRemove(socket, out _);
 
     /// <summary>
-    /// Closes sockets that sent nothing (not even a heartbeat) for the idle timeout. One sweep for all sockets,
-    /// rather than a timer per socket (idle memory per connection matters at thousands of connections).
+    /// Every second: closes sockets that sent nothing (not even a heartbeat) for the idle timeout, and channels whose token
+    /// expired. One sweep for all sockets rather than timers per socket and channel (idle memory per connection matters at
+    /// thousands of connections).
     /// </summary>
-    private async Task SweepIdleAsync()
+    private async Task SweepAsync()
     {
-        var every = TimeSpan.FromMilliseconds(Math.Clamp(Options.IdleTimeout.TotalMilliseconds / 4, 50, 5000));
-        using var timer = new PeriodicTimer(every);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
                 var now = Environment.TickCount64;
+                var seconds = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
                 var limit = (long)Options.IdleTimeout.TotalMilliseconds;
                 foreach (var socket in _live.Keys)
+                {
                     if (now - socket.LastReceived > limit) socket.CloseIdle();
+                    socket.ExpireChannels(seconds);
+                }
             }
         }
         catch (OperationCanceledException) { }

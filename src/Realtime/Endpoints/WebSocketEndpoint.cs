@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Supacs.Core.Projects;
 using Supacs.Realtime.Channels;
@@ -55,10 +54,9 @@ internal static class WebSocketEndpoint
         {
             // No websocket-level pings (and no timer per socket): Phoenix heartbeats keep a socket alive, the hub's idle sweep ends silent ones.
             using var ws = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero }).ConfigureAwait(false);
-            using var socket = new RealtimeSocket(ws, version, hub, auth.Identity!, auth.Identity!.Token ?? token, loggers.CreateLogger<RealtimeSocket>());
-            // Sockets end when the host stops, so shutdown never waits on open websockets.
-            var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-            await socket.RunAsync(context.RequestAborted, stopping).ConfigureAwait(false);
+            var socket = new RealtimeSocket(ws, version, hub, auth.Identity!, auth.Identity!.Token ?? token, loggers.CreateLogger<RealtimeSocket>());
+            // Sockets end when the host stops (the hub tells each), so shutdown never waits on open websockets.
+            await socket.RunAsync().ConfigureAwait(false);
         }
         finally
         {

@@ -35,9 +35,7 @@ internal sealed partial class RealtimeSocket
             return;
         }
         // A second join of the same topic replaces the first, which is closed.
-        JoinedChannel? existing;
-        lock (_channels) _channels.TryGetValue(m.Topic, out existing);
-        if (existing is not null) CloseFromServer(existing);
+        if (Find(m.Topic) is { } existing) CloseFromServer(existing);
         if (ChannelCount >= hub.Options.MaxChannelsPerClient)
         {
             ReplyError(reply, "ChannelRateLimitReached: Too many channels");
@@ -121,7 +119,6 @@ internal sealed partial class RealtimeSocket
             foreach (var message in replayed)
                 if (message.FrameFor(Version) is { } frame) Send(frame.Data, frame.Binary);
         }
-        ScheduleExpiry(channel);
         if (config.PostgresChanges.Count > 0)
         {
             if (subscription.Error is not null) PushSystem(channel, "postgres_changes", ok: false, subscription.Error);
@@ -253,22 +250,5 @@ internal sealed partial class RealtimeSocket
         channel.Identity = auth.Identity!;
         channel.ExpiresAt = auth.ExpiresAt;
         hub.Changes.UpdateIdentity(channel);
-        ScheduleExpiry(channel);
-    }
-
-    /// <summary>Closes the channel with a system error when its token expires (re-armed by access_token).</summary>
-    private void ScheduleExpiry(JoinedChannel channel)
-    {
-        var expiresAt = channel.ExpiresAt;
-        var delay = DateTimeOffset.FromUnixTimeSeconds(expiresAt) - DateTimeOffset.UtcNow;
-        if (delay > TimeSpan.FromDays(1)) return;
-        if (delay < TimeSpan.Zero) delay = TimeSpan.Zero;
-        _ = Task.Delay(delay, _closing.Token).ContinueWith(t =>
-        {
-            if (t.IsCanceled || channel.Closed || channel.ExpiresAt != expiresAt) return;
-            var ago = Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - expiresAt);
-            PushSystem(channel, "system", ok: false, $"Token has expired {ago} seconds ago");
-            CloseFromServer(channel);
-        }, TaskScheduler.Default);
     }
 }

@@ -14,7 +14,7 @@ namespace Supacs.Realtime.Sockets;
 /// no per-frame task); while a write is pending, frames queue and the writer drains them, so fan-out never blocks
 /// on one slow socket.
 /// </summary>
-internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion version, RealtimeHub hub, RequestIdentity identity, string? token, ILogger logger) : IDisposable
+internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion version, RealtimeHub hub, RequestIdentity identity, string? token, ILogger logger)
 {
     /// <summary>A socket this far behind is closed rather than buffering without bound.</summary>
     private const int MaxQueuedFrames = 20_000;
@@ -24,8 +24,9 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
     private bool _writing;
     private bool _outputDone;
     private TaskCompletionSource? _drained;
-    private readonly Dictionary<string, JoinedChannel> _channels = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _closing = new();
+    // A socket has few channels (at most max_channels_per_client): a list is smaller than a dictionary.
+    private readonly List<JoinedChannel> _channels = new(1);
+    private volatile bool _ended;
     private long _lastReceived = Environment.TickCount64;
 
     public PhoenixVersion Version { get; } = version;
@@ -89,11 +90,8 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
                 _ = ContinueAfterAsync(pending);
                 return;
             }
-            if (!pending.IsCompletedSuccessfully)
-            {
-                ObserveFailure(pending);
-                return;
-            }
+            // Consumed even on success: a ValueTask may be backed by a pooled source that GetResult releases.
+            if (!Completed(pending)) return;
             if (!TryNext(out data, out binary)) return;
         }
     }
@@ -112,17 +110,19 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
         if (TryNext(out var data, out var binary)) Write(data, binary);
     }
 
-    private void ObserveFailure(ValueTask failed)
+    private bool Completed(ValueTask done)
     {
         try
         {
-            failed.GetAwaiter().GetResult();
+            done.GetAwaiter().GetResult();
+            return true;
         }
         catch (Exception e) when (e is WebSocketException or ObjectDisposedException or InvalidOperationException or IOException or OperationCanceledException)
         {
             Log.SocketError(logger, e.Message);
+            StopOutput();
+            return false;
         }
-        StopOutput();
     }
 
     /// <summary>The next queued frame, or false after marking the writer idle.</summary>
@@ -175,15 +175,14 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
     }
 
     /// <summary>
-    /// Runs the socket until the client leaves, the request aborts, or the host stops (<paramref name="stopping"/>):
-    /// then every channel gets the system message "Server requested disconnect" and phx_close before the close frame.
+    /// Runs the socket until the client leaves or the connection drops. Host shutdown (<see cref="OnHostStopping"/>, called by
+    /// the hub) gives every channel the system message "Server requested disconnect" and phx_close before the close frame.
+    /// Nothing here is registered per socket on the request or host tokens: idle time, token expiry and shutdown are the hub's sweeps.
     /// </summary>
-    public async Task RunAsync(CancellationToken aborted, CancellationToken stopping = default)
+    public async Task RunAsync()
     {
         // A cancelled receive aborts a websocket, so host shutdown does not cancel the receive loop: it says goodbye,
         // closes the output once the queue is flushed, and the loop ends with the client's close (or an abort 2 s later).
-        using var onStop = stopping.Register(static state => ((RealtimeSocket)state!).OnHostStopping(), this);
-        using var onAbort = aborted.Register(static state => ((RealtimeSocket)state!).Abort(), this);
         hub.AddSocket(this);
         try
         {
@@ -200,16 +199,23 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
             JoinedChannel[] open;
             lock (_channels)
             {
-                open = [.. _channels.Values];
+                open = [.. _channels];
                 _channels.Clear();
             }
             foreach (var channel in open) CloseChannel(channel);
             await CompleteOutputAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
-            await _closing.CancelAsync().ConfigureAwait(false);
+            _ended = true;
         }
     }
 
-    private void OnHostStopping() => _ = Task.Run(async () =>
+    /// <summary>Waits up to 2 s for the receive loop to end (the client answering our close frame), then aborts.</summary>
+    private async Task AbortUnlessEndedAsync()
+    {
+        for (var i = 0; i < 20 && !_ended; i++) await Task.Delay(100).ConfigureAwait(false);
+        if (ws.State != WebSocketState.Closed) ws.Abort();
+    }
+
+    public void OnHostStopping() => _ = Task.Run(async () =>
     {
         foreach (var channel in OpenChannels())
         {
@@ -220,10 +226,9 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
         try
         {
             await CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutdown").ConfigureAwait(false);
-            await Task.Delay(TimeSpan.FromSeconds(2), _closing.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException) { }
-        if (ws.State != WebSocketState.Closed) ws.Abort();
+        catch (Exception e) when (e is WebSocketException or ObjectDisposedException) { }
+        await AbortUnlessEndedAsync().ConfigureAwait(false);
     });
 
     /// <summary>Closes a socket that sent nothing (not even a heartbeat) for the idle timeout (called by the hub's sweep).</summary>
@@ -238,22 +243,29 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
     {
         await CompleteOutputAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         await CloseAsync(WebSocketCloseStatus.NormalClosure, "idle timeout").ConfigureAwait(false);
-        try
-        {
-            await Task.Delay(TimeSpan.FromSeconds(2), _closing.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) { }
-        catch (ObjectDisposedException) { }
-        if (ws.State != WebSocketState.Closed) ws.Abort();
+        await AbortUnlessEndedAsync().ConfigureAwait(false);
     }
 
-    private void Abort() => ws.Abort();
-
-    public void Dispose() => _closing.Dispose();
+    /// <summary>Closes channels whose token expired (called by the hub's sweep every second), with upstream's system error.</summary>
+    public void ExpireChannels(long nowSeconds)
+    {
+        lock (_channels)
+        {
+            var any = false;
+            foreach (var c in _channels) any |= c.ExpiresAt <= nowSeconds;
+            if (!any) return;
+        }
+        foreach (var channel in OpenChannels())
+        {
+            if (channel.Closed || channel.ExpiresAt > nowSeconds) continue;
+            PushSystem(channel, "system", ok: false, $"Token has expired {Math.Max(0, nowSeconds - channel.ExpiresAt)} seconds ago");
+            CloseFromServer(channel);
+        }
+    }
 
     private JoinedChannel[] OpenChannels()
     {
-        lock (_channels) return [.. _channels.Values];
+        lock (_channels) return [.. _channels];
     }
 
     private async Task ReceiveLoopAsync()
@@ -343,8 +355,7 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
             return Task.CompletedTask;
         }
         if (m.Event == "phx_join") return JoinAsync(m);
-        JoinedChannel? channel;
-        lock (_channels) _channels.TryGetValue(m.Topic, out channel);
+        var channel = Find(m.Topic);
         if (channel is null)
         {
             ReplyError(m, "unmatched topic");
@@ -393,8 +404,7 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
     {
         lock (_channels)
         {
-            if (!_channels.TryGetValue(channel.Topic, out var current) || current != channel) return;
-            _channels.Remove(channel.Topic);
+            if (!_channels.Remove(channel)) return;
         }
         CloseChannel(channel);
         Send(PhoenixCodec.EncodeText(Version, channel.JoinRef, channel.JoinRef, channel.Topic, "phx_close", Json.EmptyObject), binary: false);
@@ -415,7 +425,23 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
 
     private bool TryAdd(JoinedChannel channel)
     {
-        lock (_channels) return _channels.TryAdd(channel.Topic, channel);
+        lock (_channels)
+        {
+            foreach (var c in _channels)
+                if (c.Topic == channel.Topic) return false;
+            _channels.Add(channel);
+            return true;
+        }
+    }
+
+    private JoinedChannel? Find(string topic)
+    {
+        lock (_channels)
+        {
+            foreach (var c in _channels)
+                if (c.Topic == topic) return c;
+            return null;
+        }
     }
 
     private int ChannelCount

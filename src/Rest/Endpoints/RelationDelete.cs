@@ -10,21 +10,11 @@ internal static class RelationDelete
     public static Task HandleAsync(HttpContext http, string relation) => RestResponses.HandleAsync(http, async () =>
     {
         var req = await RestRequest.CreateAsync(http).ConfigureAwait(false);
-        var media = MediaType.Negotiate(http.Request);
         var query = req.ParseQuery();
-        var plan = await req.WithCacheRetryAsync(cache =>
+        await FilteredWrite.RunAsync(req, relation, query, MediaType.Negotiate(http.Request), (cache, rel, p) =>
         {
-            var rel = req.FindRelation(cache, relation);
-            var p = new SqlParams();
-            var table = Sql.Sql.Qualified(rel.Schema, rel.Name);
             var alias = Sql.Sql.Ident(rel.Name);
-            var dml = $"DELETE FROM {table} AS {alias}{WriteStatement.Where(req, cache, rel, query, p)} RETURNING {alias}.*";
-            return WriteStatement.Finish(req, cache, rel, dml, query, media, p, req.Prefer.Return == ReturnPreference.Representation);
+            return $"DELETE FROM {Sql.Sql.Qualified(rel.Schema, rel.Name)} AS {alias}{WriteStatement.Where(req, cache, rel, query, p)} RETURNING {alias}.*";
         }).ConfigureAwait(false);
-        var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: false,
-            req.Prefer.WriteCheck(media, req.Prefer.Return == ReturnPreference.Representation)).ConfigureAwait(false);
-        if (req.Prefer.Handling == "strict" && req.Prefer.MaxAffected is { } maxAffected)
-            req.Prefer.Applied.AddRange(["handling=strict", "max-affected=" + maxAffected]);
-        await WriteResponses.WriteAsync(req, media, result, 200, 204).ConfigureAwait(false);
     });
 }

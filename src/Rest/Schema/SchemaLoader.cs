@@ -51,7 +51,7 @@ internal static class SchemaLoader
         SELECT p.oid, n.nspname, p.proname, p.provolatile::text, p.proretset,
                pg_catalog.format_type(p.prorettype, NULL), rt.typrelid, p.pronargdefaults,
                coalesce(args.names, '{}'), coalesce(args.types, '{}'), coalesce(args.modes, '{}'),
-               coalesce(p.proconfig, '{}')
+               coalesce(p.proconfig, '{}'), p.prorows::float8
         FROM pg_catalog.pg_proc p
         JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
         JOIN pg_catalog.pg_type rt ON rt.oid = p.prorettype
@@ -159,6 +159,7 @@ internal static class SchemaLoader
                     ReturnsSet = r.GetBoolean(4),
                     ReturnType = r.GetString(5),
                     Settings = ParseConfig(r.GetFieldValue<string[]>(11)),
+                    Rows = r.GetDouble(12),
                 };
                 functions.Add((f, r.GetFieldValue<uint>(6), r.GetFieldValue<string[]>(8), r.GetFieldValue<string[]>(9), r.GetFieldValue<string[]>(10), r.GetInt16(7)));
             }
@@ -213,6 +214,18 @@ internal static class SchemaLoader
                 var argType = f.Params[0].Type;
                 var owner = cache.Relations.Values.FirstOrDefault(r => r.Name == argType || $"{r.Schema}.{r.Name}" == argType);
                 if (owner is not null && !owner.ColumnsByName.ContainsKey(f.Name)) owner.ComputedFields.TryAdd(f.Name, f);
+            }
+            // Computed relationship: one argument of an exposed relation's row type, returning rows of an exposed
+            // relation; embedded by the function's name, to-one unless SETOF (SETOF with ROWS 1 is to-one too).
+            if (f.Params.Count == 1 && f.ReturnRelation is { Oid: not 0 } target && cache.Relations.ContainsKey((target.Schema, target.Name)))
+            {
+                var argType = f.Params[0].Type;
+                var owner = cache.Relations.Values.FirstOrDefault(r => r.Name == argType || $"{r.Schema}.{r.Name}" == argType);
+                if (owner is not null)
+                {
+                    var toOne = !f.ReturnsSet || f.Rows == 1;
+                    owner.Relationships.Add(new Relationship(owner, target, toOne ? Cardinality.ManyToOne : Cardinality.OneToMany, f.Name, [], [], null, f));
+                }
             }
             if (!cache.Functions.TryGetValue((f.Schema, f.Name), out var list)) cache.Functions[(f.Schema, f.Name)] = list = [];
             list.Add(f);

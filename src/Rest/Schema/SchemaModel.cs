@@ -57,7 +57,8 @@ internal sealed record Relationship(
     string Constraint,
     IReadOnlyList<string> SourceColumns,
     IReadOnlyList<string> TargetColumns,
-    Junction? Junction = null)
+    Junction? Junction = null,
+    Function? Computed = null)
 {
     public bool IsToOne => Cardinality is Cardinality.ManyToOne or Cardinality.OneToOne;
 
@@ -88,6 +89,9 @@ internal sealed class Function(uint oid, string schema, string name)
 
     public bool ReturnsSet { get; init; }
     public string ReturnType { get; init; } = "";
+
+    /// <summary>The planner's row estimate (prorows); 1 makes a SETOF computed relationship to-one.</summary>
+    public double Rows { get; init; }
 
     /// <summary>The function's <c>SET name = value</c> clauses (proconfig).</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();

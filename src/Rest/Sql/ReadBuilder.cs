@@ -198,7 +198,12 @@ internal sealed class ReadBuilder(string schema, SqlParams parameters, RestSetti
 
         var from = new StringBuilder(Sql.Qualified(target.Schema, target.Name)).Append(" AS ").Append(Sql.Ident(childAlias));
         var joinConds = new List<string>();
-        if (rel.Junction is { } j)
+        if (rel.Computed is { } fn)
+        {
+            // Computed relationship: the function called with the parent row is the embed's source.
+            from.Clear().Append(Sql.Qualified(fn.Schema, fn.Name)).Append('(').Append(Sql.Ident(parentAlias)).Append(".*) AS ").Append(Sql.Ident(childAlias));
+        }
+        else if (rel.Junction is { } j)
         {
             var jAlias = $"{j.Table.Name}_{childDepth}";
             var on = string.Join(" AND ", j.TargetColumns.Zip(rel.TargetColumns).Select(p =>
@@ -264,6 +269,10 @@ internal sealed class ReadBuilder(string schema, SqlParams parameters, RestSetti
 
     private static bool IsInteger(string s) =>
         s.Length > 0 && s.Length < 10 && (char.IsAsciiDigit(s[0]) || (s[0] == '-' && s.Length > 1)) && s.Skip(1).All(char.IsAsciiDigit);
+
+    /// <summary>An ORDER BY list on <paramref name="rel"/>'s own columns (limited update/delete).</summary>
+    public string OrderBySql(Level level, Relation rel, string alias, IEnumerable<OrderTerm> order) =>
+        string.Join(", ", order.Select(o => OrderSql(level, rel, alias, o)));
 
     private string OrderSql(Level level, Relation rel, string alias, OrderTerm o)
     {

@@ -8,7 +8,10 @@ internal static class RelationshipResolver
 {
     public static Relationship Resolve(Relation source, string name, string? hint, string schema)
     {
-        var candidates = source.Relationships.Where(r =>
+        // A computed relationship (a function taking the row) is named by its function and takes precedence.
+        var computed = source.Relationships.Where(r => r.Computed is { } f && f.Name == name && f.Schema == schema).ToList();
+        if (computed.Count == 1 && hint is null) return computed[0];
+        var candidates = source.Relationships.Where(r => r.Computed is null).Where(r =>
             r.Target.Name == name
             || (r.Cardinality == Cardinality.ManyToOne && (r.Constraint == name || (r.SourceColumns.Count == 1 && r.SourceColumns[0] == name))))
             .ToList();

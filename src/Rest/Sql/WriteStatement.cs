@@ -85,12 +85,26 @@ internal static class WriteStatement
         return new PlannedStatement(sql, parameters, 0);
     }
 
-    /// <summary>WHERE clause of an UPDATE/DELETE from the top-level filters (no embeds in writes).</summary>
+    /// <summary>
+    /// WHERE clause of an UPDATE/DELETE from the top-level filters (no embeds in writes). With <c>limit</c>/<c>offset</c>
+    /// (PostgREST v12's limited update/delete, tables only) it picks the rows by <c>ctid</c> among the first ones in
+    /// the required <c>order</c> (<c>PGRST109</c> without one).
+    /// </summary>
     public static string Where(RestRequest req, SchemaCache cache, Relation rel, ApiQuery query, SqlParams parameters)
     {
         var builder = new ReadBuilder(req.Schema, parameters, req.Settings, query);
         var level = new ReadBuilder.Level();
         var parts = query.Top.Conditions.Select(c => builder.ConditionSql(level, rel, rel.Name, c)).ToList();
-        return parts.Count == 0 ? "" : " WHERE " + string.Join(" AND ", parts);
+        var where = parts.Count == 0 ? "" : " WHERE " + string.Join(" AND ", parts);
+        var top = query.Top;
+        if (top.Limit is null && top.Offset is null) return where;
+        if (top.Order is not { Count: > 0 } order)
+            throw new RestException(400, "PGRST109", "A 'limit' was applied without an explicit 'order'", (string?)null,
+                "Apply an 'order' using unique column(s)");
+        var alias = Sql.Ident(rel.Name);
+        var paging = (top.Limit is { } l ? " LIMIT " + l.ToString(System.Globalization.CultureInfo.InvariantCulture) : "") +
+                     (top.Offset is { } o ? " OFFSET " + o.ToString(System.Globalization.CultureInfo.InvariantCulture) : "");
+        return $" WHERE {alias}.ctid = ANY(ARRAY(SELECT {alias}.ctid FROM {Sql.Qualified(rel.Schema, rel.Name)} AS {alias}{where}" +
+               $" ORDER BY {builder.OrderBySql(level, rel, rel.Name, order)}{paging}))";
     }
 }

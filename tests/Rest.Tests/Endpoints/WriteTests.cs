@@ -75,6 +75,27 @@ public sealed class WriteTests(RestFixture fx) : IClassFixture<RestFixture>
     }
 
     [Fact]
+    public async Task Limited_update_and_delete_follow_the_order()
+    {
+        await fx.Database.ExecuteAsync("""
+            CREATE TABLE public.lim (id int PRIMARY KEY, state text);
+            INSERT INTO public.lim SELECT g, 'new' FROM generate_series(1, 4) g;
+            GRANT ALL ON public.lim TO anon;
+            """);
+        var (status, body, _) = await fx.SendAsync(HttpMethod.Patch, "/lim?state=eq.new&order=id&limit=2&select=id", """{"state":"done"}""",
+            null, "Prefer: return=representation");
+        Assert.Equal(200, status);
+        Assert.Equal("""[{"id":1},{"id":2}]""", RestFixture.Norm(body));
+        (status, _, _) = await fx.SendAsync(HttpMethod.Delete, "/lim?order=id.desc&limit=1&offset=1");
+        Assert.Equal(204, status);
+        Assert.Equal("1:done,2:done,4:new", await fx.Database.ScalarAsync<string>("SELECT string_agg(id || ':' || state, ',' ORDER BY id) FROM public.lim"));
+        (status, body, _) = await fx.SendAsync(HttpMethod.Delete, "/lim?limit=1");
+        Assert.Equal(400, status);
+        Assert.Equal("PGRST109", Json(body).GetProperty("code").GetString());
+        Assert.Equal(3L, await fx.Database.ScalarAsync<long>("SELECT count(*) FROM public.lim"));
+    }
+
+    [Fact]
     public async Task Update_matched_rows_with_representation()
     {
         await fx.Database.ExecuteAsync("INSERT INTO tags (id, name) VALUES (600, 'u1'), (601, 'u2')");

@@ -30,7 +30,7 @@ internal static class AdminCreateUser
             user.Id = Guid.TryParse(rawId, out var id) ? id : throw AuthException.Validation("id must be a valid UUID");
         user.AppMetadata = AdminUsers.ProvidersOf(provider);
         AdminUsers.ApplyCommon(o, user, body);
-        await UserFactory.InsertWithIdentityAsync(conn, tx, user, provider, req.Aborted).ConfigureAwait(false);
+        await UserFactory.InsertWithIdentityAsync(req, conn, tx, user, provider).ConfigureAwait(false);
         await Audit.AuditLog.WriteAsync(req, conn, tx, user, "user_signedup", "team", Audit.AuditLog.Provider(provider)).ConfigureAwait(false);
         await UserStore.LoadRelatedAsync(conn, user, req.Aborted, tx).ConfigureAwait(false);
         await tx.CommitAsync(req.Aborted).ConfigureAwait(false);

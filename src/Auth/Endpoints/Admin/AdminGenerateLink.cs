@@ -43,7 +43,7 @@ internal static class AdminGenerateLink
                 if (user is null)
                 {
                     user = UserFactory.New(o, email, null, PasswordHasher.Hash(password), data, "email");
-                    await UserFactory.InsertWithIdentityAsync(conn, tx, user, "email", req.Aborted).ConfigureAwait(false);
+                    await UserFactory.InsertWithIdentityAsync(req, conn, tx, user, "email").ConfigureAwait(false);
                 }
                 link = await EmailFlows.PrepareAsync(req, conn, tx, user, EmailAction.Signup, redirectTo, send: false, checkFrequency: false).ConfigureAwait(false);
                 break;
@@ -55,7 +55,7 @@ internal static class AdminGenerateLink
                 if (user is null)
                 {
                     user = UserFactory.New(o, email, null, null, data, "email");
-                    await UserFactory.InsertWithIdentityAsync(conn, tx, user, "email", req.Aborted).ConfigureAwait(false);
+                    await UserFactory.InsertWithIdentityAsync(req, conn, tx, user, "email").ConfigureAwait(false);
                 }
                 link = await EmailFlows.PrepareAsync(req, conn, tx, user, EmailAction.Invite, redirectTo, send: false, checkFrequency: false).ConfigureAwait(false);
                 break;
@@ -66,7 +66,7 @@ internal static class AdminGenerateLink
                 {
                     if (type == "recovery") throw AuthException.NotFound("user_not_found", "User with this email not found");
                     user = UserFactory.New(o, email, null, null, data, "email");
-                    await UserFactory.InsertWithIdentityAsync(conn, tx, user, "email", req.Aborted).ConfigureAwait(false);
+                    await UserFactory.InsertWithIdentityAsync(req, conn, tx, user, "email").ConfigureAwait(false);
                 }
                 link = await EmailFlows.PrepareAsync(req, conn, tx, user, type == "recovery" ? EmailAction.Recovery : EmailAction.MagicLink,
                     redirectTo, send: false, checkFrequency: false).ConfigureAwait(false);

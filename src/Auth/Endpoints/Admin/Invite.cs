@@ -24,7 +24,7 @@ internal static class Invite
         if (user is null)
         {
             user = UserFactory.New(o, email, null, null, AuthRequest.Obj(body, "data"), "email");
-            await UserFactory.InsertWithIdentityAsync(conn, tx, user, "email", req.Aborted).ConfigureAwait(false);
+            await UserFactory.InsertWithIdentityAsync(req, conn, tx, user, "email").ConfigureAwait(false);
         }
         await EmailFlows.PrepareAsync(req, conn, tx, user, EmailAction.Invite, redirectTo, send: true, checkFrequency: false).ConfigureAwait(false);
         await Audit.AuditLog.WriteAsync(req, conn, tx, user, "user_invited", "team").ConfigureAwait(false);

@@ -3,7 +3,10 @@ using Supacs.Storage.Http;
 
 namespace Supacs.Storage.Endpoints.Objects;
 
-/// <summary>GET/HEAD /object/sign/{bucket}/{*name}?token=: no auth header; the token decides, served as service_role.</summary>
+/// <summary>
+/// GET/HEAD /object/sign/{bucket}/{*name}?token=: no auth header; the token decides, served as service_role, with the
+/// token's expiry as <c>Expires</c> in place of Cache-Control.
+/// </summary>
 internal static class DownloadSigned
 {
     public static void Map(IEndpointRouteBuilder g)
@@ -14,9 +17,9 @@ internal static class DownloadSigned
                 var req = await StorageRequest.CreateAsync(ctx, AuthMode.None);
                 var bucket = ctx.Route("bucket");
                 var key = ctx.Route("name");
-                await SignedTokens.VerifyAsync(req.Project, ctx.Request.Query["token"], bucket + "/" + key);
+                var claims = await SignedTokens.VerifyAsync(req.Project, ctx.Request.Query["token"], bucket + "/" + key, TokenScope.Download);
                 var obj = await ObjectReader.FindAsync(req, bucket, key, ReadAccess.Signed);
-                await ObjectReader.ServeAsync(ctx, req, obj);
+                await ObjectReader.ServeAsync(ctx, req, obj, ObjectReader.TokenExpiry(claims));
             });
     }
 }

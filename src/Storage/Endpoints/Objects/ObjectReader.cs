@@ -54,7 +54,8 @@ internal static class ObjectReader
         return obj ?? throw StorageError.ObjectNotFound();
     }
 
-    public static async Task ServeAsync(HttpContext ctx, StorageRequest req, StoredObject obj)
+    /// <param name="expires">For signed URLs: the token's expiry, sent as <c>Expires</c> instead of the stored Cache-Control (as upstream).</param>
+    public static async Task ServeAsync(HttpContext ctx, StorageRequest req, StoredObject obj, DateTimeOffset? expires = null)
     {
         var m = obj.Metadata;
         if (obj.Version is null) throw StorageError.ObjectNotFound();
@@ -64,7 +65,8 @@ internal static class ObjectReader
         var contentType = m.ContentType.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) ? "text/plain" + m.ContentType[9..] : m.ContentType;
         if (m.ETag.Length > 0) headers.ETag = m.ETag;
         headers.LastModified = m.LastModified.ToString("R", CultureInfo.InvariantCulture);
-        headers.CacheControl = m.CacheControl;
+        if (expires is { } exp) headers.Expires = exp.ToString("R", CultureInfo.InvariantCulture);
+        else headers.CacheControl = m.CacheControl;
         headers.AcceptRanges = "bytes";
         headers["X-Robots-Tag"] = "none";
         if (ctx.Request.Query.TryGetValue("download", out var download))
@@ -138,6 +140,10 @@ internal static class ObjectReader
             return m.LastModified.AddTicks(-(m.LastModified.Ticks % TimeSpan.TicksPerSecond)) <= since;
         return false;
     }
+
+    /// <summary>The <c>exp</c> claim of a signed-URL token.</summary>
+    public static DateTimeOffset? TokenExpiry(System.Text.Json.JsonElement claims) =>
+        claims.TryGetProperty("exp", out var e) && e.TryGetInt64(out var s) ? DateTimeOffset.FromUnixTimeSeconds(s) : null;
 
     /// <summary>One range of <c>bytes=a-b</c>, <c>bytes=a-</c> or <c>bytes=-n</c>; the first when several are given.</summary>
     internal static bool TryParseRange(string header, long size, out long offset, out long count)

@@ -25,10 +25,12 @@ internal static class RenderImage
         var bucket = ctx.Route("bucket");
         var key = ctx.Route("name");
         TransformOptions options;
+        DateTimeOffset? expires = null;
         if (access == ReadAccess.Signed)
         {
-            var claims = await SignedTokens.VerifyAsync(req.Project, ctx.Request.Query["token"], bucket + "/" + key);
+            var claims = await SignedTokens.VerifyAsync(req.Project, ctx.Request.Query["token"], bucket + "/" + key, TokenScope.Download);
             options = TransformOptions.FromTokenString(Json.String(claims, "transformations"));
+            expires = ObjectReader.TokenExpiry(claims);
         }
         else options = TransformOptions.FromQuery(ctx.Request.Query);
         var obj = await ObjectReader.FindAsync(req, bucket, key, access, "storage.object.render");
@@ -51,7 +53,8 @@ internal static class RenderImage
         var m = obj.Metadata;
         ctx.Response.ContentType = type;
         ctx.Response.ContentLength = data.Length;
-        ctx.Response.Headers.CacheControl = m.CacheControl;
+        if (expires is { } exp) ctx.Response.Headers.Expires = exp.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        else ctx.Response.Headers.CacheControl = m.CacheControl;
         ctx.Response.Headers.LastModified = m.LastModified.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         ctx.Response.Headers["X-Transformations"] = options.ToTokenString();
         await ctx.Response.Body.WriteAsync(data, req.Aborted);

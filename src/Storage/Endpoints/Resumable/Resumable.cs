@@ -48,7 +48,7 @@ internal static class Resumable
             return (req, req.Identity.Subject, null);
         }
         var signedReq = await StorageRequest.CreateAsync(ctx, AuthMode.None);
-        var claims = await SignedTokens.VerifyAsync(signedReq.Project, ctx.Request.Headers["x-signature"].ToString(), bucket + "/" + name);
+        var claims = await SignedTokens.VerifyAsync(signedReq.Project, ctx.Request.Headers["x-signature"].ToString(), bucket + "/" + name, TokenScope.Upload);
         return (signedReq, Json.String(claims, "owner"), Json.Bool(claims, "upsert") ?? false);
     }
 
