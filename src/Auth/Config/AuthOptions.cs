@@ -169,6 +169,12 @@ internal sealed class AuthOptions
     /// <summary>[auth.hook.send_email] / HOOK_SEND_EMAIL_*: replaces SMTP when enabled.</summary>
     public HookOptions? SendEmailHook { get; set; }
 
+    /// <summary>[auth.hook.password_verification_attempt] / HOOK_PASSWORD_VERIFICATION_ATTEMPT_*.</summary>
+    public HookOptions? PasswordVerificationAttemptHook { get; set; }
+
+    /// <summary>[auth.hook.mfa_verification_attempt] / HOOK_MFA_VERIFICATION_ATTEMPT_*.</summary>
+    public HookOptions? MfaVerificationAttemptHook { get; set; }
+
     /// <summary>[auth.hook.before_user_created] / HOOK_BEFORE_USER_CREATED_*: may refuse any new user.</summary>
     public HookOptions? BeforeUserCreatedHook { get; set; }
 

@@ -112,6 +112,8 @@ internal static class AuthOptionsBinder
         o.SendEmailHook = TomlHook(auth.Section("hook").Section("send_email")) ?? o.SendEmailHook;
         o.SendSmsHook = TomlHook(auth.Section("hook").Section("send_sms")) ?? o.SendSmsHook;
         o.BeforeUserCreatedHook = TomlHook(auth.Section("hook").Section("before_user_created")) ?? o.BeforeUserCreatedHook;
+        o.PasswordVerificationAttemptHook = TomlHook(auth.Section("hook").Section("password_verification_attempt")) ?? o.PasswordVerificationAttemptHook;
+        o.MfaVerificationAttemptHook = TomlHook(auth.Section("hook").Section("mfa_verification_attempt")) ?? o.MfaVerificationAttemptHook;
         var sessions = auth.Section("sessions");
         if (sessions.GetString("timebox") is { Length: > 0 } timebox) o.SessionTimebox = ParseDuration(timebox);
         if (sessions.GetString("inactivity_timeout") is { Length: > 0 } inactivity) o.SessionInactivityTimeout = ParseDuration(inactivity);
@@ -215,6 +217,8 @@ internal static class AuthOptionsBinder
         o.SendEmailHook = EnvHook(G, "HOOK_SEND_EMAIL_", o.SendEmailHook);
         o.SendSmsHook = EnvHook(G, "HOOK_SEND_SMS_", o.SendSmsHook);
         o.BeforeUserCreatedHook = EnvHook(G, "HOOK_BEFORE_USER_CREATED_", o.BeforeUserCreatedHook);
+        o.PasswordVerificationAttemptHook = EnvHook(G, "HOOK_PASSWORD_VERIFICATION_ATTEMPT_", o.PasswordVerificationAttemptHook);
+        o.MfaVerificationAttemptHook = EnvHook(G, "HOOK_MFA_VERIFICATION_ATTEMPT_", o.MfaVerificationAttemptHook);
         if (G("SECURITY_MANUAL_LINKING_ENABLED") is { } ml) o.ManualLinkingEnabled = B(ml);
         if (G("SESSIONS_TIMEBOX") is { } tb) o.SessionTimebox = ParseDuration(tb);
         if (G("SESSIONS_INACTIVITY_TIMEOUT") is { } it) o.SessionInactivityTimeout = ParseDuration(it);

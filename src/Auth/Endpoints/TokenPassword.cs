@@ -29,6 +29,7 @@ internal static class TokenPassword
             : await UserStore.FindByPhoneAsync(conn, phone!.Trim().TrimStart('+'), o.JwtAud, req.Aborted).ConfigureAwait(false);
 
         var ok = await PasswordHasher.VerifyAsync(password, user?.EncryptedPassword, req.Aborted).ConfigureAwait(false);
+        if (user is not null) await Hooks.VerificationAttemptHooks.PasswordAsync(req, conn, user, ok).ConfigureAwait(false);
         if (user is null || !ok) throw AuthException.BadRequest("invalid_credentials", "Invalid login credentials");
         if (user.IsBanned) throw AuthException.BadRequest("user_banned", "User is banned");
         if (!string.IsNullOrEmpty(email) && user.EmailConfirmedAt is null && !o.MailerAutoconfirm)

@@ -168,7 +168,7 @@ internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache,
     private static readonly HashSet<string> NodeBuiltins =
     [
         "assert", "buffer", "crypto", "events", "os", "path", "path/posix", "process", "querystring", "stream", "stream/promises",
-        "string_decoder", "timers", "timers/promises", "url", "util",
+        "string_decoder", "timers", "timers/promises", "url", "util", "zlib",
     ];
 
     private static string? NodeBuiltin(string specifier)

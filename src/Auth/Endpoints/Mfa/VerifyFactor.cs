@@ -48,16 +48,13 @@ internal static class VerifyFactor
             throw AuthException.Unprocessable("mfa_challenge_expired", $"MFA challenge {challengeId} has expired, verify against another challenge or create a new challenge.");
         var callerIp = System.Net.IPAddress.TryParse(req.ClientIp, out var parsed) ? parsed.ToString() : "127.0.0.1";
         if (ip != callerIp) throw AuthException.Unprocessable("mfa_ip_address_mismatch", "Challenge and verify IP addresses mismatch.");
-        if (factor.FactorType == "phone")
-        {
-            if (otpCode is null || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-                    System.Text.Encoding.UTF8.GetBytes(otpCode), System.Text.Encoding.UTF8.GetBytes(code)))
-                throw AuthException.Unprocessable("mfa_verification_failed", "Invalid MFA Phone code entered");
-        }
-        else if (factor.Secret is null || !Totp.Verify(factor.Secret, code))
-        {
-            throw AuthException.Unprocessable("mfa_verification_failed", $"Invalid TOTP code entered");
-        }
+        var valid = factor.FactorType == "phone"
+            ? otpCode is not null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+                System.Text.Encoding.UTF8.GetBytes(otpCode), System.Text.Encoding.UTF8.GetBytes(code))
+            : factor.Secret is not null && Totp.Verify(factor.Secret, code);
+        await Hooks.VerificationAttemptHooks.MfaAsync(req, conn, tx, caller.User, factor, valid).ConfigureAwait(false);
+        if (!valid)
+            throw AuthException.Unprocessable("mfa_verification_failed", factor.FactorType == "phone" ? "Invalid MFA Phone code entered" : "Invalid TOTP code entered");
 
         await Db.ExecAsync(conn, tx, req.Aborted,
             ("UPDATE auth.mfa_challenges SET verified_at = now() WHERE id = $1", [challengeId]),
