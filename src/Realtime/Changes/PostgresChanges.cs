@@ -157,6 +157,12 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
                 if (unknown is not null)
                     return new ChangeSubscription($"Unable to subscribe to changes with given parameters. Invalid column for filter {unknown}", []);
             }
+            if (r.Select is { } select && table is not null)
+            {
+                var unknownColumn = select.FirstOrDefault(c => !matching[0].Columns.Contains(c));
+                if (unknownColumn is not null)
+                    return new ChangeSubscription($"Unable to subscribe to changes with given parameters. Invalid column for select {unknownColumn}", []);
+            }
             bindings.Add(new ChangeBinding(channel, r, schema, table, filter));
         }
         return new ChangeSubscription(null, bindings);
@@ -218,7 +224,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
             var identity = b.Channel.Identity;
             if (!keys.TryGetValue(identity, out var key)) keys[identity] = key = GroupKey(identity);
             if (!groups.TryGetValue(key, out var g)) groups[key] = g = new GroupBindings(identity);
-            var spec = b.Request.Event + "\n" + b.Schema + "\n" + b.Table + "\n" + b.Request.Filter;
+            var spec = b.Request.Event + "\n" + b.Schema + "\n" + b.Table + "\n" + b.Request.Filter + "\n" + (b.Request.Select is { } sel ? string.Join(",", sel) : "*");
             if (!g.BySpec.TryGetValue(spec, out var same))
             {
                 g.BySpec[spec] = same = [];
@@ -303,8 +309,9 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         // Deliver group by group, each group's changes in commit order (a channel belongs to one group, so its messages keep
         // commit order): one data object per change, one payload per change and id list, one frame copy per channel.
         long delivered = 0;
-        var channels = new Dictionary<JoinedChannel, List<int>>();
-        var encoded = new Dictionary<RowChange, (byte[] Data, Dictionary<string, byte[]> Payloads)>(ReferenceEqualityComparer.Instance);
+        var channels = new Dictionary<JoinedChannel, (List<int> Ids, HashSet<string>? Select)>();
+        // Per change: the data object per column selection ("*" = all), and the payload per selection and id list.
+        var encoded = new Dictionary<RowChange, Dictionary<string, byte[]>>(ReferenceEqualityComparer.Instance);
         foreach (var (key, group) in byGroup)
         {
             if (!visible.TryGetValue(key, out var set) || set.Count == 0) continue;
@@ -318,23 +325,30 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
                     foreach (var b in spec)
                     {
                         if (b.Channel.Closed) continue;
-                        if (!channels.TryGetValue(b.Channel, out var ids)) channels[b.Channel] = ids = [];
-                        if (!ids.Contains(b.Request.Id)) ids.Add(b.Request.Id);
+                        if (!channels.TryGetValue(b.Channel, out var entry))
+                            entry = (new List<int>(), b.Request.Select is null ? null : new HashSet<string>(StringComparer.Ordinal));
+                        if (!entry.Ids.Contains(b.Request.Id)) entry.Ids.Add(b.Request.Id);
+                        // A channel whose bindings select different columns gets their union; any binding without select gets all.
+                        if (b.Request.Select is null) entry.Select = null;
+                        else entry.Select?.UnionWith(b.Request.Select);
+                        channels[b.Channel] = entry;
                     }
                 }
                 if (channels.Count == 0) continue;
-                if (!encoded.TryGetValue(change, out var cache)) encoded[change] = cache = (EncodeData(change, commitTimestamp), new Dictionary<string, byte[]>(StringComparer.Ordinal));
-                var data = cache.Data;
-                foreach (var (channel, ids) in channels)
+                if (!encoded.TryGetValue(change, out var cache)) encoded[change] = cache = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+                foreach (var (channel, (ids, selected)) in channels)
                 {
+                    var selectKey = selected is null ? "*" : string.Join(",", selected.Order(StringComparer.Ordinal));
+                    if (!cache.TryGetValue("d:" + selectKey, out var data))
+                        cache["d:" + selectKey] = data = EncodeData(change, commitTimestamp, selected);
                     if (channel.Config.Legacy)
                     {
                         channel.Socket.Push(channel, change.Type, data);
                         delivered++;
                         continue;
                     }
-                    var idsKey = ids.Count == 1 ? ids[0].ToString(CultureInfo.InvariantCulture) : string.Join(',', ids);
-                    if (!cache.Payloads.TryGetValue(idsKey, out var payload))
+                    var payloadKey = "p:" + selectKey + ":" + (ids.Count == 1 ? ids[0].ToString(CultureInfo.InvariantCulture) : string.Join(',', ids));
+                    if (!cache.TryGetValue(payloadKey, out var payload))
                     {
                         payload = Json.Object(w =>
                         {
@@ -345,7 +359,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
                             w.WritePropertyName("data");
                             w.WriteRawValue(data, skipInputValidation: true);
                         });
-                        cache.Payloads[idsKey] = payload;
+                        cache[payloadKey] = payload;
                     }
                     channel.Socket.Send(channel.ChangesFrame(payload), binary: false);
                     delivered++;
@@ -546,17 +560,20 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
     private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     /// <summary>The <c>data</c> object: schema, table, commit_timestamp, type, columns, record, old_record, errors.</summary>
-    internal static byte[] EncodeData(RowChange change, string commitTimestamp) => Json.Object(w =>
+    internal static byte[] EncodeData(RowChange change, string commitTimestamp, IReadOnlySet<string>? select = null) => Json.Object(w =>
     {
         var relation = change.Relation;
+        bool Selected(int i) => select is null || select.Contains(relation.Columns[i].Name);
         w.WriteString("schema", relation.Schema);
         w.WriteString("table", relation.Table);
         w.WriteString("commit_timestamp", commitTimestamp);
         w.WriteString("type", change.Type);
         w.WritePropertyName("columns");
         w.WriteStartArray();
-        foreach (var c in relation.Columns)
+        for (var i = 0; i < relation.Columns.Count; i++)
         {
+            if (!Selected(i)) continue;
+            var c = relation.Columns[i];
             w.WriteStartObject();
             w.WriteString("name", c.Name);
             w.WriteString("type", c.TypeName);
@@ -566,23 +583,23 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         if (change.New is not null)
         {
             w.WritePropertyName("record");
-            WriteRow(w, relation, change.New, change.NewMissing!);
+            WriteRow(w, relation, change.New, change.NewMissing!, Selected);
         }
         if (change.Type != "INSERT")
         {
             w.WritePropertyName("old_record");
-            if (change.Old is null) WriteRow(w, relation, new string?[relation.Columns.Count], Enumerable.Repeat(true, relation.Columns.Count).ToArray());
-            else WriteRow(w, relation, change.Old, change.OldMissing!);
+            if (change.Old is null) WriteRow(w, relation, new string?[relation.Columns.Count], Enumerable.Repeat(true, relation.Columns.Count).ToArray(), Selected);
+            else WriteRow(w, relation, change.Old, change.OldMissing!, Selected);
         }
         w.WriteNull("errors");
     });
 
-    private static void WriteRow(Utf8JsonWriter w, RelationInfo relation, string?[] values, bool[] missing)
+    private static void WriteRow(Utf8JsonWriter w, RelationInfo relation, string?[] values, bool[] missing, Func<int, bool> selected)
     {
         w.WriteStartObject();
         for (var i = 0; i < relation.Columns.Count && i < values.Length; i++)
         {
-            if (missing[i]) continue;
+            if (missing[i] || !selected(i)) continue;
             var column = relation.Columns[i];
             w.WritePropertyName(column.Name);
             WriteValue(w, column.TypeName, values[i]);

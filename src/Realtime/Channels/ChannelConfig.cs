@@ -3,7 +3,11 @@ using System.Text.Json;
 namespace Supacs.Realtime.Channels;
 
 /// <summary>One <c>postgres_changes</c> entry of a join, echoed in the reply with its <see cref="Id"/>.</summary>
-internal sealed record PostgresChangeRequest(string Event, string? Schema, string? Table, string? Filter, int Id);
+internal sealed record PostgresChangeRequest(string Event, string? Schema, string? Table, string? Filter, int Id)
+{
+    /// <summary><c>select</c>: only these columns go in <c>columns</c>, <c>record</c> and <c>old_record</c> (null: all).</summary>
+    public IReadOnlyList<string>? Select { get; init; }
+}
 
 /// <summary><c>config.broadcast.replay</c>: stored broadcasts since a unix-ms time, at most <c>limit</c> (1–25) of the latest.</summary>
 internal sealed record ReplayRequest(long? Since, long? Limit)
@@ -36,7 +40,8 @@ internal sealed record ChannelConfig(bool BroadcastSelf, bool BroadcastAck, stri
                 var schema = Str(entry, "schema");
                 var table = Str(entry, "table");
                 var filter = Str(entry, "filter");
-                changes.Add(new PostgresChangeRequest(ev, schema, table, filter, StableId(ev, schema, table, filter)));
+                var select = Select(entry);
+                changes.Add(new PostgresChangeRequest(ev, schema, table, filter, StableId(ev, schema, table, filter, select)) { Select = select });
             }
         }
         var presenceKey = Str(presence, "key") ?? "";
@@ -67,11 +72,26 @@ internal sealed record ChannelConfig(bool BroadcastSelf, bool BroadcastAck, stri
     }
 
     /// <summary>Same parameters give the same id (upstream uses a hash of the params too), so clients can match ids.</summary>
-    private static int StableId(string ev, string? schema, string? table, string? filter)
+    /// <summary><c>select</c> as an array of column names or a comma-separated string; null when absent or empty.</summary>
+    private static List<string>? Select(JsonElement entry)
+    {
+        if (!entry.TryGetProperty("select", out var v)) return null;
+        var names = v.ValueKind switch
+        {
+            JsonValueKind.Array => v.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!.Trim()).ToList(),
+            JsonValueKind.String => v.GetString()!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList(),
+            _ => [],
+        };
+        names.RemoveAll(n => n.Length == 0);
+        return names.Count == 0 ? null : names.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    private static int StableId(string ev, string? schema, string? table, string? filter, IReadOnlyList<string>? select = null)
     {
         // FNV-1a over the fields: stable across processes, unlike string.GetHashCode.
         var hash = 2166136261u;
-        foreach (var part in new[] { ev, schema ?? "", table ?? "", filter ?? "" })
+        string[] parts = select is null ? [ev, schema ?? "", table ?? "", filter ?? ""] : [ev, schema ?? "", table ?? "", filter ?? "", string.Join(",", select)];
+        foreach (var part in parts)
         {
             foreach (var ch in part) hash = (hash ^ ch) * 16777619u;
             hash = (hash ^ 0x1F) * 16777619u;

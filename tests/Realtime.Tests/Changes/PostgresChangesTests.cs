@@ -194,4 +194,39 @@ public sealed class PostgresChangesTests(ChangesFixture fixture) : IClassFixture
         await watcher.WaitForAsync(m => m.Event == "postgres_changes");
         await client.AssertNoneAsync(m => m.Event == "postgres_changes", TimeSpan.FromMilliseconds(100));
     }
+
+    private static readonly string[] IdAndBody = ["id", "body"];
+    private static readonly string[] IdAndNope = ["id", "nope"];
+
+    [Fact]
+    public async Task Select_sends_only_the_chosen_columns()
+    {
+        var service = TestTokens.For(null, "service_role");
+        var (picky, _) = await SubscribeAsync("realtime:sel1", service, new { @event = "*", schema = "public", table = "notes", filter = "id=gte.800", select = IdAndBody });
+        await using var _1 = picky;
+        var (comma, _) = await SubscribeAsync("realtime:sel2", service, new { @event = "UPDATE", schema = "public", table = "notes", filter = "id=gte.800", select = "n, id" });
+        await using var _2 = comma;
+        var (all, _) = await SubscribeAsync("realtime:sel3", service, new { @event = "INSERT", schema = "public", table = "notes", filter = "id=gte.800" });
+        await using var _3 = all;
+
+        await fixture.Database.ExecuteAsync("INSERT INTO public.notes VALUES (800, 'chosen', 5)");
+        var insert = (await picky.WaitForAsync(m => m.Event == "postgres_changes")).Payload!["data"]!;
+        Assert.Equal("""{"id":800,"body":"chosen"}""", insert["record"]!.ToJsonString());
+        Assert.Equal("""[{"name":"id","type":"int4"},{"name":"body","type":"text"}]""", insert["columns"]!.ToJsonString());
+        Assert.Equal("""{"id":800,"body":"chosen","n":5}""", (await all.WaitForAsync(m => m.Event == "postgres_changes")).Payload!["data"]!["record"]!.ToJsonString());
+
+        // REPLICA IDENTITY FULL: the old record is projected too.
+        await fixture.Database.ExecuteAsync("UPDATE public.notes SET n = 6 WHERE id = 800");
+        var update = (await comma.WaitForAsync(m => m.Event == "postgres_changes")).Payload!["data"]!;
+        Assert.Equal("""{"id":800,"n":6}""", update["record"]!.ToJsonString());
+        Assert.Equal("""{"id":800,"n":5}""", update["old_record"]!.ToJsonString());
+        Assert.Equal("""{"id":800,"body":"chosen"}""", (await picky.WaitForAsync(m => m.Event == "postgres_changes")).Payload!["data"]!["record"]!.ToJsonString());
+
+        // An unknown column is refused like an unknown filter column.
+        await using var bad = await fixture.ConnectAsync();
+        await bad.JoinAsync("realtime:sel4", Join(service, new { @event = "*", schema = "public", table = "notes", select = IdAndNope }));
+        var error = await bad.WaitForAsync(m => m.Event == "system");
+        Assert.Equal("error", error.Payload!["status"]!.GetValue<string>());
+        Assert.EndsWith("Invalid column for select nope", error.Payload["message"]!.GetValue<string>());
+    }
 }

@@ -240,6 +240,12 @@ public sealed class ObjectEndpointsTests(StorageHostFixture f) : IClassFixture<S
         }
         using (var plain = await f.SendAsync(HttpMethod.Get, "/object/files/signed/s.txt", f.ServiceKey))
             Assert.NotNull(plain.Headers.CacheControl);
+        // A download token is not an upload token: it cannot write the object it reads.
+        using (var write = await f.SendAsync(HttpMethod.Put, url.Replace("/object/sign/", "/object/upload/sign/", StringComparison.Ordinal), null,
+                   new ByteArrayContent("overwritten"u8.ToArray())))
+            Assert.Equal("The token is not valid for this operation", (await StorageHostFixture.BodyAsync(write)).GetProperty("message").GetString());
+        using (var still = await f.SendAsync(HttpMethod.Get, "/object/files/signed/s.txt", f.ServiceKey))
+            Assert.Equal("secret", await still.Content.ReadAsStringAsync());
         using (var wrong = await f.SendAsync(HttpMethod.Get, url.Replace("s.txt?", "t.txt?", StringComparison.Ordinal), null))
             Assert.Equal("InvalidSignature", (await StorageHostFixture.BodyAsync(wrong)).GetProperty("error").GetString());
         using (var batch = await f.JsonAsync(HttpMethod.Post, "/object/sign/files", f.ServiceKey, new { expiresIn = 60, paths = SignPaths }))
@@ -270,6 +276,9 @@ public sealed class ObjectEndpointsTests(StorageHostFixture f) : IClassFixture<S
             Assert.Equal("409", (await StorageHostFixture.BodyAsync(again)).GetProperty("statusCode").GetString());
         using var get = await f.SendAsync(HttpMethod.Get, "/object/files/up/t.txt", f.ServiceKey);
         Assert.Equal("via token", await get.Content.ReadAsStringAsync());
+        // ...and an upload token is not a download token.
+        using var read = await f.SendAsync(HttpMethod.Get, url.Replace("/object/upload/sign/", "/object/sign/", StringComparison.Ordinal), null);
+        Assert.Equal("InvalidSignature", (await StorageHostFixture.BodyAsync(read)).GetProperty("error").GetString());
     }
 
     [Fact]

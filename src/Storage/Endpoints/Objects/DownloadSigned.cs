@@ -17,7 +17,7 @@ internal static class DownloadSigned
                 var req = await StorageRequest.CreateAsync(ctx, AuthMode.None);
                 var bucket = ctx.Route("bucket");
                 var key = ctx.Route("name");
-                var claims = await SignedTokens.VerifyAsync(req.Project, ctx.Request.Query["token"], bucket + "/" + key);
+                var claims = await SignedTokens.VerifyAsync(req.Project, ctx.Request.Query["token"], bucket + "/" + key, TokenScope.Download);
                 var obj = await ObjectReader.FindAsync(req, bucket, key, ReadAccess.Signed);
                 await ObjectReader.ServeAsync(ctx, req, obj, ObjectReader.TokenExpiry(claims));
             });

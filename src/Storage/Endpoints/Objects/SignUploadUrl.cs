@@ -34,7 +34,7 @@ internal static class SignUploadUrl
                 throw StorageError.Duplicate();
             }
         }
-        var token = SignedTokens.Create(req.Project, bucket + "/" + key, req.State.Options.UploadSignedUrlExpirationSeconds, w =>
+        var token = SignedTokens.Create(req.Project, bucket + "/" + key, req.State.Options.UploadSignedUrlExpirationSeconds, TokenScope.Upload, w =>
         {
             if (sub is null) w.WriteNull("owner");
             else w.WriteString("owner", sub);

@@ -26,7 +26,7 @@ internal static class SignUrl
         // With transform options the URL points at the image renderer and the token fixes the transformations.
         var transform = body.TryGetProperty("transform", out var t) && t.ValueKind == System.Text.Json.JsonValueKind.Object
             ? Images.TransformOptions.FromJson(t) : null;
-        var token = SignedTokens.Create(req.Project, bucket + "/" + key, expiresIn,
+        var token = SignedTokens.Create(req.Project, bucket + "/" + key, expiresIn, TokenScope.Download,
             transform is null ? null : w => w.WriteString("transformations", transform.ToTokenString()));
         await Json.WriteAsync(ctx.Response, w =>
         {

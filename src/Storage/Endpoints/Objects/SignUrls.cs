@@ -40,7 +40,7 @@ internal static class SignUrls
                 {
                     w.WriteNull("error");
                     w.WriteString("path", path);
-                    w.WriteString("signedURL", $"/object/sign/{bucket}/{path}?token={SignedTokens.Create(req.Project, bucket + "/" + path, expiresIn)}");
+                    w.WriteString("signedURL", $"/object/sign/{bucket}/{path}?token={SignedTokens.Create(req.Project, bucket + "/" + path, expiresIn, TokenScope.Download)}");
                 }
                 else
                 {

@@ -14,7 +14,7 @@ internal static class UploadToSignedUrl
         var req = await StorageRequest.CreateAsync(ctx, AuthMode.None);
         var bucket = ctx.Route("bucket");
         var key = ctx.Route("name");
-        var claims = await SignedTokens.VerifyAsync(req.Project, ctx.Request.Query["token"], bucket + "/" + key);
+        var claims = await SignedTokens.VerifyAsync(req.Project, ctx.Request.Query["token"], bucket + "/" + key, TokenScope.Upload);
         var owner = Json.String(claims, "owner");
         var upsert = Json.Bool(claims, "upsert") ?? false;
         var body = await UploadBody.OpenAsync(ctx.Request, req.Aborted);

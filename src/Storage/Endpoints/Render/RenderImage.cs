@@ -28,7 +28,7 @@ internal static class RenderImage
         DateTimeOffset? expires = null;
         if (access == ReadAccess.Signed)
         {
-            var claims = await SignedTokens.VerifyAsync(req.Project, ctx.Request.Query["token"], bucket + "/" + key);
+            var claims = await SignedTokens.VerifyAsync(req.Project, ctx.Request.Query["token"], bucket + "/" + key, TokenScope.Download);
             options = TransformOptions.FromTokenString(Json.String(claims, "transformations"));
             expires = ObjectReader.TokenExpiry(claims);
         }

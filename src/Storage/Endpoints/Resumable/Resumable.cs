@@ -48,7 +48,7 @@ internal static class Resumable
             return (req, req.Identity.Subject, null);
         }
         var signedReq = await StorageRequest.CreateAsync(ctx, AuthMode.None);
-        var claims = await SignedTokens.VerifyAsync(signedReq.Project, ctx.Request.Headers["x-signature"].ToString(), bucket + "/" + name);
+        var claims = await SignedTokens.VerifyAsync(signedReq.Project, ctx.Request.Headers["x-signature"].ToString(), bucket + "/" + name, TokenScope.Upload);
         return (signedReq, Json.String(claims, "owner"), Json.Bool(claims, "upsert") ?? false);
     }
 
@@ -91,7 +91,11 @@ internal static class Resumable
             // What arrived before the client went away is kept (TUS resumes from there), so the store writes
             // without the request's cancellation and the body simply ends early.
             offset += await store.AppendAsync(upload.Id, new ClientBodyStream(ctx.Request.Body, req.Aborted), remaining, CancellationToken.None);
-            if (offset == upload.Length) await CompleteAsync(req, upload);
+            if (offset == upload.Length)
+            {
+                await CompleteAsync(req, upload);
+                ctx.Response.Headers["Tus-Complete"] = "1";
+            }
         }
         return offset;
     }
