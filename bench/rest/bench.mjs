@@ -4,7 +4,7 @@
 // Run: bench/rest/run   (Release build; needs compat-tests' node_modules for the harness)
 import http from 'node:http';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSupacs } from '../../compat-tests/lib/supacs.mjs';
@@ -111,11 +111,16 @@ SELECT set_config('role', 'authenticated', true), set_config('request.jwt.claims
 ${sql}
 COMMIT;
 `);
-  const out = execFileSync('pgbench', ['-n', '-M', 'prepared', '-c', String(concurrency), '-j', '2', '-T', String(seconds), '-r', '-f', script, sb.dbUrl],
-    { encoding: 'utf8', env: { ...process.env } });
+  // -l: one log line per transaction (3rd field = latency in µs), for p50/p99 on the same machine state.
+  const out = execFileSync('pgbench', ['-n', '-M', 'prepared', '-c', String(concurrency), '-j', '2', '-T', String(seconds), '-r',
+    '-l', '--log-prefix', join(dir, 'tx'), '-f', script, sb.dbUrl],
+    { encoding: 'utf8', env: { ...process.env }, cwd: dir });
   const tps = Number(/tps = ([\d.]+)/.exec(out)[1]);
   const lat = Number(/latency average = ([\d.]+) ms/.exec(out)[1]);
-  return { tps, lat };
+  const latencies = readdirSync(dir).filter((f) => f.startsWith('tx'))
+    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => Number(l.split(' ')[2]) / 1000))
+    .sort((a, b) => a - b);
+  return { tps, lat, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99) };
 }
 
 const oneRowBody = JSON.stringify({ title: 'new book', pages: 10 });
@@ -164,9 +169,9 @@ ${seconds} s per scenario after ${warmup} s of warm-up, a user JWT on every requ
 prelude in one transaction, same database, same run, same client count.
 Load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (the machine is shared; absolute numbers are noisy, the ratio less so).
 
-| scenario | supacs req/s | p50 ms | p99 ms | errors | pgbench tps | ratio |
-|---|---|---|---|---|---|---|
-${rows.map((r) => `| ${r.name} | ${r.ours.rps.toFixed(0)} | ${r.ours.p50.toFixed(1)} | ${r.ours.p99.toFixed(1)} | ${r.ours.errors} | ${r.base.tps.toFixed(0)} | ${ratio(r)}% |`).join('\n')}
+| scenario | supacs req/s | p50 ms | p99 ms | errors | pgbench tps | pgbench p50 / p99 ms | ratio |
+|---|---|---|---|---|---|---|---|
+${rows.map((r) => `| ${r.name} | ${r.ours.rps.toFixed(0)} | ${r.ours.p50.toFixed(1)} | ${r.ours.p99.toFixed(1)} | ${r.ours.errors} | ${r.base.tps.toFixed(0)} | ${r.base.p50.toFixed(1)} / ${r.base.p99.toFixed(1)} | ${ratio(r)}% |`).join('\n')}
 
 supacs RSS after the run: ${(rssKb / 1024).toFixed(1)} MB.
 Target (single-row GET ≥ 60% of the baseline, p99 < 10 ms at 32 clients): ${met ? 'met' : 'missed'}.

@@ -83,16 +83,16 @@ public sealed class StorageOptions
         var backend = Env("STORAGE_BACKEND") ?? storage.GetString("backend") ?? "file";
         if (!string.Equals(backend, "s3", StringComparison.OrdinalIgnoreCase)) return null;
         var s3 = storage.Section("s3");
-        var bucket = Env("GLOBAL_S3_BUCKET") ?? s3.GetString("bucket")
+        var bucket = Env("STORAGE_S3_BUCKET", "GLOBAL_S3_BUCKET") ?? s3.GetString("bucket")
             ?? throw new InvalidOperationException("storage backend s3 needs a bucket ([storage.s3] bucket or GLOBAL_S3_BUCKET)");
-        var endpoint = Env("GLOBAL_S3_ENDPOINT") ?? s3.GetString("endpoint");
+        var endpoint = Env("STORAGE_S3_ENDPOINT", "GLOBAL_S3_ENDPOINT") ?? s3.GetString("endpoint");
         if (endpoint is { Length: > 0 } && !endpoint.Contains("://", StringComparison.Ordinal))
             endpoint = (Env("GLOBAL_S3_PROTOCOL") ?? "https") + "://" + endpoint;
-        var pathStyle = Env("GLOBAL_S3_FORCE_PATH_STYLE") is { } ps ? string.Equals(ps, "true", StringComparison.OrdinalIgnoreCase) : s3.GetBool("force_path_style") ?? false;
+        var pathStyle = Env("STORAGE_S3_FORCE_PATH_STYLE", "GLOBAL_S3_FORCE_PATH_STYLE") is { } ps ? string.Equals(ps, "true", StringComparison.OrdinalIgnoreCase) : s3.GetBool("force_path_style") ?? false;
         return new Blobs.S3BackendOptions(bucket, endpoint,
-            Env("REGION", "AWS_DEFAULT_REGION", "AWS_REGION") ?? s3.GetString("region") ?? "us-east-1", pathStyle,
+            Env("STORAGE_S3_REGION", "REGION", "AWS_DEFAULT_REGION", "AWS_REGION") ?? s3.GetString("region") ?? "us-east-1", pathStyle,
             Env("AWS_ACCESS_KEY_ID") ?? s3.GetString("access_key_id"), Env("AWS_SECRET_ACCESS_KEY") ?? s3.GetString("secret_access_key"),
-            Env("TENANT_ID") ?? s3.GetString("prefix") ?? "stub");
+            Env("TENANT_ID", "PROJECT_REF") ?? s3.GetString("prefix") ?? "stub");
     }
 }
 

@@ -137,3 +137,21 @@ test('update and delete with order + limit touch only the first rows (v12 limite
   const unordered = await db.from('lim').delete().limit(1);
   assert.equal(unordered.error.code, 'PGRST109');
 });
+
+test('raw outputs: text/plain and application/octet-stream for scalar results and single columns', async () => {
+  const text = await rest('/rpc/shout', { method: 'POST', headers: { 'Content-Type': 'text/plain', Accept: 'text/plain' }, body: 'raw' });
+  assert.equal(text.status, 200);
+  assert.equal(text.headers.get('content-type'), 'text/plain; charset=utf-8');
+  assert.equal(await text.text(), 'RAW!');
+  const names = await rest('/users?select=name&order=name', { headers: { Accept: 'text/plain' } });
+  assert.equal(await names.text(), 'AliceBobCarol');
+  await sb.sql(`create or replace function public.raw_bytes() returns bytea language sql as $$ select '\\x00ff41'::bytea $$`);
+  let bin;
+  for (let i = 0; i < 50; i++) { // the new function appears with the schema cache reload
+    bin = await rest('/rpc/raw_bytes', { headers: { Accept: 'application/octet-stream' } });
+    if (bin.status === 200) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(bin.headers.get('content-type'), 'application/octet-stream');
+  assert.deepEqual([...new Uint8Array(await bin.arrayBuffer())], [0, 255, 65]);
+});

@@ -56,6 +56,7 @@ internal sealed class HostBindings : IDisposable
         Add("parseMultipart", ParseMultipart);
         Add("randomUUID", _ => new JsString(Guid.NewGuid().ToString()));
         Add("randomBytes", a => Bytes(RandomNumberGenerator.GetBytes((int)Num(a, 0))));
+        Add("zlib", a => Crypto(() => Bytes(Zlib(TypeConverter.ToBoolean(Arg(a, 0)), Str(a, 1), U8(a, 2), _services.Options.MemoryBytes))));
         Add("digest", a => Bytes(Digest(Str(a, 0), U8(a, 1))));
         Add("hmac", a => Bytes(Hmac(Str(a, 0), U8(a, 1), U8(a, 2))));
         Add("fixedEquals", a => CryptographicOperations.FixedTimeEquals(U8(a, 0), U8(a, 1)) ? JsBoolean.True : JsBoolean.False);
@@ -294,6 +295,37 @@ internal sealed class HostBindings : IDisposable
         }
     }
 
+    // ---------- compression ----------
+    /// <summary>gzip / deflate (zlib) / deflate-raw / brotli, whole buffers; inflated output is capped at the engine's memory budget.</summary>
+    private static byte[] Zlib(bool compress, string format, byte[] data, long maxOutput)
+    {
+        using var output = new MemoryStream();
+        if (compress)
+        {
+            using (var z = Codec(format, output, System.IO.Compression.CompressionMode.Compress)) z.Write(data);
+            return output.ToArray();
+        }
+        if (format == "auto") format = data.Length > 1 && data[0] == 0x1f && data[1] == 0x8b ? "gzip" : "deflate";
+        using var z2 = Codec(format, new MemoryStream(data), System.IO.Compression.CompressionMode.Decompress);
+        var buffer = new byte[81920];
+        int n;
+        while ((n = z2.Read(buffer)) > 0)
+        {
+            if (output.Length + n > maxOutput) throw new InvalidDataException("Decompressed data exceeds the memory limit");
+            output.Write(buffer, 0, n);
+        }
+        return output.ToArray();
+    }
+
+    private static Stream Codec(string format, Stream inner, System.IO.Compression.CompressionMode mode) => format switch
+    {
+        "gzip" => new System.IO.Compression.GZipStream(inner, mode, leaveOpen: true),
+        "deflate" => new System.IO.Compression.ZLibStream(inner, mode, leaveOpen: true),
+        "deflate-raw" => new System.IO.Compression.DeflateStream(inner, mode, leaveOpen: true),
+        "brotli" => new System.IO.Compression.BrotliStream(inner, mode, leaveOpen: true),
+        _ => throw new NotSupportedException($"Unsupported compression format {format}"),
+    };
+
     // ---------- crypto ----------
     // SHA-1 is part of WebCrypto and still used by callers (e.g. webhook signatures); it is their choice.
 #pragma warning disable CA5350, CA5351 // MD5 only for node:crypto createHash("md5") (etags, gravatar), never by Supacs itself.
@@ -383,7 +415,7 @@ internal sealed class HostBindings : IDisposable
         {
             return operation();
         }
-        catch (Exception e) when (e is CryptographicException or NotSupportedException or FormatException or KeyNotFoundException or System.Text.Json.JsonException or ArgumentException)
+        catch (Exception e) when (e is CryptographicException or NotSupportedException or FormatException or KeyNotFoundException or System.Text.Json.JsonException or ArgumentException or InvalidDataException)
         {
             throw new JavaScriptException(_engine.Intrinsics.Error, "OperationError: " + e.Message);
         }

@@ -4,12 +4,17 @@ using Microsoft.AspNetCore.Http;
 
 namespace Supacs.Rest.Http;
 
-internal enum MediaKind { Json, Object, Csv, Plan }
+internal enum MediaKind { Json, Object, Csv, Plan, Raw }
 
 /// <summary>The response media type chosen from <c>Accept</c> (PGRST107 when none can be produced).</summary>
 internal sealed record MediaType(MediaKind Kind, bool StripNulls)
 {
-    /// <summary>For <see cref="MediaKind.Plan"/>: FORMAT JSON (else TEXT).</summary>
+    /// <summary>For <see cref="MediaKind.Raw"/>: text/plain, text/xml or application/octet-stream (one column or scalar, as is).</summary>
+    public string RawMime { get; init; } = "";
+
+    /// <summary>Raw bytes: the SQL body is base64 and is decoded before sending.</summary>
+    public bool IsBinary => Kind == MediaKind.Raw && RawMime == "application/octet-stream";
+
     public bool PlanJson { get; init; }
 
     /// <summary>For <see cref="MediaKind.Plan"/>: the EXPLAIN options (analyze, verbose, settings, buffers, wal).</summary>
@@ -37,6 +42,8 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
                     return new MediaType(MediaKind.Object, strip);
                 case "text/csv":
                     return new MediaType(MediaKind.Csv, false);
+                case "text/plain" or "text/xml" or "application/octet-stream":
+                    return new MediaType(MediaKind.Raw, false) { RawMime = mime };
                 case "application/vnd.pgrst.plan" or "application/vnd.pgrst.plan+json" or "application/vnd.pgrst.plan+text":
                     return Plan(mime, parts);
             }
@@ -85,6 +92,7 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
 
     public string ContentType => Kind switch
     {
+        MediaKind.Raw => IsBinary ? RawMime : RawMime + "; charset=utf-8",
         MediaKind.Plan => $"application/vnd.pgrst.plan+{(PlanJson ? "json" : "text")}; for=\"{PlanFor}\"; charset=utf-8",
         MediaKind.Csv => "text/csv; charset=utf-8",
         MediaKind.Object => StripNulls ? "application/vnd.pgrst.object+json; nulls=stripped; charset=utf-8" : "application/vnd.pgrst.object+json; charset=utf-8",
@@ -94,6 +102,9 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
     /// <summary>The SQL building the body from <c>_postgrest_t</c> rows (<paramref name="column"/> for scalar results).</summary>
     public string BodySql(string column = "_postgrest_t") => Kind switch
     {
+        MediaKind.Raw => IsBinary
+            ? $"encode(coalesce(string_agg(({column})::bytea, ''::bytea), ''::bytea), 'base64')"
+            : $"coalesce(string_agg(({column})::text, ''), '')",
         MediaKind.Object => StripNulls
             ? $"coalesce(json_strip_nulls(json_agg({column})->0)::text, 'null')"
             : $"coalesce((json_agg({column})->0)::text, 'null')",

@@ -84,7 +84,7 @@ internal static partial class RestResponses
         return status;
     }
 
-    public static async Task WriteBodyAsync(HttpContext http, int status, string? body, string contentType = Json)
+    public static async Task WriteBodyAsync(HttpContext http, int status, string? body, string contentType = Json, bool base64 = false)
     {
         http.Response.StatusCode = status;
         if (body is null || status == 204)
@@ -93,7 +93,7 @@ internal static partial class RestResponses
             return;
         }
         http.Response.ContentType = contentType;
-        var bytes = Encoding.UTF8.GetBytes(body);
+        var bytes = base64 ? Convert.FromBase64String(body) : Encoding.UTF8.GetBytes(body);
         http.Response.ContentLength = bytes.Length;
         if (!HttpMethods.IsHead(http.Request.Method)) await http.Response.Body.WriteAsync(bytes, http.RequestAborted).ConfigureAwait(false);
     }

@@ -16,6 +16,12 @@ internal sealed record PlannedStatement(string Sql, SqlParams Parameters, long O
 
 internal static class ReadStatement
 {
+    /// <summary>The one selected column a raw media type (text/plain, octet-stream, xml) is made of (else 406).</summary>
+    public static string SingleColumn(ReadBuilder.Level level, MediaType media) => level.OutputNames.Count == 1
+        ? level.OutputNames[0]
+        : throw new RestException(406, "PGRST107", "None of these media types are available: " + media.RawMime, (string?)null,
+            "A raw media type needs exactly one selected column");
+
     /// <summary>
     /// <c>WITH pgrst_source AS (SELECT … FROM from …) SELECT total, page_total, body, gucs FROM …</c>.
     /// <paramref name="fromSql"/> is the FROM item with its alias (a table, or a function call).
@@ -47,7 +53,9 @@ internal static class ReadStatement
                 ? $"(SELECT pg_catalog.count(*) FROM ({countQuery} LIMIT {max + 1}) _pgrst_count)"
                 : $"(SELECT pg_catalog.count(*) FROM ({countQuery}) _pgrst_count)";
         if (count != CountPreference.None) req.Prefer.Applied.Add("count=" + count.ToString().ToLowerInvariant());
-        var body = withBody ? media.BodySql() : "NULL::text";
+        var body = !withBody ? "NULL::text"
+            : media.Kind == MediaKind.Raw ? media.BodySql("_postgrest_t." + Sql.Ident(SingleColumn(level, media)))
+            : media.BodySql();
         var sql = StatementRunner.Wrap(ctes + "pgrst_source AS (" + source + ")", total, body);
         return new PlannedStatement(sql, parameters, level.Offset ?? 0) { ExplainSql = explain, EstimateThreshold = threshold };
     }

@@ -13,6 +13,8 @@ public sealed class NodeBuiltinsFixture : FunctionsHostFixture
         verify_jwt = false
         [functions.node-cjs]
         verify_jwt = false
+        [functions.compression]
+        verify_jwt = false
         [functions.node-fs]
         verify_jwt = false
         """;
@@ -86,6 +88,24 @@ public sealed class NodeBuiltinsFixture : FunctionsHostFixture
             import { run } from "npm:cjs-node-user@1";
             Deno.serve(() => Response.json(run()));
             """);
+        Write("functions/compression/index.ts", """
+            import zlib from "node:zlib";
+            import { gunzipSync, brotliCompressSync, brotliDecompressSync, inflateRawSync, deflateRawSync, unzipSync, deflateSync } from "node:zlib";
+            Deno.serve(async () => {
+              const text = "hello hello hello hello";
+              const gz = zlib.gzipSync(text);
+              const viaStream = await new Response(new Response(text).body!.pipeThrough(new CompressionStream("gzip"))).arrayBuffer();
+              const back = await new Response(new Response(viaStream).body!.pipeThrough(new DecompressionStream("gzip"))).text();
+              const cb = await new Promise<string>((res, rej) => zlib.deflate(text, (e, b) => (e ? rej(e) : zlib.inflate(b, (e2, t) => (e2 ? rej(e2) : res(t.toString()))))));
+              const corrupt = (() => { try { gunzipSync(new Uint8Array([1, 2, 3])); return "no"; } catch (e) { return (e as { code: string }).code; } })();
+              return Response.json({
+                gz: gz.toString("base64"), gzBack: gunzipSync(gz).toString(),
+                brotli: brotliDecompressSync(brotliCompressSync(text)).toString(), raw: inflateRawSync(deflateRawSync(text)).toString(),
+                unzip: [unzipSync(gz).toString(), unzipSync(deflateSync(text)).toString()],
+                stream: [new Uint8Array(viaStream)[0], new Uint8Array(viaStream)[1], back], cb, corrupt,
+              });
+            });
+            """);
         Write("functions/node-fs/index.ts", """
             import { readFileSync } from "node:fs";
             Deno.serve(() => new Response(String(readFileSync)));
@@ -151,6 +171,22 @@ public sealed class NodeBuiltinsTests(NodeBuiltinsFixture f) : IClassFixture<Nod
         Assert.Equal("€", r.GetProperty("text").GetString());
         Assert.Equal(".gz", r.GetProperty("ext").GetString());
         Assert.Equal("x=1", r.GetProperty("q").GetString());
+    }
+
+    [Fact]
+    public async Task Zlib_and_compression_streams_round_trip_and_match_dotnet()
+    {
+        var r = await GetAsync("compression");
+        using (var gz = new System.IO.Compression.GZipStream(new MemoryStream(Convert.FromBase64String(r.GetProperty("gz").GetString()!)), System.IO.Compression.CompressionMode.Decompress))
+        using (var reader = new StreamReader(gz))
+            Assert.Equal("hello hello hello hello", reader.ReadToEnd());
+        Assert.Equal("hello hello hello hello", r.GetProperty("gzBack").GetString());
+        Assert.Equal("hello hello hello hello", r.GetProperty("brotli").GetString());
+        Assert.Equal("hello hello hello hello", r.GetProperty("raw").GetString());
+        Assert.Equal("""["hello hello hello hello","hello hello hello hello"]""", r.GetProperty("unzip").GetRawText());
+        Assert.Equal("""[31,139,"hello hello hello hello"]""", r.GetProperty("stream").GetRawText());
+        Assert.Equal("hello hello hello hello", r.GetProperty("cb").GetString());
+        Assert.Equal("Z_DATA_ERROR", r.GetProperty("corrupt").GetString());
     }
 
     [Fact]

@@ -130,7 +130,10 @@ public sealed class WebApiFixture : FunctionsHostFixture
               const out = input.map((b) => 255 - b);
               // Offset views encode their own bytes (jose encodes a GCM tag as subarray(-16)).
               const tail = out.subarray(3);
-              return new Response(out, { headers: { "content-type": "application/octet-stream", "x-b64": tail.toBase64(), "x-hex": tail.toHex() } });
+              // Strings iterate by code point: CR LF stays two bytes in the common atob decoder.
+              const decoded = Uint8Array.from(atob("DQoNCg=="), (c) => c.charCodeAt(0));
+              const points = [..."a\r\ne\u0301😀"].length;
+              return new Response(out, { headers: { "content-type": "application/octet-stream", "x-b64": tail.toBase64(), "x-hex": tail.toHex(), "x-crlf": `${decoded.length},${points}` } });
             });
             """);
     }
@@ -226,5 +229,6 @@ public sealed class WebApiTests(WebApiFixture f) : IClassFixture<WebApiFixture>
         Assert.Equal(5, response.Content.Headers.ContentLength);
         Assert.Equal("AQA=", response.Headers.GetValues("x-b64").Single());
         Assert.Equal("0100", response.Headers.GetValues("x-hex").Single());
+        Assert.Equal("4,6", response.Headers.GetValues("x-crlf").Single());
     }
 }

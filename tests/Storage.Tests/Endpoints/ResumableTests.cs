@@ -52,10 +52,15 @@ public sealed class ResumableTests(ResumableFixture f) : IClassFixture<Resumable
         {
             Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
             Assert.Equal("6", first.Headers.GetValues("Upload-Offset").Single());
+            Assert.False(first.Headers.Contains("Tus-Complete"));
         }
         Assert.Equal(0L, await f.ScalarAsync<long>("SELECT count(*) FROM storage.objects WHERE name = 'two/parts.txt'"));
         using (var conflict = await PatchAsync(location, 0, "x"u8.ToArray())) Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
-        using (var second = await PatchAsync(location, 6, "world"u8.ToArray())) Assert.Equal(HttpStatusCode.NoContent, second.StatusCode);
+        using (var second = await PatchAsync(location, 6, "world"u8.ToArray()))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, second.StatusCode);
+            Assert.Equal("1", second.Headers.GetValues("Tus-Complete").Single());
+        }
         using var get = await f.SendAsync(HttpMethod.Get, "/object/tus/two/parts.txt", f.ServiceKey);
         Assert.Equal("hello world", await get.Content.ReadAsStringAsync());
         Assert.Equal("text/plain", get.Content.Headers.ContentType!.MediaType);

@@ -192,4 +192,29 @@ public sealed class S3ProtocolTests(StorageHostFixture f) : IClassFixture<Storag
             Assert.Equal(HttpStatusCode.Created, ignored.StatusCode);
         Assert.Equal(2L, await f.ScalarAsync<long>("SELECT count(*) FROM storage.objects WHERE bucket_id = 'post'"));
     }
+
+    [Fact]
+    public async Task Copy_source_conditions_are_preconditions()
+    {
+        using var s3 = Client();
+        await s3.PutBucketAsync("conditional");
+        var put = await s3.PutObjectAsync(new PutObjectRequest { BucketName = "conditional", Key = "src.txt", ContentBody = "v1" });
+        var wrong = await Assert.ThrowsAsync<AmazonS3Exception>(() => s3.CopyObjectAsync(new CopyObjectRequest
+        {
+            SourceBucket = "conditional", SourceKey = "src.txt", DestinationBucket = "conditional", DestinationKey = "a.txt", ETagToMatch = "\"0000\"",
+        }));
+        Assert.Equal(HttpStatusCode.PreconditionFailed, wrong.StatusCode);
+        Assert.Equal("PreconditionFailed", wrong.ErrorCode);
+        var same = await Assert.ThrowsAsync<AmazonS3Exception>(() => s3.CopyObjectAsync(new CopyObjectRequest
+        {
+            SourceBucket = "conditional", SourceKey = "src.txt", DestinationBucket = "conditional", DestinationKey = "b.txt", ETagToNotMatch = put.ETag,
+        }));
+        Assert.Equal(HttpStatusCode.PreconditionFailed, same.StatusCode);
+        await s3.CopyObjectAsync(new CopyObjectRequest
+        {
+            SourceBucket = "conditional", SourceKey = "src.txt", DestinationBucket = "conditional", DestinationKey = "c.txt", ETagToMatch = put.ETag,
+        });
+        var list = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = "conditional" });
+        Assert.Equal(["c.txt", "src.txt"], list.S3Objects.Select(o => o.Key));
+    }
 }

@@ -195,6 +195,35 @@
   });
 
   // ---------- bytes, text, base64 ----------
+  // Jint 4.18's string iterator yields grapheme clusters ("\r\n" and "e\u0301" are one step), not code points as the
+  // spec says: Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)), the usual base64 decoder in functions, then drops
+  // the 0x0A after every 0x0D byte. Replace it with a code-point iterator.
+  if ([..."\r\n"].length !== 2) {
+    const StringIteratorProto = Object.getPrototypeOf(""[Symbol.iterator]());
+    class CodePointIterator {
+      constructor(s) { this._s = s; this._i = 0; }
+      next() {
+        const s = this._s, i = this._i;
+        if (i >= s.length) return { value: undefined, done: true };
+        const c = s.charCodeAt(i);
+        if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+          const d = s.charCodeAt(i + 1);
+          if (d >= 0xdc00 && d <= 0xdfff) { this._i = i + 2; return { value: s.slice(i, i + 2), done: false }; }
+        }
+        this._i = i + 1;
+        return { value: s[i], done: false };
+      }
+      [Symbol.iterator]() { return this; }
+    }
+    Object.defineProperty(CodePointIterator.prototype, Symbol.toStringTag, { value: StringIteratorProto[Symbol.toStringTag] || "String Iterator" });
+    Object.defineProperty(String.prototype, Symbol.iterator, {
+      value: function () {
+        if (this === null || this === undefined) throw new TypeError("String.prototype[Symbol.iterator] called on null or undefined");
+        return new CodePointIterator(String(this));
+      },
+      writable: true, configurable: true, enumerable: false,
+    });
+  }
   // Jint 4.18's Uint8Array.prototype.toBase64/toHex read from the start of the buffer, ignoring a view's byteOffset
   // (jose base64url-encodes the GCM tag as encrypted.subarray(-16)): encode a copy when the view is offset.
   for (const method of ["toBase64", "toHex"]) {
@@ -1736,7 +1765,42 @@
     types: { isUint8Array: (v) => v instanceof Uint8Array, isPromise: (v) => v instanceof Promise, isDate: (v) => v instanceof Date, isRegExp: (v) => v instanceof RegExp, isArrayBuffer: (v) => v instanceof ArrayBuffer, isAnyArrayBuffer: (v) => v instanceof ArrayBuffer, isTypedArray: (v) => ArrayBuffer.isView(v) && !(v instanceof DataView) },
     isArray: Array.isArray, isString: (v) => typeof v === "string", isFunction: (v) => typeof v === "function", isObject: (v) => v !== null && typeof v === "object",
   };
+  // Compression: whole-buffer codecs in .NET (streams buffer their input and emit at the end).
+  const zlibRun = (compress, format, data) => {
+    try { return host.zlib(compress, format, toBytes(data)); } catch (e) { const err = new Error(String(e && e.message || e).replace(/^OperationError: /, "")); err.code = "Z_DATA_ERROR"; throw err; }
+  };
+  const zlib = { constants: { Z_NO_FLUSH: 0, Z_FINISH: 4, Z_OK: 0, Z_BEST_COMPRESSION: 9, Z_BEST_SPEED: 1, BROTLI_PARAM_QUALITY: 1 } };
+  for (const [name, compress, format] of [["gzip", true, "gzip"], ["gunzip", false, "gzip"], ["deflate", true, "deflate"], ["inflate", false, "deflate"],
+    ["deflateRaw", true, "deflate-raw"], ["inflateRaw", false, "deflate-raw"], ["brotliCompress", true, "brotli"], ["brotliDecompress", false, "brotli"], ["unzip", false, "auto"]]) {
+    zlib[name + "Sync"] = (data) => Buffer._wrap(zlibRun(compress, format, data));
+    zlib[name] = (data, opts, cb) => {
+      if (typeof opts === "function") cb = opts;
+      let result, error = null;
+      try { result = zlib[name + "Sync"](data); } catch (e) { error = e; }
+      queueMicrotask(() => cb(error, result));
+    };
+  }
+  const codecStream = (compress, format) => {
+    const f = String(format);
+    if (!["gzip", "deflate", "deflate-raw"].includes(f)) throw new TypeError(`Unsupported compression format: '${format}'`);
+    const parts = [];
+    return {
+      transform(chunk) { parts.push(toU8(chunk).slice()); },
+      flush(c) {
+        const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+        let o = 0;
+        for (const p of parts) { all.set(p, o); o += p.length; }
+        try { c.enqueue(host.zlib(compress, f, all)); } catch (e) { throw new TypeError(String(e && e.message || e).replace(/^OperationError: /, "")); }
+      },
+    };
+  };
+  class CompressionStream extends TransformStream { constructor(format) { super(codecStream(true, format)); } }
+  class DecompressionStream extends TransformStream { constructor(format) { super(codecStream(false, format)); } }
+  define("CompressionStream", CompressionStream);
+  define("DecompressionStream", DecompressionStream);
+
   const builtins = {
+    zlib,
     buffer: { Buffer, Blob, File, atob, btoa, constants: { MAX_LENGTH: 2 ** 31 - 1, MAX_STRING_LENGTH: 2 ** 29 }, kMaxLength: 2 ** 31 - 1 },
     crypto: nodeCrypto,
     events: EventEmitter,

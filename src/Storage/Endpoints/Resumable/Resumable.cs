@@ -91,7 +91,11 @@ internal static class Resumable
             // What arrived before the client went away is kept (TUS resumes from there), so the store writes
             // without the request's cancellation and the body simply ends early.
             offset += await store.AppendAsync(upload.Id, new ClientBodyStream(ctx.Request.Body, req.Aborted), remaining, CancellationToken.None);
-            if (offset == upload.Length) await CompleteAsync(req, upload);
+            if (offset == upload.Length)
+            {
+                await CompleteAsync(req, upload);
+                ctx.Response.Headers["Tus-Complete"] = "1";
+            }
         }
         return offset;
     }

@@ -76,6 +76,7 @@ internal static class S3Multipart
         var (srcBucket, srcKey) = S3Objects.CopySource(ctx);
         var src = await ObjectReader.FindAsync(req, srcBucket, srcKey, ReadAccess.Caller, "storage.s3.upload.part");
         if (src.Version is null) throw StorageError.ObjectNotFound();
+        S3Objects.CheckCopySourceConditions(ctx, src.Metadata);
         var size = src.Metadata.Size;
         long offset = 0, count = size;
         var range = ctx.Request.Headers["x-amz-copy-source-range"].ToString();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
@@ -133,6 +134,7 @@ internal static class S3Objects
         var h = ctx.Request.Headers;
         var (srcBucket, srcKey) = CopySource(ctx);
         var src = await ObjectReader.FindAsync(req, srcBucket, srcKey, ReadAccess.Caller, "storage.s3.object.copy");
+        CheckCopySourceConditions(ctx, src.Metadata);
         var m = src.Metadata;
         var userMetadata = src.UserMetadataJson;
         if (string.Equals(h["x-amz-metadata-directive"].ToString(), "REPLACE", StringComparison.OrdinalIgnoreCase))
@@ -172,19 +174,40 @@ internal static class S3Objects
         return (source[..slash], source[(slash + 1)..]);
     }
 
+    /// <summary>x-amz-copy-source-if-match / -if-none-match / -if-modified-since / -if-unmodified-since: 412 when one fails.</summary>
+    internal static void CheckCopySourceConditions(HttpContext ctx, ObjectMetadata source)
+    {
+        var h = ctx.Request.Headers;
+        static bool Matches(string header, string etag) =>
+            header.Split(',').Select(t => t.Trim()).Any(t => t == "*" || t.Trim('"') == etag.Trim('"'));
+        static DateTime? Time(string v) => DateTime.TryParse(v, CultureInfo.InvariantCulture,
+            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+        var modified = source.LastModified.AddTicks(-(source.LastModified.Ticks % TimeSpan.TicksPerSecond));
+        var ok = true;
+        if (h["x-amz-copy-source-if-match"].ToString() is { Length: > 0 } im) ok &= Matches(im, source.ETag);
+        if (h["x-amz-copy-source-if-none-match"].ToString() is { Length: > 0 } inm) ok &= !Matches(inm, source.ETag);
+        if (Time(h["x-amz-copy-source-if-unmodified-since"].ToString()) is { } ius && h["x-amz-copy-source-if-match"].Count == 0) ok &= modified <= ius;
+        if (Time(h["x-amz-copy-source-if-modified-since"].ToString()) is { } ims && h["x-amz-copy-source-if-none-match"].Count == 0) ok &= modified > ims;
+        if (!ok) throw new StorageError("412", "PreconditionFailed", "At least one of the pre-conditions you specified did not hold", "PreconditionFailed");
+    }
+
     internal static StorageError HashMismatch() =>
         new("400", "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", "XAmzContentSHA256Mismatch");
 
     /// <summary>x-amz-meta-* headers as the user_metadata JSON object (null when there are none).</summary>
-    internal static string? UserMetadata(IHeaderDictionary headers)
+    internal static string? UserMetadata(IHeaderDictionary headers) =>
+        UserMetadata(headers.Select(kv => new KeyValuePair<string, string>(kv.Key, kv.Value.ToString())));
+
+    /// <summary>x-amz-meta-* names (headers or form fields) as the user_metadata JSON object (null when there are none).</summary>
+    internal static string? UserMetadata(IEnumerable<KeyValuePair<string, string>> values)
     {
-        var pairs = headers.Where(kv => kv.Key.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase)).ToList();
+        var pairs = values.Where(kv => kv.Key.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase)).ToList();
         if (pairs.Count == 0) return null;
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            foreach (var (name, value) in pairs) w.WriteString(name["x-amz-meta-".Length..].ToLowerInvariant(), value.ToString());
+            foreach (var (name, value) in pairs) w.WriteString(name["x-amz-meta-".Length..].ToLowerInvariant(), value);
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
