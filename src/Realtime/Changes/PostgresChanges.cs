@@ -299,7 +299,8 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
             if (deletes is not null) deleted[key] = deletes;
         }
         if (candidates.Count == 0 && deleted.Count == 0) return;
-        var visible = candidates.Count == 0 ? [] : await VisibleAsync(candidates).ConfigureAwait(false);
+        var xids = batch.Select(t => t.Xid).Where(x => x != 0).Distinct().Select(x => (long)x).ToArray();
+        var visible = candidates.Count == 0 ? [] : await VisibleAsync(candidates, xids).ConfigureAwait(false);
         foreach (var (key, rows) in deleted)
         {
             if (!visible.TryGetValue(key, out var set)) visible[key] = set = new HashSet<RowChange>(ReferenceEqualityComparer.Instance);
@@ -377,7 +378,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
     /// exist, cannot be taken by <c>authenticator</c>, or lacks SELECT on a table see none of its rows (checked first, so the
     /// batch does not fail on privileges). The checks run on one dedicated connection.
     /// </summary>
-    private async Task<Dictionary<string, HashSet<RowChange>>> VisibleAsync(Dictionary<string, (RequestIdentity Identity, List<RowChange> Rows)> groups)
+    private async Task<Dictionary<string, HashSet<RowChange>>> VisibleAsync(Dictionary<string, (RequestIdentity Identity, List<RowChange> Rows)> groups, long[] xids)
     {
         var result = groups.Keys.ToDictionary(k => k, _ => new HashSet<RowChange>(ReferenceEqualityComparer.Instance), StringComparer.Ordinal);
         static List<(RelationInfo Relation, List<RowChange> Rows)> TablesOf(List<RowChange> rows) =>
@@ -392,6 +393,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
             try
             {
                 var conn = await RlsConnectionAsync().ConfigureAwait(false);
+                await WaitCommittedAsync(conn, xids).ConfigureAwait(false);
                 await CheckVisibilityAsync(conn, groups, tableIds, TablesOf, result).ConfigureAwait(false);
                 break;
             }
@@ -411,6 +413,26 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
     }
 
     private NpgsqlConnection? _rls;
+
+    /// <summary>
+    /// Waits (up to 1 s) until the batch's transactions are visible to new snapshots. The walsender can send a commit a
+    /// moment before the committing backend leaves the proc array; an RLS lookup in that window would not find the row and
+    /// the change would be dropped as invisible. Transaction ids are pgoutput's 32-bit ones, widened with the current epoch.
+    /// </summary>
+    internal static async Task WaitCommittedAsync(NpgsqlConnection conn, long[] xids)
+    {
+        if (xids.Length == 0) return;
+        for (var i = 0; i < 100; i++)
+        {
+            await using var cmd = new NpgsqlCommand(
+                "SELECT bool_and(txid_visible_in_snapshot(CASE WHEN ((m & ~4294967295::bigint) | x) >= m THEN ((m & ~4294967295::bigint) | x) - 4294967296 " +
+                "ELSE (m & ~4294967295::bigint) | x END, s)) FROM (SELECT txid_current_snapshot() s) q CROSS JOIN LATERAL (SELECT txid_snapshot_xmax(q.s) m) r " +
+                "CROSS JOIN unnest($1::bigint[]) x", conn);
+            cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = xids });
+            if (await cmd.ExecuteScalarAsync().ConfigureAwait(false) is true) return;
+            await Task.Delay(10).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>
     /// The connection RLS checks run on (used by the single dispatch loop only). It logs in as the admin user and switches to

@@ -116,13 +116,15 @@ internal sealed partial class ReplicationStream(string adminConnectionString, Np
         _connection = conn;
 
         var changes = new List<RowChange>();
+        uint xid = 0;
         var options = new PgOutputReplicationOptions([Publication, MessagesPublication], PgOutputProtocolVersion.V1);
         await foreach (var message in conn.StartReplication(slot, options, ct).ConfigureAwait(false))
         {
             switch (message)
             {
-                case BeginMessage:
+                case BeginMessage begin:
                     changes.Clear();
+                    xid = begin.TransactionXid;
                     break;
                 case RelationMessage rel:
                     _relations[rel.RelationId] = await ResolveAsync(rel, ct).ConfigureAwait(false);
@@ -159,7 +161,7 @@ internal sealed partial class ReplicationStream(string adminConnectionString, Np
                 case CommitMessage commit:
                     if (changes.Count > 0)
                     {
-                        await Transactions.Writer.WriteAsync(new CommittedTransaction(commit.TransactionCommitTimestamp, [.. changes], commit.TransactionEndLsn), ct).ConfigureAwait(false);
+                        await Transactions.Writer.WriteAsync(new CommittedTransaction(commit.TransactionCommitTimestamp, [.. changes], commit.TransactionEndLsn) { Xid = xid }, ct).ConfigureAwait(false);
                         changes.Clear();
                     }
                     if (!durable) conn.SetReplicationStatus(commit.TransactionEndLsn);

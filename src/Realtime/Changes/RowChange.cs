@@ -27,5 +27,8 @@ internal sealed record RowChange(RelationInfo Relation, string Type, string?[]? 
     }
 }
 
-/// <summary>A committed transaction's changes, in order.</summary>
-internal sealed record CommittedTransaction(DateTime CommitTimestamp, IReadOnlyList<RowChange> Changes, NpgsqlTypes.NpgsqlLogSequenceNumber EndLsn = default);
+/// <summary>A committed transaction's changes, in order, with its (32-bit) transaction id.</summary>
+internal sealed record CommittedTransaction(DateTime CommitTimestamp, IReadOnlyList<RowChange> Changes, NpgsqlTypes.NpgsqlLogSequenceNumber EndLsn = default)
+{
+    public uint Xid { get; init; }
+}

@@ -20,6 +20,7 @@ internal static class TransactionWire
             w.WriteString("n", node);
             w.WriteString("k", kind);
             w.WriteNumber("ts", tx.CommitTimestamp.ToUniversalTime().Ticks);
+            w.WriteNumber("xid", tx.Xid);
             w.WritePropertyName("r");
             w.WriteStartArray();
             var seen = new HashSet<uint>();
@@ -101,7 +102,10 @@ internal static class TransactionWire
             var (ov, om) = ReadRow(c, "ov", "om");
             changes.Add(new RowChange(relations[c.GetProperty("r").GetUInt32()], c.GetProperty("y").GetString()!, nv, nm, ov, om));
         }
-        return new CommittedTransaction(new DateTime(root.GetProperty("ts").GetInt64(), DateTimeKind.Utc), changes);
+        return new CommittedTransaction(new DateTime(root.GetProperty("ts").GetInt64(), DateTimeKind.Utc), changes)
+        {
+            Xid = root.TryGetProperty("xid", out var xid) ? xid.GetUInt32() : 0,
+        };
     }
 
     private static (string?[]?, bool[]?) ReadRow(JsonElement change, string valuesName, string missingName)
