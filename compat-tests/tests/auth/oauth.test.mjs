@@ -183,6 +183,11 @@ test('linkIdentity adds the provider identity to the signed-in user; unlinkIdent
   assert.deepEqual(after.identities.map((i) => i.provider), ['email']);
   const last = await supabase.auth.unlinkIdentity(after.identities[0]);
   assert.equal(last.error.code, 'single_identity_not_deletable');
+  // Linking and unlinking are in the audit log, as GoTrue records them.
+  const { rows: audit } = await sb.sql(
+    "select payload->>'action' as action from auth.audit_log_entries where payload->>'actor_id' = $1 and payload->>'action' like 'identity_%' order by created_at",
+    [signed.user.id]);
+  assert.deepEqual(audit.map((r) => r.action), ['identity_linked', 'identity_unlinked']);
 
   // dave's provider identity now belongs to nobody; linking it to a second user works, and linking it again elsewhere is refused.
   const other = sb.client();

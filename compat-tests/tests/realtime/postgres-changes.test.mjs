@@ -126,3 +126,13 @@ test('a table outside the publication is reported on the channel', async () => {
   assert.equal(msg.status, 'error');
   assert.match(msg.message, /Unable to subscribe to changes with given parameters/);
 });
+
+test('select limits the columns of the payload (supabase-js select option)', async () => {
+  const service = await client('2.0.0', { key: sb.serviceRoleKey });
+  const inbox = new Inbox();
+  await live(service.channel('notes-select')
+    .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'notes', filter: 'n=eq.9090', select: ['id', 'body'] }, (p) => inbox.push(p)));
+  await sb.sql(`INSERT INTO public.notes (id, body, n, tags) VALUES (9090, 'only these', 9090, '{t}')`);
+  const insert = await inbox.next();
+  assert.deepEqual(insert.new, { id: 9090, body: 'only these' });
+});

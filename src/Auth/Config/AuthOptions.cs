@@ -163,6 +163,9 @@ internal sealed class AuthOptions
     /// <summary>RATE_LIMIT_EMAIL_SENT ([auth.rate_limit] email_sent): emails per hour, project-wide.</summary>
     public double RateLimitEmailSent { get; set; } = 30;
 
+    /// <summary>RATE_LIMIT_SMS_SENT: SMS messages per hour for the project.</summary>
+    public double RateLimitSmsSent { get; set; } = 30;
+
     /// <summary>[auth.hook.custom_access_token] / HOOK_CUSTOM_ACCESS_TOKEN_*.</summary>
     public HookOptions? CustomAccessTokenHook { get; set; }
 

@@ -119,6 +119,7 @@ internal static class AuthOptionsBinder
         if (sessions.GetString("inactivity_timeout") is { Length: > 0 } inactivity) o.SessionInactivityTimeout = ParseDuration(inactivity);
         var limits = auth.Section("rate_limit");
         if (limits.GetLong("email_sent") is { } emailSent) o.RateLimitEmailSent = emailSent;
+        if (limits.GetLong("sms_sent") is { } smsSent) o.RateLimitSmsSent = smsSent;
         if (limits.GetLong("anonymous_users") is { } anonUsers) o.RateLimitAnonymousUsers = anonUsers;
         if (limits.GetLong("token_refresh") is { } tokenRefresh) o.RateLimitTokenRefresh = tokenRefresh;
         if (limits.GetLong("sign_in_sign_ups") is { } signIns) o.RateLimitOtp = signIns;
@@ -229,6 +230,7 @@ internal static class AuthOptionsBinder
         if (G("RATE_LIMIT_OTP") is { } rlo) o.RateLimitOtp = double.Parse(rlo, CultureInfo.InvariantCulture);
         if (G("RATE_LIMIT_ANONYMOUS_USERS") is { } rla) o.RateLimitAnonymousUsers = double.Parse(rla, CultureInfo.InvariantCulture);
         if (G("RATE_LIMIT_EMAIL_SENT") is { } rle) o.RateLimitEmailSent = double.Parse(rle, CultureInfo.InvariantCulture);
+        if (G("RATE_LIMIT_SMS_SENT") is { } rls) o.RateLimitSmsSent = double.Parse(rls, CultureInfo.InvariantCulture);
         if (G("EXTERNAL_FLOW_STATE_EXPIRY_DURATION") is { } flow) o.FlowStateExpiry = ParseDuration(flow);
         if (G("SMS_OTP_EXP") is { } smsExp) o.SmsOtpExpiry = long.Parse(smsExp, CultureInfo.InvariantCulture);
         if (G("SMS_MAX_FREQUENCY") is { } smsFreqEnv) o.SmsMaxFrequency = ParseDuration(smsFreqEnv);

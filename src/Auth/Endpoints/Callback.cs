@@ -251,7 +251,13 @@ internal static class Callback
         var user = await UserStore.FindByIdAsync(conn, target, req.Aborted, tx).ConfigureAwait(false)
             ?? throw AuthException.NotFound("user_not_found", "User not found");
         if (!user.Identities.Any(i => i.Provider == provider && i.ProviderId == sub))
+        {
             await UserStore.InsertIdentityAsync(conn, tx, user.Id, provider, sub, data, req.Aborted).ConfigureAwait(false);
+            await Audit.AuditLog.WriteAsync(req, conn, tx, user, "identity_linked", "user", new JsonObject
+            {
+                ["provider"] = provider, ["provider_id"] = sub,
+            }).ConfigureAwait(false);
+        }
         var providers = user.AppMetadata["providers"] as JsonArray ?? [];
         if (!providers.Any(p => p?.GetValue<string>() == provider)) providers.Add(provider);
         user.AppMetadata["providers"] = providers.DeepClone();

@@ -53,6 +53,10 @@ internal static class Identities
                 await cmd.ExecuteNonQueryAsync(req.Aborted).ConfigureAwait(false);
             }
             user.Identities.Remove(identity);
+            await Audit.AuditLog.WriteAsync(req, conn, tx, user, "identity_unlinked", "user", new JsonObject
+            {
+                ["identity_id"] = identity.Id.ToString(), ["provider"] = identity.Provider, ["provider_id"] = identity.ProviderId,
+            }).ConfigureAwait(false);
             var remaining = user.Identities.Select(i => i.Provider).Distinct(StringComparer.Ordinal).ToList();
             user.AppMetadata["providers"] = new JsonArray(remaining.Select(p => (JsonNode?)JsonValue.Create(p)).ToArray());
             if (user.AppMetadata["provider"]?.GetValue<string>() == identity.Provider && remaining.Count > 0) user.AppMetadata["provider"] = remaining[0];

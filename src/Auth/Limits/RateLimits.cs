@@ -37,4 +37,12 @@ internal static class RateLimits
         if (!req.Runtime.Limiter.TryTake("email_sent", "", o.RateLimitEmailSent, TimeSpan.FromHours(1), o.RateLimitEmailSent))
             throw new AuthException(429, "over_email_send_rate_limit", "Email rate limit exceeded");
     }
+
+    /// <summary>RATE_LIMIT_SMS_SENT ([auth.rate_limit] sms_sent): SMS messages per hour, project-wide (test OTPs excluded).</summary>
+    public static void CheckSmsSent(AuthRequest req)
+    {
+        var o = req.Options;
+        if (!req.Runtime.Limiter.TryTake("sms_sent", "", o.RateLimitSmsSent, TimeSpan.FromHours(1), o.RateLimitSmsSent))
+            throw new AuthException(429, "over_sms_send_rate_limit", "SMS rate limit exceeded");
+    }
 }

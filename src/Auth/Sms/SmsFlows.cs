@@ -63,6 +63,7 @@ internal static class SmsFlows
     public static async Task<string> DeliverAsync(AuthRequest req, NpgsqlConnection conn, NpgsqlTransaction? tx, UserRecord user, string phone,
         string otp, string template, string channel, string? smsType)
     {
+        Limits.RateLimits.CheckSmsSent(req);
         if (req.Options.SendSmsHook is { Enabled: true } hook)
         {
             using var buffer = new MemoryStream();

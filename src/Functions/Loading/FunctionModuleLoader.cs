@@ -101,7 +101,7 @@ internal sealed class FunctionModuleLoader(string projectDir, ModuleCache cache,
     {
         // Import maps apply to the function's own code, not inside installed packages (as in Deno).
         if (importMap is not null && (referencing is null || !referencing.Contains("/node_modules/", StringComparison.Ordinal)))
-            specifier = importMap.Apply(specifier);
+            specifier = importMap.Apply(specifier, referencing);
         if (IsStdHttpServer(specifier)) return StdServe;
         if (StdShims.Map(specifier) is { } stdKey) return stdKey;
         if (StdShims.ToJsr(specifier) is { } jsrStd) specifier = jsrStd;

@@ -375,8 +375,7 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
     /// Which rows each (role, claims) group may SELECT now, in one round trip: per group, the role and claims are set
     /// transaction-locally, then one query per table looks the rows up by primary key under RLS. Groups whose role does not
     /// exist, cannot be taken by <c>authenticator</c>, or lacks SELECT on a table see none of its rows (checked first, so the
-    /// batch does not fail on privileges). The checks run on one dedicated connection with prepared statements: the
-    /// settings statement and each table's lookup are parsed and planned once, not once per group per transaction.
+    /// batch does not fail on privileges). The checks run on one dedicated connection.
     /// </summary>
     private async Task<Dictionary<string, HashSet<RowChange>>> VisibleAsync(Dictionary<string, (RequestIdentity Identity, List<RowChange> Rows)> groups)
     {
@@ -517,8 +516,8 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
             }
         }
         if (plan.Count == 0) return;
-        // Statements already prepared on this connection are not parsed again (Npgsql keeps them per connection).
-        await batch.PrepareAsync().ConfigureAwait(false);
+        // Not prepared: with explicitly prepared statements the compat RLS test intermittently missed a user's change
+        // (3 of 8 runs; 0 of 8 without), cause not yet found — see docs/compat/realtime.md.
         await using var reader2 = await batch.ExecuteReaderAsync().ConfigureAwait(false);
         foreach (var (group, rows, byKey) in plan)
         {

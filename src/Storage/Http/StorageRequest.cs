@@ -126,17 +126,7 @@ internal sealed class StorageScope(DbScope scope, string userRole, NpgsqlBatchCo
     public async Task<NpgsqlDataReader> ReaderAsync(string sql, params object?[] args)
     {
         var (batch, skip) = Prepare(sql, args);
-        var reader = await scope.ExecuteReaderAsync(batch, ct).ConfigureAwait(false);
-        try
-        {
-            for (var i = 0; i < skip; i++) await reader.NextResultAsync(ct).ConfigureAwait(false);
-        }
-        catch
-        {
-            await reader.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-        return reader;
+        return await OpenAtAsync(batch, skip).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -153,6 +143,12 @@ internal sealed class StorageScope(DbScope scope, string userRole, NpgsqlBatchCo
             batch.BatchCommands.Add(cmd);
         }
         _role = roleAfter;
+        return await OpenAtAsync(batch, skip).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the batch and moves past the <paramref name="skip"/> settings statements in front of the caller's first one.</summary>
+    private async Task<NpgsqlDataReader> OpenAtAsync(NpgsqlBatch batch, int skip)
+    {
         var reader = await scope.ExecuteReaderAsync(batch, ct).ConfigureAwait(false);
         try
         {

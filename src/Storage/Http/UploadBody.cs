@@ -134,14 +134,17 @@ internal sealed class UploadBody
     private static string CacheFromField(string? value) =>
         string.IsNullOrWhiteSpace(value) ? "no-cache" : value.All(char.IsAsciiDigit) ? "max-age=" + value : value;
 
-    private static async Task<string> ReadFieldAsync(Stream body, CancellationToken ct)
+    private static Task<string> ReadFieldAsync(Stream body, CancellationToken ct) => ReadFieldAsync(body, MaxFieldBytes, ct);
+
+    /// <summary>A multipart form field as text, refused past <paramref name="maxBytes"/>.</summary>
+    internal static async Task<string> ReadFieldAsync(Stream body, int maxBytes, CancellationToken ct)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[8192];
         int read;
         while ((read = await body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
         {
-            if (buffer.Length + read > MaxFieldBytes) throw StorageError.InvalidRequest("Multipart field too large");
+            if (buffer.Length + read > maxBytes) throw StorageError.InvalidRequest("Multipart field too large");
             buffer.Write(chunk, 0, read);
         }
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);

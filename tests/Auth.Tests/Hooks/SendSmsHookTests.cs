@@ -73,3 +73,40 @@ public sealed class SendSmsHookTests(SendSmsHookFixture fixture) : IClassFixture
         Assert.Equal(before, await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM auth.users"));
     }
 }
+
+/// <summary>The project-wide SMS budget ([auth.rate_limit] sms_sent), counted for hook deliveries too.</summary>
+public sealed class SmsBudgetFixture : AuthHostFixture
+{
+    protected override string ConfigToml => """
+        [auth.rate_limit]
+        sms_sent = 2
+        [auth.sms]
+        enable_signup = true
+        max_frequency = "0s"
+        [auth.sms.test_otp]
+        15550007777 = "123456"
+        [auth.hook.send_sms]
+        enabled = true
+        uri = "pg-functions://postgres/public/send_sms_noop"
+        """;
+
+    protected override async Task InitializeDatabaseAsync(Supacs.Testing.TestDatabase database)
+    {
+        await database.ExecuteAsync("CREATE FUNCTION public.send_sms_noop(event jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{}'::jsonb $$;");
+        await base.InitializeDatabaseAsync(database);
+    }
+}
+
+public sealed class SmsBudgetTests(SmsBudgetFixture fixture) : IClassFixture<SmsBudgetFixture>
+{
+    [Fact]
+    public async Task Sms_sent_limits_messages_per_hour_but_not_test_otps()
+    {
+        Assert.Equal(200, (await fixture.PostAsync("/otp", new { phone = "+15550006661" })).Status);
+        Assert.Equal(200, (await fixture.PostAsync("/otp", new { phone = "+15550006662" })).Status);
+        var (status, body, _) = await fixture.PostAsync("/otp", new { phone = "+15550006663" });
+        Assert.Equal((429, "over_sms_send_rate_limit"), (status, body.GetProperty("code").GetString()));
+        Assert.Equal(0L, await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM auth.users WHERE phone = '15550006663'"));
+        Assert.Equal(200, (await fixture.PostAsync("/otp", new { phone = "+15550007777" })).Status);
+    }
+}

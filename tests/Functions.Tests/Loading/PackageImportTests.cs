@@ -97,13 +97,21 @@ public sealed class PackageImportFixture : FunctionsHostFixture
                 "shared/": "../_shared/",
                 "std/": "https://deno.land/std@0.177.0/",
               },
+              // modules under _shared/ get their own "greeter"
+              "scopes": { "../_shared/": { "greeter": "./local-greeter.ts" } },
             }
+            """);
+        Write("functions/import-map/local-greeter.ts", "export const greet = (n: string) => `scoped ${n}`;\n");
+        Write("functions/_shared/scoped.ts", """
+            import { greet } from "greeter";
+            export const viaScope = () => greet("s");
             """);
         Write("functions/import-map/index.ts", """
             import { serve } from "std/http/server.ts";
             import { corsHeaders } from "shared/cors.ts";
             import { greet } from "greeter";
-            serve(() => new Response(greet("map"), { headers: corsHeaders }));
+            import { viaScope } from "shared/scoped.ts";
+            serve(() => new Response(greet("map") + "|" + viaScope(), { headers: corsHeaders }));
             """);
         Write("functions/missing-package/index.ts", """
             import Stripe from "https://esm.sh/stripe-not-installed@14.21.0";
@@ -131,12 +139,12 @@ public sealed class PackageImportTests(PackageImportFixture f) : IClassFixture<P
     }
 
     [Fact]
-    public async Task Deno_json_import_map_maps_bare_prefix_and_std_specifiers()
+    public async Task Deno_json_import_map_maps_bare_prefix_std_and_scoped_specifiers()
     {
         var response = await f.Client.SendAsync(f.Request(HttpMethod.Get, "import-map"));
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body + "\n" + f.Logs.Dump());
-        Assert.Equal(">HELLO MAP", body);
+        Assert.Equal(">HELLO MAP|scoped s", body);
         Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
     }
 

@@ -195,15 +195,19 @@ internal static class S3Objects
         new("400", "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", "XAmzContentSHA256Mismatch");
 
     /// <summary>x-amz-meta-* headers as the user_metadata JSON object (null when there are none).</summary>
-    internal static string? UserMetadata(IHeaderDictionary headers)
+    internal static string? UserMetadata(IHeaderDictionary headers) =>
+        UserMetadata(headers.Select(kv => new KeyValuePair<string, string>(kv.Key, kv.Value.ToString())));
+
+    /// <summary>x-amz-meta-* names (headers or form fields) as the user_metadata JSON object (null when there are none).</summary>
+    internal static string? UserMetadata(IEnumerable<KeyValuePair<string, string>> values)
     {
-        var pairs = headers.Where(kv => kv.Key.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase)).ToList();
+        var pairs = values.Where(kv => kv.Key.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase)).ToList();
         if (pairs.Count == 0) return null;
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            foreach (var (name, value) in pairs) w.WriteString(name["x-amz-meta-".Length..].ToLowerInvariant(), value.ToString());
+            foreach (var (name, value) in pairs) w.WriteString(name["x-amz-meta-".Length..].ToLowerInvariant(), value);
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());

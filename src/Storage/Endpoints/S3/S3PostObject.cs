@@ -46,7 +46,7 @@ internal static class S3PostObject
                 fileName = HeaderUtilities.RemoveQuotes(disposition.FileName).ToString();
                 break;
             }
-            fields[name] = await ReadFieldAsync(section.Body, ctx.RequestAborted);
+            fields[name] = await UploadBody.ReadFieldAsync(section.Body, MaxFieldBytes, ctx.RequestAborted);
         }
         if (file is null) throw new StorageError("400", "InvalidArgument", "POST requires exactly one file upload per request.", "InvalidArgument");
         if (!fields.TryGetValue("key", out var key) || key.Length == 0)
@@ -63,7 +63,7 @@ internal static class S3PostObject
         var contentType = fields.TryGetValue("Content-Type", out var ct) && ct.Length > 0 ? ct
             : string.IsNullOrEmpty(file.ContentType) ? "application/octet-stream" : file.ContentType;
         var cacheControl = fields.TryGetValue("Cache-Control", out var cc) && cc.Length > 0 ? cc : "no-cache";
-        var userMetadata = UserMetadata(fields);
+        var userMetadata = S3Objects.UserMetadata(fields);
         var sub = req.Identity.Subject;
         var limit = await ObjectWriter.CheckAsync(req, bucket, key, upsert: true, contentType, cacheControl, null, userMetadata, sub,
             probeAsCaller: true, "storage.s3.object.post");
@@ -191,31 +191,4 @@ internal static class S3PostObject
 
     private static StorageError Malformed(string detail) =>
         new("400", "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data: " + detail, "MalformedPOSTRequest");
-
-    private static string? UserMetadata(Dictionary<string, string> fields)
-    {
-        var pairs = fields.Where(kv => kv.Key.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase)).ToList();
-        if (pairs.Count == 0) return null;
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            foreach (var (name, value) in pairs) w.WriteString(name["x-amz-meta-".Length..].ToLowerInvariant(), value);
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    private static async Task<string> ReadFieldAsync(Stream body, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > MaxFieldBytes) throw Malformed("form field too large");
-            buffer.Write(chunk, 0, read);
-        }
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
 }
