@@ -174,5 +174,18 @@ Load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slic
 ${rows.map((r) => `| ${r.name} | ${r.ours.rps.toFixed(0)} | ${r.ours.p50.toFixed(1)} | ${r.ours.p99.toFixed(1)} | ${r.ours.errors} | ${r.base.tps.toFixed(0)} | ${r.base.p50.toFixed(1)} / ${r.base.p99.toFixed(1)} | ${ratio(r)}% |`).join('\n')}
 
 supacs RSS after the run: ${(rssKb / 1024).toFixed(1)} MB.
-Target (single-row GET ≥ 60% of the baseline, p99 < 10 ms at 32 clients): ${met ? 'met' : 'missed'}.
+Target (single-row GET ≥ 60% of the baseline, p99 < 10 ms at 32 clients): ${met ? 'met' : 'missed'}${Number(ratio(single)) >= 60 && !met ? ' (throughput met, p99 not)' : ''}.
+
+How to read this (session 2):
+- Each request is one round trip to PostgreSQL: role/claims settings, search_path, the statement and the commit go
+  in one batch run as PostgreSQL's implicit transaction (writes whose result must be checked before committing keep
+  an explicit transaction). Repeated statement shapes run as server-side prepared statements, prepared explicitly
+  (Npgsql's auto-prepare stays off because of npgsql/npgsql#6391, still open in Npgsql 10.0.3, the newest release).
+- Load generator: \`wrk\` replaced the Node generator of session 1. On 2 shared cores the Node client used about as
+  much CPU as the server, so it capped what supacs could be shown to serve; wrk is native C like pgbench. The
+  pgbench baseline is unchanged and runs in the same run (\`BENCH_CLIENT=node\` still selects the Node driver).
+- Warm-up: ${warmup} s of load per scenario before measuring; in the first seconds .NET's tiered JIT used ~20% of the
+  server's CPU (perf), which is start-up cost, not steady state.
+- The pgbench p50/p99 column is the database's own latency at that moment: on a loaded machine every extra thread hop
+  (client → Kestrel → Npgsql → PostgreSQL) waits for a core, so supacs' p99 suffers far more than its median.
 `);

@@ -46,6 +46,9 @@ internal sealed record RestSettings
     public IReadOnlyList<string> HoistedTxSettings { get; init; } =
         ["statement_timeout", "plan_filter.statement_cost_limit", "default_transaction_isolation"];
 
+    /// <summary>Where the role is in the JWT claims (jwt-role-claim-key); null = <c>.role</c>.</summary>
+    public Http.RoleClaimPath? RoleClaimPath { get; init; }
+
     /// <summary>Execution plans with <c>Accept: application/vnd.pgrst.plan</c> (db-plan-enabled). Default false.</summary>
     public bool PlanEnabled { get; init; }
 
@@ -72,6 +75,7 @@ internal sealed record RestSettings
             JwtAudience = env("PGRST_JWT_AUD") is { Length: > 0 } aud ? aud : null,
             TxEnd = env("PGRST_DB_TX_END") is { Length: > 0 } tx ? tx : defaults.TxEnd,
             HoistedTxSettings = List(env("PGRST_DB_HOISTED_TX_SETTINGS")) ?? defaults.HoistedTxSettings,
+            RoleClaimPath = env("PGRST_JWT_ROLE_CLAIM_KEY") is { Length: > 0 } rck && rck.Trim() != ".role" ? Http.RoleClaimPath.Parse(rck.Trim()) : null,
             PlanEnabled = bool.TryParse(env("PGRST_DB_PLAN_ENABLED"), out var plan) && plan,
             PreparedStatements = !bool.TryParse(env("PGRST_DB_PREPARED_STATEMENTS"), out var prep) || prep,
         };

@@ -22,6 +22,11 @@ before(async () => {
     create table public.lim (id int primary key, state text);
     insert into public.lim select g, 'new' from generate_series(1, 4) g;
     grant all on public.lim to anon, authenticated, service_role;
+    create table public.rpc_rows (id int primary key);
+    insert into public.rpc_rows select generate_series(1, 4);
+    grant all on public.rpc_rows to anon, authenticated, service_role;
+    create or replace function public.delete_rpc_rows(upto int) returns setof public.rpc_rows language sql
+      as $$ delete from public.rpc_rows where id <= upto returning * $$;
     create or replace function public.slow_capped() returns int language sql set statement_timeout = '150ms' as $$ select 1 from pg_sleep(5) $$;
     create or replace function public.isolated() returns text language sql set default_transaction_isolation = 'serializable'
       as $$ select current_setting('transaction_isolation') $$;
@@ -154,4 +159,14 @@ test('raw outputs: text/plain and application/octet-stream for scalar results an
   }
   assert.equal(bin.headers.get('content-type'), 'application/octet-stream');
   assert.deepEqual([...new Uint8Array(await bin.arrayBuffer())], [0, 255, 65]);
+});
+
+test('rpc with handling=strict and max-affected rolls back when the function returns too many rows', async () => {
+  const res = await rest('/rpc/delete_rpc_rows', { method: 'POST', headers: { 'Content-Type': 'application/json', Prefer: 'handling=strict, max-affected=2' }, body: JSON.stringify({ upto: 3 }) });
+  assert.equal(res.status, 400);
+  assert.equal((await res.json()).code, 'PGRST124');
+  assert.equal((await sb.sql('select count(*)::int as n from rpc_rows')).rows[0].n, 4);
+  const { data, error } = await db.rpc('delete_rpc_rows', { upto: 1 });
+  assert.equal(error, null);
+  assert.deepEqual(data, [{ id: 1 }]);
 });

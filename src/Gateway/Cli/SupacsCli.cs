@@ -4,7 +4,7 @@ using Supacs.Core;
 namespace Supacs.Gateway.Cli;
 
 /// <summary>
-/// The <c>supacs</c> command line: start, status, db migrate, db reset, functions install. Each flag also reads an
+/// The <c>supacs</c> command line: start, status, db migrate, db reset, functions install, gen signing-key. Each flag also reads an
 /// environment variable; flags win over the environment, the environment over defaults.
 /// </summary>
 public static class SupacsCli
@@ -21,6 +21,9 @@ public static class SupacsCli
         var functions = new Command("functions", "Edge function commands.");
         functions.Add(FunctionsCommands.Install());
         root.Add(functions);
+        var gen = new Command("gen", "Generate keys.");
+        gen.Add(GenCommands.SigningKey());
+        root.Add(gen);
         try
         {
             // Our own handler below prints start-up failures as one line; System.CommandLine's would print a stack trace.

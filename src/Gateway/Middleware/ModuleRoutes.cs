@@ -32,7 +32,9 @@ internal static class ModuleRoutes
         if (module == "auth")
         {
             var p = path.Value!;
-            return !(IsRoute(p, "/auth/v1/verify") || IsRoute(p, "/auth/v1/callback") || IsRoute(p, "/auth/v1/authorize"));
+            // Kong's open auth routes; the JWKS holds only public keys and JWT libraries fetch it without headers.
+            return !(IsRoute(p, "/auth/v1/verify") || IsRoute(p, "/auth/v1/callback") || IsRoute(p, "/auth/v1/authorize")
+                || IsRoute(p, "/auth/v1/.well-known/jwks.json"));
         }
         return true;
     }

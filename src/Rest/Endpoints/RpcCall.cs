@@ -114,8 +114,15 @@ internal static class RpcCall
         var (statement, resultMedia) = plan;
         var hoisted = fn!.Settings.Where(kv => req.Settings.HoistedTxSettings.Contains(kv.Key, StringComparer.OrdinalIgnoreCase))
             .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
+        // max-affected with handling=strict counts the rows the function returns (v13): SETOF only (PGRST128).
+        var strictMax = req.Prefer.Handling == "strict" ? req.Prefer.MaxAffected : null;
+        if (strictMax is not null && !fn.ReturnsSet)
+            throw new RestException(400, "PGRST128", "Function must return SETOF or TABLE when max-affected preference is used with handling=strict",
+                (string?)null);
+        var check = fn.ReturnsSet ? (strictMax is not null ? req.Prefer.WriteCheck(media, true) : media.SingularCheck) : null;
         var result = await StatementRunner.RunAsync(req, statement.Sql, statement.Parameters, readOnly,
-            fn.ReturnsSet ? media.SingularCheck : null, hoisted: hoisted.Count > 0 ? hoisted : null).ConfigureAwait(false);
+            check, hoisted: hoisted.Count > 0 ? hoisted : null).ConfigureAwait(false);
+        if (strictMax is { } maxAffected) req.Prefer.Applied.AddRange(["handling=strict", "max-affected=" + maxAffected]);
         if (fn.ReturnsVoid)
         {
             RestResponses.SetPreferenceApplied(http, req.Prefer);

@@ -89,6 +89,8 @@ internal sealed class RestRequest
             throw Unauthorized(message);
         }
         var identity = result.Identity!;
+        if (settings.RoleClaimPath is { } rolePath && result.IsValid && identity.Token is not null)
+            identity = identity with { Role = rolePath.Find(identity.Claims) ?? settings.AnonRole };
         if (settings.JwtAudience is { } aud && identity.Claims.ValueKind == JsonValueKind.Object && identity.Claims.TryGetProperty("aud", out var a))
         {
             var ok = a.ValueKind == JsonValueKind.String ? a.GetString() == aud

@@ -1,0 +1,40 @@
+using Supacs.Testing;
+
+namespace Supacs.Rest.Tests.Endpoints;
+
+public sealed class RoleClaimKeyFixture : RestFixture
+{
+    protected override IReadOnlyDictionary<string, string> Env { get; } =
+        new Dictionary<string, string> { ["PGRST_JWT_ROLE_CLAIM_KEY"] = ".app_metadata.roles[0]" };
+}
+
+/// <summary>jwt-role-claim-key (PGRST_JWT_ROLE_CLAIM_KEY): the role is read from a JSPath into the claims.</summary>
+public sealed class RoleClaimKeyTests(RoleClaimKeyFixture fx) : IClassFixture<RoleClaimKeyFixture>, IAsyncLifetime
+{
+    public Task InitializeAsync() => fx.Database.ExecuteAsync("""
+        CREATE OR REPLACE FUNCTION public.whoami() RETURNS text LANGUAGE sql AS $$ SELECT current_user::text $$;
+        GRANT EXECUTE ON FUNCTION public.whoami() TO anon, authenticated, service_role;
+        """);
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private static readonly string[] Roles = ["service_role", "x"];
+
+    [Fact]
+    public async Task Role_comes_from_the_configured_claim_path()
+    {
+        var token = TestTokens.For(null, "anon", new Dictionary<string, object> { ["app_metadata"] = new { roles = Roles } });
+        var (status, body, _) = await fx.SendAsync(HttpMethod.Post, "/rpc/whoami", "{}", token);
+        Assert.Equal(200, status);
+        Assert.Equal("\"service_role\"", body);
+    }
+
+    [Fact]
+    public async Task Missing_claim_at_the_path_means_the_anon_role()
+    {
+        var token = TestTokens.For(null, "service_role");
+        var (status, body, _) = await fx.SendAsync(HttpMethod.Post, "/rpc/whoami", "{}", token);
+        Assert.Equal(200, status);
+        Assert.Equal("\"anon\"", body);
+    }
+}
