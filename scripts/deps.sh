@@ -59,3 +59,16 @@ ensure_redis() {
   # Tests run their own servers: the packaged service is not needed.
   systemctl disable --now redis-server >/dev/null 2>&1 || service redis-server stop >/dev/null 2>&1 || true
 }
+
+# PostGIS for PostgreSQL 15 (Debian's postgresql-15-postgis-3): REST's GeoJSON output needs it in the test databases.
+ensure_postgis() {
+  ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    say "PostGIS is not installed. Run as root: apt-get install -y postgresql-15-postgis-3"
+    return 1
+  fi
+  say "Installing PostGIS with apt..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq postgresql-15-postgis-3 >/dev/null
+}

@@ -99,9 +99,10 @@ internal static class RpcCall
             {
                 var alias = fn.Name;
                 var from = $"{call} AS {Sql.Sql.Ident(alias)}";
-                var objectMedia = fn.ReturnsSet || media.Kind == MediaKind.Raw ? media : new MediaType(MediaKind.Object, media.StripNulls);
+                var objectMedia = fn.ReturnsSet || media.Kind is MediaKind.Raw or MediaKind.GeoJson ? media : new MediaType(MediaKind.Object, media.StripNulls);
                 return (ReadStatement.Build(req, cache, rel, alias, from, query, objectMedia, p, !HttpMethods.IsHead(http.Request.Method), rangeOffset, rangeLimit, ctes), objectMedia);
             }
+            if (media.Kind == MediaKind.GeoJson) throw media.Unavailable();
             var scalarMedia = fn.ReturnsSet || media.Kind == MediaKind.Raw ? media : new MediaType(MediaKind.Object, false);
             var source = $"SELECT {call} AS pgrst_scalar";
             var bodySql = HttpMethods.IsHead(http.Request.Method) ? "NULL::text" : scalarMedia.BodySql("_postgrest_t.pgrst_scalar");
@@ -138,7 +139,7 @@ internal static class RpcCall
         RestResponses.SetPreferenceApplied(http, req.Prefer);
         var st = RestResponses.ApplyGucs(http, result, 200);
         http.Response.Headers["Content-Range"] = RestResponses.ContentRange(0, result.PageTotal, result.Total);
-        await RestResponses.WriteBodyAsync(http, st, result.Body ?? "", resultMedia.Kind == MediaKind.Raw ? resultMedia.ContentType : RestResponses.Json,
+        await RestResponses.WriteBodyAsync(http, st, result.Body ?? "", resultMedia.Kind is MediaKind.Raw or MediaKind.GeoJson ? resultMedia.ContentType : RestResponses.Json,
             resultMedia.IsBinary).ConfigureAwait(false);
     });
 

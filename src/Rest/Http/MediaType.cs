@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Supacs.Rest.Http;
 
-internal enum MediaKind { Json, Object, Csv, Plan, Raw }
+internal enum MediaKind { Json, Object, Csv, Plan, Raw, GeoJson }
 
 /// <summary>The response media type chosen from <c>Accept</c> (PGRST107 when none can be produced).</summary>
 internal sealed record MediaType(MediaKind Kind, bool StripNulls)
@@ -16,6 +16,9 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
     public bool IsBinary => Kind == MediaKind.Raw && RawMime == "application/octet-stream";
 
     public bool PlanJson { get; init; }
+
+    /// <summary>For <see cref="MediaKind.GeoJson"/>: the schema of PostGIS's <c>ST_AsGeoJSON</c> (set by <see cref="ForCache"/>).</summary>
+    public string? PostgisSchema { get; init; }
 
     /// <summary>For <see cref="MediaKind.Plan"/>: the EXPLAIN options (analyze, verbose, settings, buffers, wal).</summary>
     public IReadOnlyList<string> PlanOptions { get; init; } = [];
@@ -42,6 +45,8 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
                     return new MediaType(MediaKind.Object, strip);
                 case "text/csv":
                     return new MediaType(MediaKind.Csv, false);
+                case "application/geo+json":
+                    return new MediaType(MediaKind.GeoJson, false) { RawMime = accept };
                 case "text/plain" or "text/xml" or "application/octet-stream":
                     return new MediaType(MediaKind.Raw, false) { RawMime = mime };
                 case "application/vnd.pgrst.plan" or "application/vnd.pgrst.plan+json" or "application/vnd.pgrst.plan+text":
@@ -77,6 +82,18 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
         return new MediaType(MediaKind.Plan, false) { PlanJson = mime.EndsWith("+json", StringComparison.Ordinal), PlanOptions = options, PlanFor = forMedia };
     }
 
+    /// <summary>
+    /// GeoJSON needs PostGIS in the database (PostgREST only offers it then): binds the extension's schema from the
+    /// schema cache, or PGRST107 as for any media type that can't be produced. Other media types are returned as they are.
+    /// </summary>
+    public MediaType ForCache(Schema.SchemaCache cache) => Kind != MediaKind.GeoJson ? this
+        : cache.PostgisSchema is { } schema ? this with { PostgisSchema = schema }
+        : throw Unavailable();
+
+    /// <summary>PGRST107 for this media type (e.g. GeoJSON of a scalar function result).</summary>
+    public RestException Unavailable() =>
+        new(406, "PGRST107", "None of these media types are available: " + RawMime, (string?)null);
+
     /// <summary><c>EXPLAIN (…)</c> options for a plan request; WAL/BUFFERS only with ANALYZE as PostgreSQL requires.</summary>
     public string ExplainPrefix()
     {
@@ -95,6 +112,7 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
         MediaKind.Raw => IsBinary ? RawMime : RawMime + "; charset=utf-8",
         MediaKind.Plan => $"application/vnd.pgrst.plan+{(PlanJson ? "json" : "text")}; for=\"{PlanFor}\"; charset=utf-8",
         MediaKind.Csv => "text/csv; charset=utf-8",
+        MediaKind.GeoJson => "application/geo+json; charset=utf-8",
         MediaKind.Object => StripNulls ? "application/vnd.pgrst.object+json; nulls=stripped; charset=utf-8" : "application/vnd.pgrst.object+json; charset=utf-8",
         _ => StripNulls ? "application/vnd.pgrst.array+json; nulls=stripped; charset=utf-8" : RestResponses.Json,
     };
@@ -105,6 +123,10 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
         MediaKind.Raw => IsBinary
             ? $"encode(coalesce(string_agg(({column})::bytea, ''::bytea), ''::bytea), 'base64')"
             : $"coalesce(string_agg(({column})::text, ''), '')",
+        // PostGIS's ST_AsGeoJSON(record) makes each row a Feature: the (first) geometry column becomes "geometry",
+        // the other columns "properties".
+        MediaKind.GeoJson => "json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg("
+            + Sql.Sql.Ident(PostgisSchema ?? throw Unavailable()) + $".st_asgeojson({column})::json), '[]'))::text",
         MediaKind.Object => StripNulls
             ? $"coalesce(json_strip_nulls(json_agg({column})->0)::text, 'null')"
             : $"coalesce((json_agg({column})->0)::text, 'null')",

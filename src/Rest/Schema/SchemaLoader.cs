@@ -81,6 +81,9 @@ internal static class SchemaLoader
         """;
 
     // Foreign keys in every schema: views in exposed schemas may read tables kept in private ones.
+    /// <summary>The schema PostGIS is installed in (no row without PostGIS): GeoJSON output needs its ST_AsGeoJSON(record).</summary>
+    private const string PostgisSql = "SELECT n.nspname FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'postgis'";
+
     private const string AllForeignKeysSql = """
         SELECT con.conname, con.conrelid, con.confrelid,
                ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
@@ -106,6 +109,7 @@ internal static class SchemaLoader
             cmd.Parameters.Add(new NpgsqlParameter { Value = schemaArray });
             batch.BatchCommands.Add(cmd);
         }
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(PostgisSql));
         var pkColumns = new Dictionary<uint, HashSet<string>>();
         var foreignKeys = new List<(string Name, uint From, uint To, string[] FromCols, string[] ToCols)>();
         var viewColumns = new Dictionary<uint, Dictionary<string, (uint Table, string Column)>>();
@@ -173,6 +177,8 @@ internal static class SchemaLoader
             await r.NextResultAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false))
                 allForeignKeys.Add((r.GetString(0), r.GetFieldValue<uint>(1), r.GetFieldValue<uint>(2), r.GetFieldValue<string[]>(3), r.GetFieldValue<string[]>(4)));
+            await r.NextResultAsync(ct).ConfigureAwait(false);
+            if (await r.ReadAsync(ct).ConfigureAwait(false)) cache.PostgisSchema = r.GetString(0);
             foreach (var c in columns)
             {
                 if (!byOid.TryGetValue(c.Rel, out var rel)) continue;

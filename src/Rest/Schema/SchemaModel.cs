@@ -114,6 +114,9 @@ internal sealed class SchemaCache(IReadOnlyList<string> schemas, DateTimeOffset 
 
     /// <summary>The DDL version (supacs_rest.schema_state) read in the same snapshot as the catalog; -1 if unknown.</summary>
     public long Version { get; set; } = -1;
+
+    /// <summary>The schema of the <c>postgis</c> extension, or null when it is not installed (no GeoJSON output then).</summary>
+    public string? PostgisSchema { get; set; }
     public Dictionary<(string Schema, string Name), Relation> Relations { get; } = [];
     public Dictionary<(string Schema, string Name), List<Function>> Functions { get; } = [];
 

@@ -29,6 +29,7 @@ internal static class ReadStatement
     public static PlannedStatement Build(RestRequest req, SchemaCache cache, Relation rel, string alias, string fromSql,
         ApiQuery query, MediaType media, SqlParams parameters, bool withBody, long? rangeOffset, long? rangeLimit, string ctes = "")
     {
+        media = media.ForCache(cache);
         var builder = new ReadBuilder(req.Schema, parameters, req.Settings, query);
         var level = builder.BuildTop(rel, alias, rangeOffset, rangeLimit);
         var source = ReadBuilder.Compose(level, fromSql);
