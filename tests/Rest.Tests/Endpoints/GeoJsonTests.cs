@@ -24,6 +24,7 @@ public sealed class GeoFixture : RestFixture
             CREATE POLICY places_public ON public.places FOR SELECT TO anon USING (public);
             CREATE POLICY places_all ON public.places FOR SELECT TO authenticated USING (true);
             GRANT SELECT ON public.places TO anon, authenticated;
+            GRANT ALL ON public.places TO service_role;
             CREATE FUNCTION public.public_places() RETURNS SETOF public.places LANGUAGE sql STABLE AS $$ SELECT * FROM public.places WHERE public $$;
             """);
         await base.InitializeDatabaseAsync(database);
@@ -90,6 +91,20 @@ public sealed class GeoJsonTests(GeoFixture fx) : IClassFixture<GeoFixture>
               {"type":"Feature","geometry":{"type":"Point","coordinates":[7,8]},"properties":{"id":3}},
               {"type":"Feature","geometry":{"type":"Point","coordinates":[10,20]},"properties":{"id":1}}]}
             """), RestFixture.Norm(body));
+    }
+
+    [Fact]
+    public async Task Write_with_representation_answers_geojson()
+    {
+        var (status, body, response) = await fx.SendAsync(HttpMethod.Post, "/places?select=id,geom",
+            """{"id": 10, "name": "buoy", "public": false, "geom": "SRID=4326;POINT(1.5 -2)"}""", RestFixture.ServiceToken,
+            Geo, "Prefer: return=representation");
+        Assert.Equal(201, status);
+        Assert.Equal("application/geo+json; charset=utf-8", response.Content.Headers.ContentType!.ToString());
+        Assert.Equal(RestFixture.Norm("""
+            {"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[1.5,-2]},"properties":{"id":10}}]}
+            """), RestFixture.Norm(body));
+        await fx.Database.ExecuteAsync("DELETE FROM public.places WHERE id = 10");
     }
 }
 
