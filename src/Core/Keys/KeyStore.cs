@@ -32,10 +32,8 @@ public static class KeyStore
     {
         var json = NullIfEmpty(env("JWT_KEYS")) ?? NullIfEmpty(env("GOTRUE_JWT_KEYS"));
         var source = "JWT_KEYS";
-        if (json is null && config?.Section("auth").GetString("signing_keys_path") is { Length: > 0 } relative)
+        if (json is null && config is not null && SigningKeysPath(config) is { } path)
         {
-            var baseDir = config.SourcePath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(config.SourcePath))!;
-            var path = Path.GetFullPath(Path.Combine(baseDir, relative));
             if (!File.Exists(path))
                 throw new ConfigException($"[auth] signing_keys_path: {path} does not exist (create it with a JSON array of JWKs, e.g. `supabase gen signing-key`).");
             json = File.ReadAllText(path);
@@ -52,6 +50,17 @@ public static class KeyStore
         }
     }
 
+    /// <summary>
+    /// The file named by <c>[auth] signing_keys_path</c>, resolved relative to config.toml's folder as the Supabase CLI
+    /// resolves it; null when not configured.
+    /// </summary>
+    public static string? SigningKeysPath(ProjectConfig config)
+    {
+        if (config.Section("auth").GetString("signing_keys_path") is not { Length: > 0 } relative) return null;
+        var baseDir = config.SourcePath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(config.SourcePath))!;
+        return Path.GetFullPath(Path.Combine(baseDir, relative));
+    }
+
     private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 
     private static string LoadOrCreateSecret(string dataDir)
@@ -65,16 +74,8 @@ public static class KeyStore
         }
         Directory.CreateDirectory(dataDir);
         var secret = JwtKeys.GenerateSecret();
-        var temp = path + ".tmp";
-        // Create with 0600 from the start so the secret is never world-readable, then rename atomically.
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var stream = new FileStream(temp, options))
-        {
-            JsonSerializer.Serialize(stream, new Dictionary<string, string> { ["jwt_secret"] = secret });
-        }
-        File.Move(temp, path, overwrite: true);
+        PrivateFile.WriteAtomically(path, stream =>
+            JsonSerializer.Serialize(stream, new Dictionary<string, string> { ["jwt_secret"] = secret }));
         return secret;
     }
 }

@@ -175,12 +175,8 @@ public sealed class EmbeddedCluster : IAsyncDisposable
     private void SaveState()
     {
         Directory.CreateDirectory(_settings.StateDir);
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        var temp = StateFile + ".tmp";
-        using (var stream = new FileStream(temp, options))
-            JsonSerializer.Serialize(stream, new Dictionary<string, object> { ["port"] = Port, ["password"] = Password, ["pgdata"] = PgData });
-        File.Move(temp, StateFile, overwrite: true);
+        PrivateFile.WriteAtomically(StateFile, stream =>
+            JsonSerializer.Serialize(stream, new Dictionary<string, object> { ["port"] = Port, ["password"] = Password, ["pgdata"] = PgData }));
     }
 
     private static void PrepareDirectory(string pgData)

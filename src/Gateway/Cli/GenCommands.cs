@@ -26,7 +26,7 @@ internal static class GenCommands
         {
             var dir = result.GetValue(projectDir) ?? Environment.GetEnvironmentVariable("SUPACS_PROJECT_DIR") ?? ".";
             var key = AsymmetricJwtKey.Generate(result.GetValue(algorithm)!);
-            var path = KeyFilePath(ProjectConfig.Load(Path.GetFullPath(dir)));
+            var path = KeyStore.SigningKeysPath(ProjectConfig.Load(Path.GetFullPath(dir)));
             if (path is null)
             {
                 Console.Out.WriteLine(new JsonArray(key).ToJsonString(Indented));
@@ -42,14 +42,6 @@ internal static class GenCommands
             return Task.FromResult(0);
         });
         return command;
-    }
-
-    /// <summary>The configured key file, resolved like the server resolves it (relative to the supabase folder).</summary>
-    private static string? KeyFilePath(ProjectConfig config)
-    {
-        if (config.Section("auth").GetString("signing_keys_path") is not { Length: > 0 } relative) return null;
-        var baseDir = config.SourcePath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(config.SourcePath))!;
-        return Path.GetFullPath(Path.Combine(baseDir, relative));
     }
 
     private static JsonArray ReadExisting(string path, bool append)
@@ -68,16 +60,14 @@ internal static class GenCommands
         }
     }
 
-    /// <summary>Private keys: the file is created 0600 and replaced atomically.</summary>
+    /// <summary>Private keys: created 0600 and replaced atomically, like the JWT secret.</summary>
     private static void WritePrivate(string path, string json)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var stream = new FileStream(temp, options))
-        using (var writer = new StreamWriter(stream))
+        PrivateFile.WriteAtomically(path, stream =>
+        {
+            using var writer = new StreamWriter(stream);
             writer.Write(json + "\n");
-        File.Move(temp, path, overwrite: true);
+        });
     }
 }
