@@ -2,6 +2,20 @@
 
 say() { printf '%s\n' "$*" >&2; }
 
+# apt_install "<what>" <package>...: installs Debian packages when we are root (apt's index refreshed once per run),
+# else says the command to run and fails.
+apt_install() {
+  local what=$1; shift
+  if [ "$(id -u)" -ne 0 ]; then
+    say "$what is not installed. Run as root: apt-get install -y $*"
+    return 1
+  fi
+  say "Installing $what with apt..."
+  export DEBIAN_FRONTEND=noninteractive
+  if [ -z "${SUPACS_APT_UPDATED:-}" ]; then apt-get update -qq >/dev/null; SUPACS_APT_UPDATED=1; fi
+  apt-get install -y -qq "$@" >/dev/null
+}
+
 # PostgreSQL >= 15 server binaries (Debian's postgresql-15). Installed with apt when we are root.
 ensure_postgres() {
   local dir
@@ -9,17 +23,12 @@ ensure_postgres() {
     local v; v=$(basename "$(dirname "$dir")")
     if [ -x "$dir/initdb" ] && [ "${v%%.*}" -ge 15 ] 2>/dev/null; then return 0; fi
   done
-  if [ "$(id -u)" -ne 0 ]; then
-    say "PostgreSQL 15+ is not installed. Run as root: apt-get install -y postgresql-15 postgresql-contrib"
-    return 1
-  fi
-  say "Installing PostgreSQL 15 with apt..."
   # Supacs runs its own clusters: do not let the package create and start a default one.
-  mkdir -p /etc/postgresql-common/createcluster.d
-  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/supacs.conf
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq postgresql-15 postgresql-contrib >/dev/null
+  if [ "$(id -u)" -eq 0 ]; then
+    mkdir -p /etc/postgresql-common/createcluster.d
+    echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/supacs.conf
+  fi
+  apt_install "PostgreSQL 15+" postgresql-15 postgresql-contrib
 }
 
 ensure_dotnet() {
@@ -48,14 +57,7 @@ ensure_node_modules() {
 # redis-server (Debian's redis-server package) for the Realtime Redis backplane tests, which start their own on a free port.
 ensure_redis() {
   command -v redis-server >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" -ne 0 ]; then
-    say "redis-server is not installed. Run as root: apt-get install -y redis-server"
-    return 1
-  fi
-  say "Installing redis-server with apt..."
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq redis-server >/dev/null
+  apt_install redis-server redis-server || return 1
   # Tests run their own servers: the packaged service is not needed.
   systemctl disable --now redis-server >/dev/null 2>&1 || service redis-server stop >/dev/null 2>&1 || true
 }
@@ -63,12 +65,5 @@ ensure_redis() {
 # PostGIS for PostgreSQL 15 (Debian's postgresql-15-postgis-3): REST's GeoJSON output needs it in the test databases.
 ensure_postgis() {
   ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" -ne 0 ]; then
-    say "PostGIS is not installed. Run as root: apt-get install -y postgresql-15-postgis-3"
-    return 1
-  fi
-  say "Installing PostGIS with apt..."
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq postgresql-15-postgis-3 >/dev/null
+  apt_install PostGIS postgresql-15-postgis-3
 }
