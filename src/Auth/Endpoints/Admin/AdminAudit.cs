@@ -58,14 +58,7 @@ internal static class AdminAudit
                 rows.Add((r.IsDBNull(0) ? null : r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetDateTime(3), r.GetString(4)));
         }
 
-        var headers = req.Http.Response.Headers;
-        headers["X-Total-Count"] = total.ToString(CultureInfo.InvariantCulture);
-        var last = Math.Max(1, (int)Math.Ceiling(total / (double)perPage));
-        var path = req.Http.Request.PathBase + req.Http.Request.Path;
-        var links = new List<string>();
-        if (page < last) links.Add($"<{path}?page={page + 1}&per_page={perPage}>; rel=\"next\"");
-        links.Add($"<{path}?page={last}&per_page={perPage}>; rel=\"last\"");
-        headers["Link"] = string.Join(", ", links);
+        AdminUsers.WritePagingHeaders(req, total, page, perPage);
 
         await JsonResponse.WriteAsync(req.Http, 200, w =>
         {

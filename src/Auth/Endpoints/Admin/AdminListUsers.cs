@@ -19,14 +19,7 @@ internal static class AdminListUsers
         var total = await UserStore.CountAsync(conn, req.Options.JwtAud, filter, req.Aborted).ConfigureAwait(false);
         var users = await UserStore.ListAsync(conn, req.Options.JwtAud, filter, page, perPage, req.Aborted).ConfigureAwait(false);
 
-        var headers = req.Http.Response.Headers;
-        headers["X-Total-Count"] = total.ToString(CultureInfo.InvariantCulture);
-        var last = Math.Max(1, (int)Math.Ceiling(total / (double)perPage));
-        var path = req.Http.Request.PathBase + req.Http.Request.Path;
-        var links = new List<string>();
-        if (page < last) links.Add($"<{path}?page={page + 1}&per_page={perPage}>; rel=\"next\"");
-        links.Add($"<{path}?page={last}&per_page={perPage}>; rel=\"last\"");
-        headers["Link"] = string.Join(", ", links);
+        AdminUsers.WritePagingHeaders(req, total, page, perPage);
 
         await JsonResponse.WriteAsync(req.Http, 200, w =>
         {

@@ -77,6 +77,19 @@ internal static class AdminUsers
         ApplyBan(user, AuthRequest.Str(body, "ban_duration"));
     }
 
+    /// <summary>GoTrue's paging headers on admin lists: <c>X-Total-Count</c> and <c>Link</c> with next/last pages.</summary>
+    public static void WritePagingHeaders(AuthRequest req, long total, int page, int perPage)
+    {
+        var headers = req.Http.Response.Headers;
+        headers["X-Total-Count"] = total.ToString(CultureInfo.InvariantCulture);
+        var last = Math.Max(1, (int)Math.Ceiling(total / (double)perPage));
+        var path = req.Http.Request.PathBase + req.Http.Request.Path;
+        var links = new List<string>();
+        if (page < last) links.Add($"<{path}?page={page + 1}&per_page={perPage}>; rel=\"next\"");
+        links.Add($"<{path}?page={last}&per_page={perPage}>; rel=\"last\"");
+        headers["Link"] = string.Join(", ", links);
+    }
+
     public static int IntQuery(AuthRequest req, string name, int fallback) =>
         int.TryParse(req.Query(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : fallback;
 
