@@ -33,6 +33,10 @@ public sealed class SupacsProcess : IAsyncDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
+    /// <summary>The anon key from the start-up banner (wait for health first).</summary>
+    public string AnonKey =>
+        Output.Split('\n').Single(l => l.TrimStart().StartsWith("anon key:", StringComparison.Ordinal)).Split(':', 2)[1].Trim();
+
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "supacs.dll");
 
     /// <summary>A superuser connection to the embedded cluster of a data dir (port and password from its db.json).</summary>

@@ -68,15 +68,11 @@ public sealed class GenSigningKeyTests
         {
             Content = JsonContent.Create(new { email = "keys@example.com", password = "keys-password-1" }),
         };
-        signup.Headers.Add("apikey", AnonKey(process));
+        signup.Headers.Add("apikey", process.AnonKey);
         using var response = await client.SendAsync(signup);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, body);
         using var session = JsonDocument.Parse(body);
         Assert.Equal(kids[0], HeaderKid(session.RootElement.GetProperty("access_token").GetString()!));
     }
-
-    /// <summary>The anon key from the start-up banner.</summary>
-    private static string AnonKey(SupacsProcess process) =>
-        process.Output.Split('\n').Single(l => l.TrimStart().StartsWith("anon key:", StringComparison.Ordinal)).Split(':', 2)[1].Trim();
 }
