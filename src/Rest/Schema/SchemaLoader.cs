@@ -111,6 +111,7 @@ internal static class SchemaLoader
             batch.BatchCommands.Add(cmd);
         }
         batch.BatchCommands.Add(new NpgsqlBatchCommand(PostgisSql));
+        batch.BatchCommands.Add(Media.MediaHandlerMap.Command(schemaArray));
         var pkColumns = new Dictionary<uint, HashSet<string>>();
         var foreignKeys = new List<(string Name, uint From, uint To, string[] FromCols, string[] ToCols)>();
         var viewColumns = new Dictionary<uint, Dictionary<string, (uint Table, string Column)>>();
@@ -184,6 +185,8 @@ internal static class SchemaLoader
             }
             await r.NextResultAsync(ct).ConfigureAwait(false);
             if (await r.ReadAsync(ct).ConfigureAwait(false)) cache.PostgisSchema = r.GetString(0);
+            await r.NextResultAsync(ct).ConfigureAwait(false);
+            cache.MediaHandlers = await Media.MediaHandlerMap.ReadAsync(r, ct).ConfigureAwait(false);
             foreach (var c in columns)
             {
                 if (!byOid.TryGetValue(c.Rel, out var rel)) continue;
