@@ -538,8 +538,8 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
             }
         }
         if (plan.Count == 0) return;
-        // Not prepared: with explicitly prepared statements the compat RLS test intermittently missed a user's change
-        // (3 of 8 runs; 0 of 8 without), probably the commit-visibility race WaitCommittedAsync now closes — to re-test.
+        // Prepared: each statement is parsed and planned once per connection (Npgsql keeps them), not per group and dispatch.
+        await batch.PrepareAsync().ConfigureAwait(false);
         await using var reader2 = await batch.ExecuteReaderAsync().ConfigureAwait(false);
         foreach (var (group, rows, byKey) in plan)
         {

@@ -18,7 +18,7 @@ internal sealed partial class RealtimeSocket
         }
         if (m.Topic.Length == "realtime:".Length)
         {
-            ReplyError(reply, "TopicNameRequired: You must provide a topic name");
+            JoinError(reply, "TopicNameRequired: You must provide a topic name");
             return;
         }
         var payload = m.Payload;
@@ -26,19 +26,19 @@ internal sealed partial class RealtimeSocket
         // Upstream's order: private_only before the user, join-rate and channel limits.
         if (hub.Options.PrivateOnly && !config.Private)
         {
-            ReplyError(reply, "PrivateOnly: This project only allows private channels");
+            JoinError(reply, "PrivateOnly: This project only allows private channels");
             return;
         }
         if (!hub.Joins.TryAdd())
         {
-            ReplyError(reply, "ClientJoinRateLimitReached: Too many joins per second");
+            JoinError(reply, "ClientJoinRateLimitReached: Too many joins per second", disconnect: true);
             return;
         }
         // A second join of the same topic replaces the first, which is closed.
         if (Find(m.Topic) is { } existing) CloseFromServer(existing);
         if (ChannelCount >= hub.Options.MaxChannelsPerClient)
         {
-            ReplyError(reply, "ChannelRateLimitReached: Too many channels");
+            JoinError(reply, "ChannelRateLimitReached: Too many channels");
             return;
         }
 
@@ -50,7 +50,7 @@ internal sealed partial class RealtimeSocket
         var auth = await hub.Tokens.ValidateAsync(token).ConfigureAwait(false);
         if (!auth.IsValid)
         {
-            ReplyError(reply, "InvalidJWTToken: " + auth.Error);
+            JoinError(reply, "InvalidJWTToken: " + auth.Error);
             return;
         }
 
@@ -60,7 +60,7 @@ internal sealed partial class RealtimeSocket
             channel.Policies = await ChannelAuthorization.ReadAsync(hub.Project.Database.Api, channel.Identity, channel.SubTopic).ConfigureAwait(false);
             if (!channel.Policies.CanRead)
             {
-                ReplyError(reply, $"Unauthorized: You do not have permissions to read from this Channel topic: {channel.SubTopic}");
+                JoinError(reply, $"Unauthorized: You do not have permissions to read from this Channel topic: {channel.SubTopic}");
                 return;
             }
         }
@@ -69,12 +69,12 @@ internal sealed partial class RealtimeSocket
         {
             if (!config.Private)
             {
-                ReplyError(reply, "UnableToReplayMessages: Replay is not allowed for public channels");
+                JoinError(reply, "UnableToReplayMessages: Replay is not allowed for public channels");
                 return;
             }
             if (!replay.Valid)
             {
-                ReplyError(reply, "UnableToReplayMessages: Replay params are not valid");
+                JoinError(reply, "UnableToReplayMessages: Replay params are not valid");
                 return;
             }
             try
@@ -84,14 +84,14 @@ internal sealed partial class RealtimeSocket
             catch (Npgsql.NpgsqlException e)
             {
                 Log.ReplayFailed(logger, e);
-                ReplyError(reply, "UnableToReplayMessages: Realtime was unable to replay messages");
+                JoinError(reply, "UnableToReplayMessages: Realtime was unable to replay messages");
                 return;
             }
         }
         var subscription = await hub.Changes.PrepareAsync(channel).ConfigureAwait(false);
         if (subscription.Error is not null && subscription.FailJoin)
         {
-            ReplyError(reply, subscription.Error);
+            JoinError(reply, subscription.Error);
             return;
         }
         TryAdd(channel);
@@ -124,6 +124,29 @@ internal sealed partial class RealtimeSocket
             if (subscription.Error is not null) PushSystem(channel, "postgres_changes", ok: false, subscription.Error);
             else _ = hub.Changes.ActivateAsync(channel, subscription);
         }
+    }
+
+    /// <summary>
+    /// A <c>phx_join</c> error reply, sent after <c>channel_error_backoff_ms</c> (as upstream, to blunt retry storms) on a timer:
+    /// the receive loop goes on meanwhile. Over the joins/s limit the socket is then closed, as upstream disconnects it.
+    /// </summary>
+    private void JoinError(PhoenixMessage reply, string reason, bool disconnect = false)
+    {
+        var delay = hub.Options.ChannelErrorBackoff;
+        if (delay > TimeSpan.Zero)
+        {
+            _ = JoinErrorLaterAsync(reply, reason, delay, disconnect);
+            return;
+        }
+        ReplyError(reply, reason);
+        if (disconnect) Disconnect("too many joins per second");
+    }
+
+    private async Task JoinErrorLaterAsync(PhoenixMessage reply, string reason, TimeSpan delay, bool disconnect)
+    {
+        await Task.Delay(delay).ConfigureAwait(false);
+        ReplyError(reply, reason);
+        if (disconnect) Disconnect("too many joins per second");
     }
 
     /// <summary>Counts a client message against <c>max_events_per_second</c>; over the limit the channel is closed with a system error.</summary>

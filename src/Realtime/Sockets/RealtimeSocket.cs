@@ -232,17 +232,20 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
     });
 
     /// <summary>Closes a socket that sent nothing (not even a heartbeat) for the idle timeout (called by the hub's sweep).</summary>
-    public void CloseIdle()
+    public void CloseIdle() => Disconnect("idle timeout");
+
+    /// <summary>Closes the socket from the server side (once): what is queued is written first, then the close frame.</summary>
+    internal void Disconnect(string reason)
     {
-        if (Interlocked.Exchange(ref _idleClosing, 1) == 0) _ = CloseIdleAsync();
+        if (Interlocked.Exchange(ref _closing, 1) == 0) _ = DisconnectAsync(reason);
     }
 
-    private int _idleClosing;
+    private int _closing;
 
-    private async Task CloseIdleAsync()
+    private async Task DisconnectAsync(string reason)
     {
         await CompleteOutputAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
-        await CloseAsync(WebSocketCloseStatus.NormalClosure, "idle timeout").ConfigureAwait(false);
+        await CloseAsync(WebSocketCloseStatus.NormalClosure, reason).ConfigureAwait(false);
         await AbortUnlessEndedAsync().ConfigureAwait(false);
     }
 
