@@ -572,6 +572,8 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
             return i < 0 || change.NewMissing![i] ? null : change.New![i];
         }
         if (Value("extension") != "broadcast") return;
+        // A persisted client or REST broadcast (it has expires_at) went out live when it was sent.
+        if (Value("expires_at") is not null) return;
         var topic = Value("topic");
         var ev = Value("event");
         if (topic is null || ev is null) return;

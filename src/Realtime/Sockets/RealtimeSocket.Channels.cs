@@ -94,6 +94,12 @@ internal sealed partial class RealtimeSocket
             JoinError(reply, subscription.Error);
             return;
         }
+        if (replayed is { Count: > 0 })
+        {
+            channel.ReplayedIds = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var message in replayed)
+                if (message.Id is { } id) channel.ReplayedIds.Add(id);
+        }
         TryAdd(channel);
         hub.Join(channel);
         await hub.Changes.WaitLiveAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -161,6 +167,18 @@ internal sealed partial class RealtimeSocket
     private async Task BroadcastAsync(JoinedChannel channel, PhoenixMessage m)
     {
         if (!WithinEventLimit(channel)) return;
+        var persist = BroadcastPersistence.FromPush(m);
+        if (persist is not null && !channel.Config.Private)
+        {
+            // As the REST endpoint: persist is for private channels only, and such a message is not sent.
+            if (channel.Config.BroadcastAck) ReplyPersistError(m, "persist can only be used on private channels");
+            return;
+        }
+        if (persist is { Valid: false })
+        {
+            if (channel.Config.BroadcastAck) ReplyPersistError(m, "persist must be true or {ttl: seconds}");
+            return;
+        }
         if (channel.Config.Private)
         {
             channel.CanWriteBroadcast ??= await ChannelAuthorization.WriteAsync(hub.Project.Database.Api, channel.Identity, channel.SubTopic, "broadcast").ConfigureAwait(false);
@@ -185,9 +203,56 @@ internal sealed partial class RealtimeSocket
             if (channel.Config.BroadcastAck) ReplyError(m, "payload_size_exceeded");
             return;
         }
-        hub.Broadcast(channel, message);
-        if (channel.Config.BroadcastAck) Reply(m, ok: true, Json.EmptyObject);
+        if (persist is null)
+        {
+            hub.Broadcast(channel, message);
+            if (channel.Config.BroadcastAck) Reply(m, ok: true, Json.EmptyObject);
+            return;
+        }
+        channel.CanPersist ??= await ChannelAuthorization.WriteAsync(hub.Project.Database.Api, channel.Identity, channel.SubTopic, "persistence").ConfigureAwait(false);
+        if (channel.CanPersist == false)
+        {
+            // Sent, not stored (as upstream's REST path); with ack the sender learns why.
+            hub.Broadcast(channel, message);
+            if (channel.Config.BroadcastAck) ReplyPersistError(m, $"Unauthorized: You do not have permissions to persist messages on this Channel topic: {channel.SubTopic}");
+            return;
+        }
+        // Delivered live first, with the id it is stored under (later replays of it are then recognisable).
+        var id = Guid.CreateVersion7();
+        hub.Broadcast(channel, message.WithMeta(BroadcastPersistence.Meta(id)));
+        var store = BroadcastPersistence.StoreAsync(hub.Project.Database.Admin, id, channel.SubTopic, message, persist.Ttl);
+        if (!channel.Config.BroadcastAck)
+        {
+            _ = StoreInBackgroundAsync(store);
+            return;
+        }
+        try
+        {
+            await store.ConfigureAwait(false);
+            Reply(m, ok: true, Json.Object(w => w.WriteString("id", id.ToString())));
+        }
+        catch (Npgsql.NpgsqlException e)
+        {
+            Log.PersistFailed(logger, e);
+            ReplyPersistError(m, "Realtime was unable to persist the message");
+        }
     }
+
+    private async Task StoreInBackgroundAsync(Task store)
+    {
+        try
+        {
+            await store.ConfigureAwait(false);
+        }
+        catch (Npgsql.NpgsqlException e)
+        {
+            Log.PersistFailed(logger, e);
+        }
+    }
+
+    /// <summary>A failed persisted send: <c>{"error": reason}</c>, which realtime-js's <c>send()</c> resolves with.</summary>
+    private void ReplyPersistError(PhoenixMessage m, string reason) =>
+        Send(PhoenixCodec.EncodeReply(Version, m.JoinRef, m.Ref, m.Topic, ok: false, Json.Object(w => w.WriteString("error", reason))), binary: false);
 
     private async Task PresenceAsync(JoinedChannel channel, PhoenixMessage m)
     {
@@ -268,7 +333,7 @@ internal sealed partial class RealtimeSocket
                 return;
             }
             channel.Policies = policies;
-            channel.CanWriteBroadcast = channel.CanWritePresence = null;
+            channel.CanWriteBroadcast = channel.CanWritePresence = channel.CanPersist = null;
         }
         channel.Identity = auth.Identity!;
         channel.ExpiresAt = auth.ExpiresAt;

@@ -468,5 +468,8 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
 
         [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Realtime: reading broadcasts to replay failed")]
         public static partial void ReplayFailed(ILogger logger, Exception error);
+
+        [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Realtime: storing a persisted broadcast failed")]
+        public static partial void PersistFailed(ILogger logger, Exception error);
     }
 }
