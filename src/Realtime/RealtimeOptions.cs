@@ -53,6 +53,15 @@ internal sealed class RealtimeOptions
     /// </summary>
     public TimeSpan ChannelErrorBackoff { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long <c>broadcast.replication_ready</c> waits for the database stream (<c>replication_ready_timeout_ms</c>, 30000).</summary>
+    public TimeSpan ReplicationReadyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A socket that has joined no channel this long after connecting is closed (<c>no_channel_timeout_ms</c>, upstream's
+    /// <c>NO_CHANNEL_TIMEOUT_IN_MS</c>, 600000), checked once as upstream does.
+    /// </summary>
+    public TimeSpan NoChannelTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Only private channels may be joined (<c>private_only</c>, upstream's "Allow public access" switched off).</summary>
     public bool PrivateOnly { get; init; }
 
@@ -82,6 +91,8 @@ internal sealed class RealtimeOptions
             DurableReplayDelay = s.GetLong("durable_replay_delay_ms") is { } ms ? TimeSpan.FromMilliseconds(ms) : d.DurableReplayDelay,
             ConnectErrorBackoff = Milliseconds(s.GetLong("connect_error_backoff_ms")) ?? d.ConnectErrorBackoff,
             ChannelErrorBackoff = Milliseconds(s.GetLong("channel_error_backoff_ms")) ?? d.ChannelErrorBackoff,
+            ReplicationReadyTimeout = Milliseconds(s.GetLong("replication_ready_timeout_ms")) ?? d.ReplicationReadyTimeout,
+            NoChannelTimeout = Milliseconds(s.GetLong("no_channel_timeout_ms")) ?? d.NoChannelTimeout,
         };
     }
 }

@@ -110,6 +110,20 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         }
     }
 
+    /// <summary>Starts the pipeline and waits until a stream is live (this node's or the leader's); false after <paramref name="timeout"/>.</summary>
+    public async Task<bool> TryWaitLiveAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await Leader.Live.WaitAsync(timeout).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Creates tomorrow's realtime.messages partitions and drops those older than 72 hours, hourly.</summary>
     private async Task MaintainPartitionsAsync()
     {

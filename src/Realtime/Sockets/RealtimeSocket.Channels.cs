@@ -50,7 +50,7 @@ internal sealed partial class RealtimeSocket
         var auth = await hub.Tokens.ValidateAsync(token).ConfigureAwait(false);
         if (!auth.IsValid)
         {
-            JoinError(reply, "InvalidJWTToken: " + auth.Error);
+            JoinError(reply, auth.JoinReason);
             return;
         }
 
@@ -125,11 +125,29 @@ internal sealed partial class RealtimeSocket
             foreach (var message in replayed)
                 if (message.FrameFor(Version) is { } frame) Send(frame.Data, frame.Binary);
         }
+        if (config.ReplicationReady) _ = NotifyReplicationReadyAsync(channel);
         if (config.PostgresChanges.Count > 0)
         {
             if (subscription.Error is not null) PushSystem(channel, "postgres_changes", ok: false, subscription.Error);
             else _ = hub.Changes.ActivateAsync(channel, subscription);
         }
+    }
+
+    /// <summary>
+    /// <c>broadcast.replication_ready</c>: "Replication connection established" once the database stream is live, or after
+    /// <c>replication_ready_timeout_ms</c> a system error and the channel closed, as upstream.
+    /// </summary>
+    private async Task NotifyReplicationReadyAsync(JoinedChannel channel)
+    {
+        var live = await hub.Changes.TryWaitLiveAsync(hub.Options.ReplicationReadyTimeout).ConfigureAwait(false);
+        if (channel.Closed) return;
+        if (live)
+        {
+            PushSystem(channel, "system", ok: true, "Replication connection established");
+            return;
+        }
+        PushSystem(channel, "system", ok: false, "Replication connection was not established in time");
+        CloseFromServer(channel);
     }
 
     /// <summary>

@@ -35,6 +35,12 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
     internal RealtimeHub Hub => hub;
     internal ILogger Logger => logger;
 
+    /// <summary>Milliseconds (<see cref="Environment.TickCount64"/>) when the socket connected.</summary>
+    public long ConnectedAt { get; } = Environment.TickCount64;
+
+    /// <summary>Set once the hub's sweep has made its single no-channel check (upstream checks once, at the timeout).</summary>
+    internal bool NoChannelChecked { get; set; }
+
     /// <summary>Milliseconds (<see cref="Environment.TickCount64"/>) of the last frame received.</summary>
     public long LastReceived => Volatile.Read(ref _lastReceived);
 
@@ -447,7 +453,7 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
         }
     }
 
-    private int ChannelCount
+    internal int ChannelCount
     {
         get { lock (_channels) return _channels.Count; }
     }
