@@ -72,6 +72,7 @@ internal static class RelationInsert
             var wantBody = req.Prefer.Return == ReturnPreference.Representation || headersOnly;
             return WriteStatement.Finish(req, cache, rel, dml.ToString(), query, headersOnly ? new MediaType(MediaKind.Json, false) : media, p, wantBody, countInserted);
         }).ConfigureAwait(false);
+        if (!headersOnly) media = plan.Media ?? media;
         var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: false,
             req.Prefer.Return == ReturnPreference.Representation ? media.SingularCheck : null).ConfigureAwait(false);
         string? location = null;

@@ -119,7 +119,7 @@ internal sealed class RestRequest
         {
             return plan(Cache);
         }
-        catch (RestException e) when (e.Code is "PGRST200" or "PGRST202" or "PGRST204" or "PGRST205" or "42703" or "42P01")
+        catch (RestException e) when (e.Code is "PGRST200" or "PGRST202" or "PGRST204" or "PGRST205" or "PGRST107" or "42703" or "42P01")
         {
             if (await CacheState.RefreshIfStaleAsync(Cache, Http.RequestAborted).ConfigureAwait(false) is not { } fresh) throw;
             Cache = fresh;

@@ -110,6 +110,7 @@ internal static class SchemaLoader
             batch.BatchCommands.Add(cmd);
         }
         batch.BatchCommands.Add(new NpgsqlBatchCommand(PostgisSql));
+        batch.BatchCommands.Add(Media.MediaHandlerMap.Command(schemaArray));
         var pkColumns = new Dictionary<uint, HashSet<string>>();
         var foreignKeys = new List<(string Name, uint From, uint To, string[] FromCols, string[] ToCols)>();
         var viewColumns = new Dictionary<uint, Dictionary<string, (uint Table, string Column)>>();
@@ -179,6 +180,8 @@ internal static class SchemaLoader
                 allForeignKeys.Add((r.GetString(0), r.GetFieldValue<uint>(1), r.GetFieldValue<uint>(2), r.GetFieldValue<string[]>(3), r.GetFieldValue<string[]>(4)));
             await r.NextResultAsync(ct).ConfigureAwait(false);
             if (await r.ReadAsync(ct).ConfigureAwait(false)) cache.PostgisSchema = r.GetString(0);
+            await r.NextResultAsync(ct).ConfigureAwait(false);
+            cache.MediaHandlers = await Media.MediaHandlerMap.ReadAsync(r, ct).ConfigureAwait(false);
             foreach (var c in columns)
             {
                 if (!byOid.TryGetValue(c.Rel, out var rel)) continue;

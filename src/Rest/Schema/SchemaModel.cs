@@ -117,6 +117,9 @@ internal sealed class SchemaCache(IReadOnlyList<string> schemas, DateTimeOffset 
 
     /// <summary>The schema of the <c>postgis</c> extension, or null when it is not installed (no GeoJSON output then).</summary>
     public string? PostgisSchema { get; set; }
+
+    /// <summary>Custom media type handlers (media type domains returned by aggregates and functions).</summary>
+    public Media.MediaHandlerMap MediaHandlers { get; set; } = Media.MediaHandlerMap.Empty;
     public Dictionary<(string Schema, string Name), Relation> Relations { get; } = [];
     public Dictionary<(string Schema, string Name), List<Function>> Functions { get; } = [];
 
