@@ -10,7 +10,14 @@ internal sealed class RoleClaimPath
 {
     private readonly List<object> _steps; // string = key, int = array index
 
-    private RoleClaimPath(List<object> steps) => _steps = steps;
+    private RoleClaimPath(string source, List<object> steps)
+    {
+        Source = source;
+        _steps = steps;
+    }
+
+    /// <summary>The path as configured.</summary>
+    public string Source { get; }
 
     /// <summary>The parsed path, or null when <paramref name="path"/> is not a supported JSPath.</summary>
     public static RoleClaimPath? Parse(string path)
@@ -45,7 +52,7 @@ internal sealed class RoleClaimPath
                 return null;
             }
         }
-        return steps.Count > 0 ? new RoleClaimPath(steps) : null;
+        return steps.Count > 0 ? new RoleClaimPath(path, steps) : null;
     }
 
     /// <summary>The role the claims name at this path; null when absent or not a string.</summary>
