@@ -22,8 +22,32 @@ internal static class RelationRead
         }).ConfigureAwait(false);
         media = plan.Media ?? media;
         var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: true, media.SingularCheck, planned: plan).ConfigureAwait(false);
+        http.Response.Headers.ContentLocation = ContentLocation(relation, http.Request.Query);
         await WriteReadResultAsync(req, media, plan.Offset, result).ConfigureAwait(false);
     });
+
+    /// <summary>
+    /// PostgREST's <c>Content-Location</c> of a read: <c>/relation</c> and the query string in canonical form (keys
+    /// sorted, a repeated key's values joined with commas, percent-encoded), so equal queries name one resource.
+    /// </summary>
+    public static string ContentLocation(string relation, IQueryCollection query)
+    {
+        if (query.Count == 0) return "/" + relation;
+        var text = new System.Text.StringBuilder("/").Append(relation).Append('?');
+        var first = true;
+        foreach (var (key, values) in query.OrderBy(q => q.Key, StringComparer.Ordinal))
+        {
+            if (!first) text.Append('&');
+            first = false;
+            text.Append(Uri.EscapeDataString(key)).Append('=');
+            for (var i = 0; i < values.Count; i++)
+            {
+                if (i > 0) text.Append(',');
+                text.Append(Uri.EscapeDataString(values[i] ?? ""));
+            }
+        }
+        return text.ToString();
+    }
 
     /// <summary>Status (200/206/416), Content-Range and body of a read.</summary>
     public static async Task WriteReadResultAsync(RestRequest req, MediaType media, long offset, StatementResult result)

@@ -19,6 +19,16 @@ public sealed class RelationReadTests(RestFixture fx) : IClassFixture<RestFixtur
     }
 
     [Fact]
+    public async Task Reads_send_a_canonical_content_location()
+    {
+        var (status, _, response) = await fx.GetAsync("/users?select=name&order=name&age=gt.1&age=lt.99&name=like.A%2A");
+        Assert.Equal(200, status);
+        Assert.Equal("/users?age=gt.1,lt.99&name=like.A%2A&order=name&select=name", response.Content.Headers.ContentLocation!.OriginalString);
+        (_, _, response) = await fx.GetAsync("/users");
+        Assert.Equal("/users", response.Content.Headers.ContentLocation!.OriginalString);
+    }
+
+    [Fact]
     public async Task Select_columns_alias_cast_and_json_path()
     {
         var (status, body, _) = await fx.GetAsync("/users?select=nom:name,age::text,data->>city,lang:data->langs->0&name=eq.Alice");
