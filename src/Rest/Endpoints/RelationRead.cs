@@ -28,7 +28,8 @@ internal static class RelationRead
 
     /// <summary>
     /// PostgREST's <c>Content-Location</c> of a read: <c>/relation</c> and the query string in canonical form (keys
-    /// sorted, a repeated key's values joined with commas, percent-encoded), so equal queries name one resource.
+    /// sorted, a repeated key's values joined with commas, percent-encoded as Haskell's urlEncodeVars does), so equal
+    /// queries name one resource.
     /// </summary>
     public static string ContentLocation(string relation, IQueryCollection query)
     {
@@ -39,14 +40,27 @@ internal static class RelationRead
         {
             if (!first) text.Append('&');
             first = false;
-            text.Append(Uri.EscapeDataString(key)).Append('=');
+            Encode(text, key);
+            text.Append('=');
             for (var i = 0; i < values.Count; i++)
             {
                 if (i > 0) text.Append(',');
-                text.Append(Uri.EscapeDataString(values[i] ?? ""));
+                Encode(text, values[i] ?? "");
             }
         }
         return text.ToString();
+    }
+
+    /// <summary>Percent-encodes controls, space, non-ASCII (as UTF-8) and <c>;/?:@&amp;=+,${}|\^[]`&lt;&gt;#%"</c>.</summary>
+    private static void Encode(System.Text.StringBuilder text, string value)
+    {
+        const string Reserved = ";/?:@&=+,${}|\\^[]`<>#%\"";
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(value))
+        {
+            if (b <= 0x20 || b >= 0x7F || Reserved.Contains((char)b, StringComparison.Ordinal))
+                text.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            else text.Append((char)b);
+        }
     }
 
     /// <summary>Status (200/206/416), Content-Range and body of a read.</summary>

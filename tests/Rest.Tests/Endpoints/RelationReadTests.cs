@@ -21,9 +21,9 @@ public sealed class RelationReadTests(RestFixture fx) : IClassFixture<RestFixtur
     [Fact]
     public async Task Reads_send_a_canonical_content_location()
     {
-        var (status, _, response) = await fx.GetAsync("/users?select=name&order=name&age=gt.1&age=lt.99&name=like.A%2A");
+        var (status, _, response) = await fx.GetAsync("/users?select=name,age&order=name&age=gt.1&age=lt.99&name=not.in.(a,%22b%20c%22)");
         Assert.Equal(200, status);
-        Assert.Equal("/users?age=gt.1,lt.99&name=like.A%2A&order=name&select=name", response.Content.Headers.ContentLocation!.OriginalString);
+        Assert.Equal("/users?age=gt.1,lt.99&name=not.in.(a%2C%22b%20c%22)&order=name&select=name%2Cage", response.Content.Headers.ContentLocation!.OriginalString);
         (_, _, response) = await fx.GetAsync("/users");
         Assert.Equal("/users", response.Content.Headers.ContentLocation!.OriginalString);
     }
