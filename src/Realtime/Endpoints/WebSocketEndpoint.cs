@@ -42,12 +42,19 @@ internal static class WebSocketEndpoint
         var auth = await hub.Tokens.ValidateAsync(token).ConfigureAwait(false);
         if (!auth.IsValid)
         {
-            await ErrorAsync(context, StatusCodes.Status401Unauthorized, auth.Error!).ConfigureAwait(false);
+            await ConnectErrorAsync(context, hub, StatusCodes.Status401Unauthorized, auth.Error!).ConfigureAwait(false);
             return;
         }
+        // Upstream's order after the token: concurrent users, then joins per second (checked, not counted).
         if (!hub.TryAddSocket())
         {
-            await ErrorAsync(context, StatusCodes.Status429TooManyRequests, "Too many connected users").ConfigureAwait(false);
+            await ConnectErrorAsync(context, hub, StatusCodes.Status429TooManyRequests, "Too many connected users").ConfigureAwait(false);
+            return;
+        }
+        if (hub.Joins.IsFull)
+        {
+            hub.RemoveSocket();
+            await ConnectErrorAsync(context, hub, StatusCodes.Status429TooManyRequests, "Too many joins per second").ConfigureAwait(false);
             return;
         }
         try
@@ -64,10 +71,32 @@ internal static class WebSocketEndpoint
         }
     }
 
+    /// <summary>
+    /// A refused upgrade, answered after <c>connect_error_backoff_ms</c> (as upstream, to slow reconnect storms). The wait is a
+    /// timer (no thread held) and ends early when the client goes away.
+    /// </summary>
+    private static async Task ConnectErrorAsync(HttpContext context, RealtimeHub hub, int status, string message)
+    {
+        if (hub.Options.ConnectErrorBackoff > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(hub.Options.ConnectErrorBackoff, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+        await ErrorAsync(context, status, message).ConfigureAwait(false);
+    }
+
     private static async Task ErrorAsync(HttpContext context, int status, string message)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
-        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["error"] = message })).ConfigureAwait(false);
+        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["error"] = message });
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body).ConfigureAwait(false);
     }
 }
