@@ -40,6 +40,28 @@ internal sealed class RealtimeOptions
     /// <summary>How long a restarted node waits for subscribers to rejoin before replaying a durable slot (<c>durable_replay_delay_ms</c>, 3000).</summary>
     public TimeSpan DurableReplayDelay { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// A refused websocket upgrade (bad or missing token, too many users, too many joins per second) is answered after this
+    /// delay (<c>connect_error_backoff_ms</c>, upstream's <c>CONNECT_ERROR_BACKOFF_MS</c>, 2000) to slow reconnect storms.
+    /// The request waits on a timer, not a thread; other sockets are not delayed.
+    /// </summary>
+    public TimeSpan ConnectErrorBackoff { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// A <c>phx_join</c> error reply is sent after this delay (<c>channel_error_backoff_ms</c>, upstream's
+    /// <c>CHANNEL_ERROR_BACKOFF_MS</c>, 5000). The socket keeps handling its other frames meanwhile.
+    /// </summary>
+    public TimeSpan ChannelErrorBackoff { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long <c>broadcast.replication_ready</c> waits for the database stream (<c>replication_ready_timeout_ms</c>, 30000).</summary>
+    public TimeSpan ReplicationReadyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A socket that has joined no channel this long after connecting is closed (<c>no_channel_timeout_ms</c>, upstream's
+    /// <c>NO_CHANNEL_TIMEOUT_IN_MS</c>, 600000), checked once as upstream does.
+    /// </summary>
+    public TimeSpan NoChannelTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Only private channels may be joined (<c>private_only</c>, upstream's "Allow public access" switched off).</summary>
     public bool PrivateOnly { get; init; }
 
@@ -48,6 +70,8 @@ internal sealed class RealtimeOptions
     /// or a StackExchange.Redis configuration string. Unset: PostgreSQL LISTEN/NOTIFY.
     /// </summary>
     public string? RedisUrl { get; init; }
+
+    private static TimeSpan? Milliseconds(long? ms) => ms is { } v ? TimeSpan.FromMilliseconds(Math.Max(0, v)) : null;
 
     public static RealtimeOptions From(ProjectConfig config)
     {
@@ -65,6 +89,10 @@ internal sealed class RealtimeOptions
             RedisUrl = Environment.GetEnvironmentVariable("SUPACS_REALTIME_REDIS_URL") is { Length: > 0 } env ? env
                 : s.GetString("redis_url") is { Length: > 0 } url ? url : null,
             DurableReplayDelay = s.GetLong("durable_replay_delay_ms") is { } ms ? TimeSpan.FromMilliseconds(ms) : d.DurableReplayDelay,
+            ConnectErrorBackoff = Milliseconds(s.GetLong("connect_error_backoff_ms")) ?? d.ConnectErrorBackoff,
+            ChannelErrorBackoff = Milliseconds(s.GetLong("channel_error_backoff_ms")) ?? d.ChannelErrorBackoff,
+            ReplicationReadyTimeout = Milliseconds(s.GetLong("replication_ready_timeout_ms")) ?? d.ReplicationReadyTimeout,
+            NoChannelTimeout = Milliseconds(s.GetLong("no_channel_timeout_ms")) ?? d.NoChannelTimeout,
         };
     }
 }

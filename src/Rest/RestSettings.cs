@@ -5,8 +5,10 @@ namespace Supacs.Rest;
 
 /// <summary>
 /// The REST module's settings for one project, PostgREST's names in brackets. Read from <c>[api]</c> of
-/// config.toml, then overridden by the <c>PGRST_*</c> environment variables. To add a setting: add a
-/// property with its default here and read it in <see cref="For"/> (the one place settings are mapped).
+/// config.toml, then overridden by the <c>PGRST_*</c> environment variables, then by the in-database
+/// configuration (<c>pgrst.*</c> settings of the authenticator role, see <see cref="Config.RestConfigState"/>).
+/// To add a setting: add a property with its default here and read it in <see cref="Read"/> (the one place
+/// settings are mapped); if PostgREST reads it in-database too, add its name to <see cref="Config.InDatabaseConfig"/>.
 /// </summary>
 internal sealed record RestSettings
 {
@@ -52,9 +54,16 @@ internal sealed record RestSettings
     /// <summary>Execution plans with <c>Accept: application/vnd.pgrst.plan</c> (db-plan-enabled). Default false.</summary>
     public bool PlanEnabled { get; init; }
 
+    /// <summary>Read the in-database configuration (db-config). Default true.</summary>
+    public bool DbConfig { get; init; } = true;
+
+    /// <summary>Function run before reading the in-database configuration, setting <c>pgrst.*</c> (db-pre-config). Default none.</summary>
+    public string? PreConfig { get; init; }
+
     public string DefaultSchema => Schemas.Count > 0 ? Schemas[0] : "public";
 
-    public static RestSettings For(SupacsProject project) => project.Feature(static p => Read(p, Environment.GetEnvironmentVariable));
+    /// <summary>The project's settings in effect now (config file, environment, then in-database configuration).</summary>
+    public static RestSettings For(SupacsProject project) => Config.RestConfigState.For(project).Current;
 
     public static RestSettings Read(SupacsProject project, Func<string, string?> env)
     {
@@ -78,6 +87,8 @@ internal sealed record RestSettings
             RoleClaimPath = env("PGRST_JWT_ROLE_CLAIM_KEY") is { Length: > 0 } rck && rck.Trim() != ".role" ? Http.RoleClaimPath.Parse(rck.Trim()) : null,
             PlanEnabled = bool.TryParse(env("PGRST_DB_PLAN_ENABLED"), out var plan) && plan,
             PreparedStatements = !bool.TryParse(env("PGRST_DB_PREPARED_STATEMENTS"), out var prep) || prep,
+            DbConfig = !bool.TryParse(env("PGRST_DB_CONFIG"), out var dbConfig) || dbConfig,
+            PreConfig = env("PGRST_DB_PRE_CONFIG") is { Length: > 0 } preConfig ? preConfig : null,
         };
     }
 

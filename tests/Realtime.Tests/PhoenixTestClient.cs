@@ -56,10 +56,10 @@ public sealed class PhoenixTestClient : IAsyncDisposable
     public Task SendBinaryAsync(byte[] frame) => _ws.SendAsync(frame, WebSocketMessageType.Binary, true, CancellationToken.None);
 
     /// <summary>Kind 3 user broadcast push with a JSON payload, as realtime-js 2.0.0 sends it.</summary>
-    public async Task<string> BroadcastBinaryAsync(string topic, string joinRef, string userEvent, string payloadJson)
+    public async Task<string> BroadcastBinaryAsync(string topic, string joinRef, string userEvent, string payloadJson, string metadataJson = "")
     {
         var @ref = NextRef();
-        var parts = new[] { joinRef, @ref, topic, userEvent, "" }.Select(Encoding.UTF8.GetBytes).ToArray();
+        var parts = new[] { joinRef, @ref, topic, userEvent, metadataJson }.Select(Encoding.UTF8.GetBytes).ToArray();
         var payload = Encoding.UTF8.GetBytes(payloadJson);
         var frame = new List<byte> { 3 };
         frame.AddRange(parts.Select(p => (byte)p.Length));

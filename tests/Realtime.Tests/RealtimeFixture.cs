@@ -17,6 +17,24 @@ public class RealtimeFixture : DatabaseFixture, IAsyncLifetime
 
     protected virtual string? ConfigToml => null;
 
+    /// <summary>
+    /// Test hosts answer refused upgrades and join errors at once (upstream's test config shortens them too); a fixture that
+    /// proves the default delays turns this off.
+    /// </summary>
+    protected virtual bool ImmediateErrors => true;
+
+    private static readonly string[] BackoffKeys = ["connect_error_backoff_ms", "channel_error_backoff_ms"];
+
+    private string? EffectiveToml()
+    {
+        var toml = ConfigToml;
+        if (!ImmediateErrors) return toml;
+        var keys = string.Concat(BackoffKeys.Where(k => toml is null || !toml.Contains(k, StringComparison.Ordinal)).Select(k => k + " = 0\n"));
+        if (toml is null) return "[realtime]\n" + keys;
+        var at = toml.IndexOf("[realtime]", StringComparison.Ordinal);
+        return at < 0 ? toml + "\n[realtime]\n" + keys : toml.Insert(at + "[realtime]".Length, "\n" + keys);
+    }
+
     protected override Task PrepareTemplateAsync(TestPostgres server) =>
         server.EnsureTemplateAsync(TemplateName, conn => new RealtimeSchema().MigrateAsync(conn, CancellationToken.None));
 
@@ -29,7 +47,7 @@ public class RealtimeFixture : DatabaseFixture, IAsyncLifetime
             // REALTIME_TEST_LOG=1 shows the module's logs when debugging a test.
             if (Environment.GetEnvironmentVariable("REALTIME_TEST_LOG") == "1")
                 s.AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug));
-        }, app => app.MapSupacsRealtime(), ConfigToml);
+        }, app => app.MapSupacsRealtime(), EffectiveToml());
     }
 
     protected virtual Task SetUpAsync(TestDatabase database) => Task.CompletedTask;

@@ -36,7 +36,7 @@ public class RestFixture : DatabaseFixture, IAsyncLifetime
         await database.ExecuteAsync(Sql);
         Host = await SupacsTestHost.StartAsync(database, s => s.AddSupacsRest(), app => app.MapSupacsRest(), ConfigToml);
         // Registered before the first request, so RestSettings.For finds these settings.
-        Host.Project.Feature(p => RestSettings.Read(p, n => Env.TryGetValue(n, out var v) ? v : Environment.GetEnvironmentVariable(n)));
+        Host.Project.Feature(p => new Supacs.Rest.Config.RestConfigState(p, n => Env.TryGetValue(n, out var v) ? v : Environment.GetEnvironmentVariable(n)));
     }
 
     public new async Task DisposeAsync()

@@ -110,6 +110,20 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         }
     }
 
+    /// <summary>Starts the pipeline and waits until a stream is live (this node's or the leader's); false after <paramref name="timeout"/>.</summary>
+    public async Task<bool> TryWaitLiveAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await Leader.Live.WaitAsync(timeout).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Creates tomorrow's realtime.messages partitions and drops those older than 72 hours, hourly.</summary>
     private async Task MaintainPartitionsAsync()
     {
@@ -538,8 +552,8 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
             }
         }
         if (plan.Count == 0) return;
-        // Not prepared: with explicitly prepared statements the compat RLS test intermittently missed a user's change
-        // (3 of 8 runs; 0 of 8 without), probably the commit-visibility race WaitCommittedAsync now closes — to re-test.
+        // Prepared: each statement is parsed and planned once per connection (Npgsql keeps them), not per group and dispatch.
+        await batch.PrepareAsync().ConfigureAwait(false);
         await using var reader2 = await batch.ExecuteReaderAsync().ConfigureAwait(false);
         foreach (var (group, rows, byKey) in plan)
         {
@@ -572,6 +586,8 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
             return i < 0 || change.NewMissing![i] ? null : change.New![i];
         }
         if (Value("extension") != "broadcast") return;
+        // A persisted client or REST broadcast (it has expires_at) went out live when it was sent.
+        if (Value("expires_at") is not null) return;
         var topic = Value("topic");
         var ev = Value("event");
         if (topic is null || ev is null) return;

@@ -18,6 +18,30 @@ internal sealed class BroadcastMessage(string topic, string userEvent, Broadcast
     public ReadOnlyMemory<byte> Payload { get; } = payload;
     public string? MetaJson { get; } = metaJson;
 
+    private string? _id;
+    private bool _idRead;
+
+    /// <summary>The stored message id (<c>meta.id</c>) when there is one; read once, only when a channel replayed messages.</summary>
+    public string? Id
+    {
+        get
+        {
+            if (_idRead || MetaJson is null) return _id;
+            try
+            {
+                using var meta = JsonDocument.Parse(MetaJson);
+                _id = meta.RootElement.ValueKind == JsonValueKind.Object && meta.RootElement.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
+                    ? id.GetString() : null;
+            }
+            catch (JsonException) { }
+            _idRead = true;
+            return _id;
+        }
+    }
+
+    /// <summary>The same message with other metadata (e.g. the id of a persisted broadcast).</summary>
+    public BroadcastMessage WithMeta(string metaJson) => new(Topic, UserEvent, Encoding, Payload, metaJson);
+
     /// <summary>The frame for a socket of <paramref name="version"/>; null when that socket cannot receive it.</summary>
     public (byte[] Data, bool Binary)? FrameFor(PhoenixVersion version)
     {

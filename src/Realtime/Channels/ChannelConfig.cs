@@ -23,6 +23,9 @@ internal sealed record ChannelConfig(bool BroadcastSelf, bool BroadcastAck, stri
     /// <summary><c>broadcast.replay</c>, when asked for: <c>since</c> (unix ms) and <c>limit</c> (null when a value is not an integer).</summary>
     public ReplayRequest? Replay { get; init; }
 
+    /// <summary><c>broadcast.replication_ready</c>: a <c>system</c> message once the database stream is live.</summary>
+    public bool ReplicationReady { get; init; }
+
     public static ChannelConfig Parse(JsonElement payload, string subTopic = "")
     {
         var hasConfig = payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("config", out _);
@@ -55,7 +58,7 @@ internal sealed record ChannelConfig(bool BroadcastSelf, bool BroadcastAck, stri
             replay = new ReplayRequest(since, limit);
         }
         return new ChannelConfig(Bool(broadcast, "self") ?? false, Bool(broadcast, "ack") ?? false, presenceKey, presenceEnabled,
-            Bool(config, "private") ?? false, changes) { Replay = replay };
+            Bool(config, "private") ?? false, changes) { Replay = replay, ReplicationReady = Bool(broadcast, "replication_ready") ?? false };
     }
 
     /// <summary>

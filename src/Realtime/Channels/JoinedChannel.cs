@@ -49,6 +49,12 @@ internal sealed class JoinedChannel(RealtimeSocket socket, string topic, string 
     public bool? CanWriteBroadcast { get; set; }
     public bool? CanWritePresence { get; set; }
 
+    /// <summary>Cached: may this private channel's sender store broadcasts (the <c>persistence</c> extension)?</summary>
+    public bool? CanPersist { get; set; }
+
+    /// <summary>Ids of the stored broadcasts replayed at join; the same messages arriving live are skipped. Null without replay.</summary>
+    public HashSet<string>? ReplayedIds { get; set; }
+
     /// <summary>Whether this member receives presence state and diffs.</summary>
     public bool ReceivesPresence => PresenceEnabled && Policies.ReadPresence;
 

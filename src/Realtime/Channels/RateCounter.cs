@@ -27,6 +27,22 @@ internal sealed class RateCounter(long limitPerWindow, TimeSpan window, int buck
         }
     }
 
+    /// <summary>True when the window is at its limit (nothing counted): the next <see cref="TryAdd"/> would fail.</summary>
+    public bool IsFull
+    {
+        get
+        {
+            var now = Stopwatch.GetElapsedTime(0).Ticks / _bucketTicks;
+            lock (_lock)
+            {
+                Advance(now);
+                long total = 0;
+                foreach (var c in _counts) total += c;
+                return total >= limitPerWindow;
+            }
+        }
+    }
+
     private void Advance(long now)
     {
         if (now == _currentBucket) return;

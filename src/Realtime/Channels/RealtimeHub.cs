@@ -111,8 +111,8 @@ internal sealed class RealtimeHub : IAsyncDisposable
     public void RemoveSocket(RealtimeSocket socket) => _live.TryRemove(socket, out _);
 
     /// <summary>
-    /// Every second: closes sockets that sent nothing (not even a heartbeat) for the idle timeout, and channels whose token
-    /// expired. One sweep for all sockets rather than timers per socket and channel (idle memory per connection matters at
+    /// Every second: closes sockets that sent nothing (not even a heartbeat) for the idle timeout, sockets that joined no
+    /// channel within <c>no_channel_timeout_ms</c>, and channels whose token expired. One sweep for all sockets rather than timers per socket and channel (idle memory per connection matters at
     /// thousands of connections).
     /// </summary>
     private async Task SweepAsync()
@@ -125,9 +125,15 @@ internal sealed class RealtimeHub : IAsyncDisposable
                 var now = Environment.TickCount64;
                 var seconds = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
                 var limit = (long)Options.IdleTimeout.TotalMilliseconds;
+                var noChannel = (long)Options.NoChannelTimeout.TotalMilliseconds;
                 foreach (var socket in _live.Keys)
                 {
                     if (now - socket.LastReceived > limit) socket.CloseIdle();
+                    if (!socket.NoChannelChecked && now - socket.ConnectedAt >= noChannel)
+                    {
+                        socket.NoChannelChecked = true;
+                        if (socket.ChannelCount == 0) socket.Disconnect("no channel joined");
+                    }
                     socket.ExpireChannels(seconds);
                 }
             }

@@ -10,23 +10,26 @@ namespace Supacs.Realtime.Channels;
 /// <summary>Realtime's JWT rules: a valid signature, and both <c>role</c> and <c>exp</c> present, with upstream's messages.</summary>
 internal static class RealtimeToken
 {
-    public readonly record struct Result(RequestIdentity? Identity, string? Error, long ExpiresAt)
+    public readonly record struct Result(RequestIdentity? Identity, string? Error, long ExpiresAt, string Code = "InvalidJWTToken")
     {
         public bool IsValid => Identity is not null;
+
+        /// <summary>The join error reason, <c>"&lt;Code&gt;: &lt;message&gt;"</c> as upstream (MalformedJWT, JwtSignatureError, InvalidJWTToken).</summary>
+        public string JoinReason => Code + ": " + Error;
     }
 
     public static async Task<Result> ValidateAsync(JwtKeys keys, string? token)
     {
-        if (string.IsNullOrEmpty(token)) return new Result(null, "Token is missing", 0);
+        if (string.IsNullOrEmpty(token)) return new Result(null, "API key is missing or not a valid string", 0, "MissingAPIKey");
         var validation = await keys.ValidateAsync(token).ConfigureAwait(false);
         if (!validation.IsValid)
         {
             return validation.Failure switch
             {
                 JwtFailure.Expired => new Result(null, $"Token has expired {SecondsSinceExpiry(token)} seconds ago", 0),
-                JwtFailure.InvalidSignature => new Result(null, "Signature error", 0),
+                JwtFailure.InvalidSignature => new Result(null, "Failed to validate JWT signature", 0, "JwtSignatureError"),
                 JwtFailure.NotYetValid => new Result(null, "Token is not valid yet", 0),
-                _ => new Result(null, "The token provided is not a valid JWT", 0),
+                _ => new Result(null, "The token provided is not a valid JWT", 0, "MalformedJWT"),
             };
         }
         var claims = validation.Claims;

@@ -36,6 +36,8 @@ internal sealed class TopicGroup(string key)
         {
             if (member == sender && !member.Config.BroadcastSelf) continue;
             if (!member.Policies.ReadBroadcast) continue;
+            // A stored message this channel already got by replay is not sent again (upstream skips replayed ids).
+            if (member.ReplayedIds is { } replayed && message.Id is { } id && replayed.Contains(id)) continue;
             var frame = message.FrameFor(member.Socket.Version);
             if (frame is { } f) member.Socket.Send(f.Data, f.Binary);
         }

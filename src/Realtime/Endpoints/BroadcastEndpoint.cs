@@ -16,7 +16,7 @@ namespace Supacs.Realtime.Endpoints;
 /// <c>POST /realtime/v1/api/broadcast/{topic}/events/{event}</c> (one message, JSON or octet-stream body). Both answer 202;
 /// private messages are delivered only when the caller passes the RLS write check on realtime.messages.
 /// </summary>
-internal static class BroadcastEndpoint
+internal static partial class BroadcastEndpoint
 {
     public static void Map(IEndpointRouteBuilder group)
     {
@@ -114,7 +114,44 @@ internal static class BroadcastEndpoint
             return;
         }
         var isPrivate = context.Request.Query["private"] == "true";
-        await PublishAsync(hub, identity, topic, @event, isJson ? BroadcastEncoding.Json : BroadcastEncoding.Binary, payload, isPrivate, null).ConfigureAwait(false);
+        var persist = BroadcastPersistence.FromQuery(context.Request.Query["persist"], context.Request.Query["persist[ttl]"]);
+        if (persist is not null && (!isPrivate || !persist.Valid))
+        {
+            await ErrorAsync(context, StatusCodes.Status422UnprocessableEntity,
+                isPrivate ? "persist must be true or persist[ttl] a number of seconds" : "persist can only be used on private channels").ConfigureAwait(false);
+            return;
+        }
+        var encoding = isJson ? BroadcastEncoding.Json : BroadcastEncoding.Binary;
+        if (persist is null)
+        {
+            await PublishAsync(hub, identity, topic, @event, encoding, payload, isPrivate, null).ConfigureAwait(false);
+            context.Response.StatusCode = StatusCodes.Status202Accepted;
+            return;
+        }
+        // Private and persisted: sent when the caller may write broadcasts, stored when it may also write the persistence
+        // extension (otherwise sent only, as upstream). Unlike upstream (a background task) the 202 comes after the row is stored.
+        var api = hub.Project.Database.Api;
+        if (await ChannelAuthorization.WriteAsync(api, identity, topic, "broadcast").ConfigureAwait(false))
+        {
+            var message = new BroadcastMessage("realtime:" + topic, @event, encoding, payload);
+            if (!await ChannelAuthorization.WriteAsync(api, identity, topic, "persistence").ConfigureAwait(false))
+            {
+                hub.Publish(topic, isPrivate: true, message);
+            }
+            else
+            {
+                var id = Guid.CreateVersion7();
+                hub.Publish(topic, isPrivate: true, message.WithMeta(BroadcastPersistence.Meta(id)));
+                try
+                {
+                    await BroadcastPersistence.StoreAsync(hub.Project.Database.Admin, id, topic, message, persist.Ttl).ConfigureAwait(false);
+                }
+                catch (Npgsql.NpgsqlException e)
+                {
+                    Log.PersistFailed(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(BroadcastEndpoint)), e);
+                }
+            }
+        }
         context.Response.StatusCode = StatusCodes.Status202Accepted;
     }
 
@@ -146,5 +183,11 @@ internal static class BroadcastEndpoint
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
         await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(body)).ConfigureAwait(false);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Realtime: storing a persisted REST broadcast failed")]
+        public static partial void PersistFailed(ILogger logger, Exception error);
     }
 }

@@ -18,7 +18,7 @@ internal sealed partial class RealtimeSocket
         }
         if (m.Topic.Length == "realtime:".Length)
         {
-            ReplyError(reply, "TopicNameRequired: You must provide a topic name");
+            JoinError(reply, "TopicNameRequired: You must provide a topic name");
             return;
         }
         var payload = m.Payload;
@@ -26,19 +26,19 @@ internal sealed partial class RealtimeSocket
         // Upstream's order: private_only before the user, join-rate and channel limits.
         if (hub.Options.PrivateOnly && !config.Private)
         {
-            ReplyError(reply, "PrivateOnly: This project only allows private channels");
+            JoinError(reply, "PrivateOnly: This project only allows private channels");
             return;
         }
         if (!hub.Joins.TryAdd())
         {
-            ReplyError(reply, "ClientJoinRateLimitReached: Too many joins per second");
+            JoinError(reply, "ClientJoinRateLimitReached: Too many joins per second", disconnect: true);
             return;
         }
         // A second join of the same topic replaces the first, which is closed.
         if (Find(m.Topic) is { } existing) CloseFromServer(existing);
         if (ChannelCount >= hub.Options.MaxChannelsPerClient)
         {
-            ReplyError(reply, "ChannelRateLimitReached: Too many channels");
+            JoinError(reply, "ChannelRateLimitReached: Too many channels");
             return;
         }
 
@@ -50,7 +50,7 @@ internal sealed partial class RealtimeSocket
         var auth = await hub.Tokens.ValidateAsync(token).ConfigureAwait(false);
         if (!auth.IsValid)
         {
-            ReplyError(reply, "InvalidJWTToken: " + auth.Error);
+            JoinError(reply, auth.JoinReason);
             return;
         }
 
@@ -60,7 +60,7 @@ internal sealed partial class RealtimeSocket
             channel.Policies = await ChannelAuthorization.ReadAsync(hub.Project.Database.Api, channel.Identity, channel.SubTopic).ConfigureAwait(false);
             if (!channel.Policies.CanRead)
             {
-                ReplyError(reply, $"Unauthorized: You do not have permissions to read from this Channel topic: {channel.SubTopic}");
+                JoinError(reply, $"Unauthorized: You do not have permissions to read from this Channel topic: {channel.SubTopic}");
                 return;
             }
         }
@@ -69,12 +69,12 @@ internal sealed partial class RealtimeSocket
         {
             if (!config.Private)
             {
-                ReplyError(reply, "UnableToReplayMessages: Replay is not allowed for public channels");
+                JoinError(reply, "UnableToReplayMessages: Replay is not allowed for public channels");
                 return;
             }
             if (!replay.Valid)
             {
-                ReplyError(reply, "UnableToReplayMessages: Replay params are not valid");
+                JoinError(reply, "UnableToReplayMessages: Replay params are not valid");
                 return;
             }
             try
@@ -84,15 +84,21 @@ internal sealed partial class RealtimeSocket
             catch (Npgsql.NpgsqlException e)
             {
                 Log.ReplayFailed(logger, e);
-                ReplyError(reply, "UnableToReplayMessages: Realtime was unable to replay messages");
+                JoinError(reply, "UnableToReplayMessages: Realtime was unable to replay messages");
                 return;
             }
         }
         var subscription = await hub.Changes.PrepareAsync(channel).ConfigureAwait(false);
         if (subscription.Error is not null && subscription.FailJoin)
         {
-            ReplyError(reply, subscription.Error);
+            JoinError(reply, subscription.Error);
             return;
+        }
+        if (replayed is { Count: > 0 })
+        {
+            channel.ReplayedIds = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var message in replayed)
+                if (message.Id is { } id) channel.ReplayedIds.Add(id);
         }
         TryAdd(channel);
         hub.Join(channel);
@@ -119,11 +125,52 @@ internal sealed partial class RealtimeSocket
             foreach (var message in replayed)
                 if (message.FrameFor(Version) is { } frame) Send(frame.Data, frame.Binary);
         }
+        if (config.ReplicationReady) _ = NotifyReplicationReadyAsync(channel);
         if (config.PostgresChanges.Count > 0)
         {
             if (subscription.Error is not null) PushSystem(channel, "postgres_changes", ok: false, subscription.Error);
             else _ = hub.Changes.ActivateAsync(channel, subscription);
         }
+    }
+
+    /// <summary>
+    /// <c>broadcast.replication_ready</c>: "Replication connection established" once the database stream is live, or after
+    /// <c>replication_ready_timeout_ms</c> a system error and the channel closed, as upstream.
+    /// </summary>
+    private async Task NotifyReplicationReadyAsync(JoinedChannel channel)
+    {
+        var live = await hub.Changes.TryWaitLiveAsync(hub.Options.ReplicationReadyTimeout).ConfigureAwait(false);
+        if (channel.Closed) return;
+        if (live)
+        {
+            PushSystem(channel, "system", ok: true, "Replication connection established");
+            return;
+        }
+        PushSystem(channel, "system", ok: false, "Replication connection was not established in time");
+        CloseFromServer(channel);
+    }
+
+    /// <summary>
+    /// A <c>phx_join</c> error reply, sent after <c>channel_error_backoff_ms</c> (as upstream, to blunt retry storms) on a timer:
+    /// the receive loop goes on meanwhile. Over the joins/s limit the socket is then closed, as upstream disconnects it.
+    /// </summary>
+    private void JoinError(PhoenixMessage reply, string reason, bool disconnect = false)
+    {
+        var delay = hub.Options.ChannelErrorBackoff;
+        if (delay > TimeSpan.Zero)
+        {
+            _ = JoinErrorLaterAsync(reply, reason, delay, disconnect);
+            return;
+        }
+        ReplyError(reply, reason);
+        if (disconnect) Disconnect("too many joins per second");
+    }
+
+    private async Task JoinErrorLaterAsync(PhoenixMessage reply, string reason, TimeSpan delay, bool disconnect)
+    {
+        await Task.Delay(delay).ConfigureAwait(false);
+        ReplyError(reply, reason);
+        if (disconnect) Disconnect("too many joins per second");
     }
 
     /// <summary>Counts a client message against <c>max_events_per_second</c>; over the limit the channel is closed with a system error.</summary>
@@ -138,6 +185,18 @@ internal sealed partial class RealtimeSocket
     private async Task BroadcastAsync(JoinedChannel channel, PhoenixMessage m)
     {
         if (!WithinEventLimit(channel)) return;
+        var persist = BroadcastPersistence.FromPush(m);
+        if (persist is not null && !channel.Config.Private)
+        {
+            // As the REST endpoint: persist is for private channels only, and such a message is not sent.
+            if (channel.Config.BroadcastAck) ReplyPersistError(m, "persist can only be used on private channels");
+            return;
+        }
+        if (persist is { Valid: false })
+        {
+            if (channel.Config.BroadcastAck) ReplyPersistError(m, "persist must be true or {ttl: seconds}");
+            return;
+        }
         if (channel.Config.Private)
         {
             channel.CanWriteBroadcast ??= await ChannelAuthorization.WriteAsync(hub.Project.Database.Api, channel.Identity, channel.SubTopic, "broadcast").ConfigureAwait(false);
@@ -162,9 +221,56 @@ internal sealed partial class RealtimeSocket
             if (channel.Config.BroadcastAck) ReplyError(m, "payload_size_exceeded");
             return;
         }
-        hub.Broadcast(channel, message);
-        if (channel.Config.BroadcastAck) Reply(m, ok: true, Json.EmptyObject);
+        if (persist is null)
+        {
+            hub.Broadcast(channel, message);
+            if (channel.Config.BroadcastAck) Reply(m, ok: true, Json.EmptyObject);
+            return;
+        }
+        channel.CanPersist ??= await ChannelAuthorization.WriteAsync(hub.Project.Database.Api, channel.Identity, channel.SubTopic, "persistence").ConfigureAwait(false);
+        if (channel.CanPersist == false)
+        {
+            // Sent, not stored (as upstream's REST path); with ack the sender learns why.
+            hub.Broadcast(channel, message);
+            if (channel.Config.BroadcastAck) ReplyPersistError(m, $"Unauthorized: You do not have permissions to persist messages on this Channel topic: {channel.SubTopic}");
+            return;
+        }
+        // Delivered live first, with the id it is stored under (later replays of it are then recognisable).
+        var id = Guid.CreateVersion7();
+        hub.Broadcast(channel, message.WithMeta(BroadcastPersistence.Meta(id)));
+        var store = BroadcastPersistence.StoreAsync(hub.Project.Database.Admin, id, channel.SubTopic, message, persist.Ttl);
+        if (!channel.Config.BroadcastAck)
+        {
+            _ = StoreInBackgroundAsync(store);
+            return;
+        }
+        try
+        {
+            await store.ConfigureAwait(false);
+            Reply(m, ok: true, Json.Object(w => w.WriteString("id", id.ToString())));
+        }
+        catch (Npgsql.NpgsqlException e)
+        {
+            Log.PersistFailed(logger, e);
+            ReplyPersistError(m, "Realtime was unable to persist the message");
+        }
     }
+
+    private async Task StoreInBackgroundAsync(Task store)
+    {
+        try
+        {
+            await store.ConfigureAwait(false);
+        }
+        catch (Npgsql.NpgsqlException e)
+        {
+            Log.PersistFailed(logger, e);
+        }
+    }
+
+    /// <summary>A failed persisted send: <c>{"error": reason}</c>, which realtime-js's <c>send()</c> resolves with.</summary>
+    private void ReplyPersistError(PhoenixMessage m, string reason) =>
+        Send(PhoenixCodec.EncodeReply(Version, m.JoinRef, m.Ref, m.Topic, ok: false, Json.Object(w => w.WriteString("error", reason))), binary: false);
 
     private async Task PresenceAsync(JoinedChannel channel, PhoenixMessage m)
     {
@@ -245,7 +351,7 @@ internal sealed partial class RealtimeSocket
                 return;
             }
             channel.Policies = policies;
-            channel.CanWriteBroadcast = channel.CanWritePresence = null;
+            channel.CanWriteBroadcast = channel.CanWritePresence = channel.CanPersist = null;
         }
         channel.Identity = auth.Identity!;
         channel.ExpiresAt = auth.ExpiresAt;

@@ -35,6 +35,12 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
     internal RealtimeHub Hub => hub;
     internal ILogger Logger => logger;
 
+    /// <summary>Milliseconds (<see cref="Environment.TickCount64"/>) when the socket connected.</summary>
+    public long ConnectedAt { get; } = Environment.TickCount64;
+
+    /// <summary>Set once the hub's sweep has made its single no-channel check (upstream checks once, at the timeout).</summary>
+    internal bool NoChannelChecked { get; set; }
+
     /// <summary>Milliseconds (<see cref="Environment.TickCount64"/>) of the last frame received.</summary>
     public long LastReceived => Volatile.Read(ref _lastReceived);
 
@@ -286,17 +292,20 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
     });
 
     /// <summary>Closes a socket that sent nothing (not even a heartbeat) for the idle timeout (called by the hub's sweep).</summary>
-    public void CloseIdle()
+    public void CloseIdle() => Disconnect("idle timeout");
+
+    /// <summary>Closes the socket from the server side (once): what is queued is written first, then the close frame.</summary>
+    internal void Disconnect(string reason)
     {
-        if (Interlocked.Exchange(ref _idleClosing, 1) == 0) _ = CloseIdleAsync();
+        if (Interlocked.Exchange(ref _closing, 1) == 0) _ = DisconnectAsync(reason);
     }
 
-    private int _idleClosing;
+    private int _closing;
 
-    private async Task CloseIdleAsync()
+    private async Task DisconnectAsync(string reason)
     {
         await CompleteOutputAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
-        await CloseAsync(WebSocketCloseStatus.NormalClosure, "idle timeout").ConfigureAwait(false);
+        await CloseAsync(WebSocketCloseStatus.NormalClosure, reason).ConfigureAwait(false);
         await AbortUnlessEndedAsync().ConfigureAwait(false);
     }
 
@@ -433,7 +442,7 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
         }
     }
 
-    private int ChannelCount
+    internal int ChannelCount
     {
         get { lock (_channels) return _channels.Count; }
     }
@@ -454,5 +463,8 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
 
         [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Realtime: reading broadcasts to replay failed")]
         public static partial void ReplayFailed(ILogger logger, Exception error);
+
+        [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Realtime: storing a persisted broadcast failed")]
+        public static partial void PersistFailed(ILogger logger, Exception error);
     }
 }

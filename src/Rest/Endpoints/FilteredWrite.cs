@@ -23,6 +23,7 @@ internal static class FilteredWrite
             var p = new SqlParams();
             return WriteStatement.Finish(req, cache, rel, buildDml(cache, rel, p), query, media, p, representation);
         }).ConfigureAwait(false);
+        media = plan.Media ?? media;
         var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: false,
             req.Prefer.WriteCheck(media, representation)).ConfigureAwait(false);
         if (req.Prefer.Handling == "strict" && req.Prefer.MaxAffected is { } maxAffected)

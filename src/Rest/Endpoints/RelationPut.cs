@@ -51,6 +51,7 @@ internal static class RelationPut
             if (countInserted) dml.Append($", ({Sql.Sql.Ident(rel.Name)}.xmax = 0) AS pgrst_inserted");
             return WriteStatement.Finish(req, cache, rel, dml.ToString(), query, media, p, req.Prefer.Return == ReturnPreference.Representation, countInserted);
         }).ConfigureAwait(false);
+        media = plan.Media ?? media;
         var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: false,
             req.Prefer.Return == ReturnPreference.Representation ? media.SingularCheck : null).ConfigureAwait(false);
         var inserted = result.Inserted > 0;

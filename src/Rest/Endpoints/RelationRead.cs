@@ -20,6 +20,7 @@ internal static class RelationRead
             var from = Sql.Sql.Qualified(rel.Schema, rel.Name) + " AS " + Sql.Sql.Ident(rel.Name);
             return ReadStatement.Build(req, cache, rel, rel.Name, from, query, media, new SqlParams(), !isHead, rangeOffset, rangeLimit);
         }).ConfigureAwait(false);
+        media = plan.Media ?? media;
         var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: true, media.SingularCheck, planned: plan).ConfigureAwait(false);
         await WriteReadResultAsync(req, media, plan.Offset, result).ConfigureAwait(false);
     });

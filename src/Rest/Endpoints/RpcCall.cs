@@ -57,6 +57,8 @@ internal static class RpcCall
         var plan = await req.WithCacheRetryAsync(cache =>
         {
             fn = rawType is null ? Resolve(req, cache, name, argNames, bodyJson) : ResolveRaw(req, cache, name, rawType);
+            // The function's own media type domain, or handlers of the table it returns rows of, may answer.
+            var resolved = media.Resolve(cache, new Media.MediaTarget(fn.ReturnRelation?.Oid ?? 0, fn.Oid, Media.MediaTarget.IsDefaultSelect(query)));
             var p = new SqlParams();
             var ctes = "";
             string call;
@@ -99,11 +101,11 @@ internal static class RpcCall
             {
                 var alias = fn.Name;
                 var from = $"{call} AS {Sql.Sql.Ident(alias)}";
-                var objectMedia = fn.ReturnsSet || media.Kind is MediaKind.Raw or MediaKind.GeoJson ? media : new MediaType(MediaKind.Object, media.StripNulls);
+                var objectMedia = fn.ReturnsSet || resolved.Kind is MediaKind.Raw or MediaKind.GeoJson or MediaKind.Custom ? resolved : new MediaType(MediaKind.Object, resolved.StripNulls);
                 return (ReadStatement.Build(req, cache, rel, alias, from, query, objectMedia, p, !HttpMethods.IsHead(http.Request.Method), rangeOffset, rangeLimit, ctes), objectMedia);
             }
-            if (media.Kind == MediaKind.GeoJson) throw media.Unavailable();
-            var scalarMedia = fn.ReturnsSet || media.Kind == MediaKind.Raw ? media : new MediaType(MediaKind.Object, false);
+            if (resolved.Kind == MediaKind.GeoJson) throw resolved.Unavailable();
+            var scalarMedia = fn.ReturnsSet || resolved.Kind is MediaKind.Raw or MediaKind.Custom ? resolved : new MediaType(MediaKind.Object, false);
             var source = $"SELECT {call} AS pgrst_scalar";
             var bodySql = HttpMethods.IsHead(http.Request.Method) ? "NULL::text" : scalarMedia.BodySql("_postgrest_t.pgrst_scalar");
             var sql = StatementRunner.Wrap(ctes + "pgrst_source AS (" + source + ")",
@@ -120,7 +122,7 @@ internal static class RpcCall
         if (strictMax is not null && !fn.ReturnsSet)
             throw new RestException(400, "PGRST128", "Function must return SETOF or TABLE when max-affected preference is used with handling=strict",
                 (string?)null);
-        var check = fn.ReturnsSet ? (strictMax is not null ? req.Prefer.WriteCheck(media, true) : media.SingularCheck) : null;
+        var check = fn.ReturnsSet ? (strictMax is not null ? req.Prefer.WriteCheck(resultMedia, true) : resultMedia.SingularCheck) : null;
         var result = await StatementRunner.RunAsync(req, statement.Sql, statement.Parameters, readOnly,
             check, hoisted: hoisted.Count > 0 ? hoisted : null).ConfigureAwait(false);
         if (strictMax is { } maxAffected) req.Prefer.Applied.AddRange(["handling=strict", "max-affected=" + maxAffected]);
@@ -139,7 +141,7 @@ internal static class RpcCall
         RestResponses.SetPreferenceApplied(http, req.Prefer);
         var st = RestResponses.ApplyGucs(http, result, 200);
         http.Response.Headers["Content-Range"] = RestResponses.ContentRange(0, result.PageTotal, result.Total);
-        await RestResponses.WriteBodyAsync(http, st, result.Body ?? "", resultMedia.Kind is MediaKind.Raw or MediaKind.GeoJson ? resultMedia.ContentType : RestResponses.Json,
+        await RestResponses.WriteBodyAsync(http, st, result.Body ?? "", resultMedia.Kind is MediaKind.Raw or MediaKind.GeoJson or MediaKind.Custom ? resultMedia.ContentType : RestResponses.Json,
             resultMedia.IsBinary).ConfigureAwait(false);
     });
 

@@ -27,6 +27,9 @@ internal sealed class JwtCache
         return e.Identity;
     }
 
+    /// <summary>Forgets every token (after a configuration change: the role claim key, anon role or audience may differ).</summary>
+    public void Clear() => _entries.Clear();
+
     public void Add(string token, RequestIdentity identity)
     {
         // Only tokens with an expiry are cached, and never past it (nbf was checked on validation).

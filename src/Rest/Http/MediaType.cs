@@ -1,19 +1,30 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Supacs.Rest.Media;
 
 namespace Supacs.Rest.Http;
 
-internal enum MediaKind { Json, Object, Csv, Plan, Raw, GeoJson }
+internal enum MediaKind { Json, Object, Csv, Plan, Raw, GeoJson, Custom, Unresolved }
 
-/// <summary>The response media type chosen from <c>Accept</c> (PGRST107 when none can be produced).</summary>
+/// <summary>
+/// The response media type. <see cref="Negotiate"/> reads <c>Accept</c> (ranges in q/specificity order) and picks the
+/// first built-in one; <see cref="Resolve"/> then applies the schema cache's custom handlers (media type domains),
+/// which PostgREST lets extend and override the built-ins, or answers PGRST107 when nothing can be produced.
+/// </summary>
 internal sealed record MediaType(MediaKind Kind, bool StripNulls)
 {
     /// <summary>For <see cref="MediaKind.Raw"/>: text/plain, text/xml or application/octet-stream (one column or scalar, as is).</summary>
     public string RawMime { get; init; } = "";
 
+    /// <summary>The Accept ranges in preference order, until <see cref="Resolve"/> has chosen (empty afterwards).</summary>
+    public IReadOnlyList<AcceptedMedia> Accepted { get; init; } = [];
+
+    /// <summary>For <see cref="MediaKind.Custom"/>: the aggregate or function producing the body.</summary>
+    public MediaHandler? Handler { get; init; }
+
     /// <summary>Raw bytes: the SQL body is base64 and is decoded before sending.</summary>
-    public bool IsBinary => Kind == MediaKind.Raw && RawMime == "application/octet-stream";
+    public bool IsBinary => Kind == MediaKind.Raw ? RawMime == "application/octet-stream" : Kind == MediaKind.Custom && Handler!.Binary;
 
     public bool PlanJson { get; init; }
 
@@ -28,58 +39,89 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
 
     public static MediaType Negotiate(HttpRequest request)
     {
-        var accept = request.Headers.Accept.ToString();
-        if (string.IsNullOrWhiteSpace(accept)) return new MediaType(MediaKind.Json, false);
-        foreach (var raw in accept.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        var accepted = AcceptHeader.Parse(request.Headers.Accept.ToString());
+        foreach (var a in accepted)
         {
-            var parts = raw.Split(';', StringSplitOptions.TrimEntries);
-            var mime = parts[0].ToLowerInvariant();
-            var strip = parts.Skip(1).Any(p => p.Replace(" ", "", StringComparison.Ordinal).Equals("nulls=stripped", StringComparison.OrdinalIgnoreCase));
-            switch (mime)
-            {
-                case "application/json" or "*/*" or "application/*":
-                    return new MediaType(MediaKind.Json, false);
-                case "application/vnd.pgrst.array+json" or "application/vnd.pgrst.array":
-                    return new MediaType(MediaKind.Json, strip);
-                case "application/vnd.pgrst.object+json" or "application/vnd.pgrst.object":
-                    return new MediaType(MediaKind.Object, strip);
-                case "text/csv":
-                    return new MediaType(MediaKind.Csv, false);
-                case "application/geo+json":
-                    return new MediaType(MediaKind.GeoJson, false) { RawMime = accept };
-                case "text/plain" or "text/xml" or "application/octet-stream":
-                    return new MediaType(MediaKind.Raw, false) { RawMime = mime };
-                case "application/vnd.pgrst.plan" or "application/vnd.pgrst.plan+json" or "application/vnd.pgrst.plan+text":
-                    return Plan(mime, parts);
-            }
+            if (Builtin(a, accepted) is { } builtin) return builtin with { Accepted = accepted };
         }
-        throw new RestException(406, "PGRST107", "None of these media types are available: " + accept, (string?)null);
+        // Maybe a custom handler produces one of them: Resolve decides once the schema cache and the target are known.
+        return new MediaType(MediaKind.Unresolved, false) { Accepted = accepted };
+    }
+
+    /// <summary>The built-in media type for one Accept range, or null.</summary>
+    private static MediaType? Builtin(AcceptedMedia a, IReadOnlyList<AcceptedMedia> accepted)
+    {
+        var strip = a.Parameter("nulls") is { } nulls && nulls.Equals("stripped", StringComparison.OrdinalIgnoreCase);
+        return a.Mime switch
+        {
+            "application/json" or "*/*" or "application/*" => new MediaType(MediaKind.Json, false),
+            "application/vnd.pgrst.array+json" or "application/vnd.pgrst.array" => new MediaType(MediaKind.Json, strip),
+            "application/vnd.pgrst.object+json" or "application/vnd.pgrst.object" => new MediaType(MediaKind.Object, strip),
+            "text/csv" => new MediaType(MediaKind.Csv, false),
+            "application/geo+json" => new MediaType(MediaKind.GeoJson, false) { RawMime = AcceptHeader.Describe(accepted) },
+            "text/plain" or "text/xml" or "application/octet-stream" => new MediaType(MediaKind.Raw, false) { RawMime = a.Mime },
+            "application/vnd.pgrst.plan" or "application/vnd.pgrst.plan+json" or "application/vnd.pgrst.plan+text" => Plan(a),
+            _ => null,
+        };
     }
 
     /// <summary><c>application/vnd.pgrst.plan[+json|+text]; for="…"; options=a|b</c> (PostgREST's execution plan media type).</summary>
-    private static MediaType Plan(string mime, string[] parts)
+    private static MediaType Plan(AcceptedMedia a)
     {
-        var forMedia = "application/json";
         var options = new List<string>();
-        foreach (var p in parts.Skip(1))
+        foreach (var o in (a.Parameter("options") ?? "").Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            var kv = p.Split('=', 2, StringSplitOptions.TrimEntries);
-            if (kv.Length != 2) continue;
-            if (kv[0].Equals("for", StringComparison.OrdinalIgnoreCase)) forMedia = kv[1].Trim('"').ToLowerInvariant();
-            else if (kv[0].Equals("options", StringComparison.OrdinalIgnoreCase))
-            {
-                foreach (var o in kv[1].Trim('"').Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-                {
-                    var option = o.ToLowerInvariant();
-                    if (option is not ("analyze" or "verbose" or "settings" or "buffers" or "wal"))
-                        throw new RestException(406, "PGRST107", "None of these media types are available: " + string.Join(';', parts), (string?)null);
-                    if (!options.Contains(option)) options.Add(option);
-                }
-            }
+            var option = o.ToLowerInvariant();
+            if (option is not ("analyze" or "verbose" or "settings" or "buffers" or "wal"))
+                throw new RestException(406, "PGRST107", "None of these media types are available: " + a.Text, (string?)null);
+            if (!options.Contains(option)) options.Add(option);
         }
+        var forMedia = (a.Parameter("for") ?? "application/json").ToLowerInvariant();
         if (forMedia is not ("application/json" or "application/vnd.pgrst.object+json" or "application/vnd.pgrst.object" or "text/csv" or "*/*"))
-            throw new RestException(406, "PGRST107", "None of these media types are available: " + string.Join(';', parts), (string?)null);
-        return new MediaType(MediaKind.Plan, false) { PlanJson = mime.EndsWith("+json", StringComparison.Ordinal), PlanOptions = options, PlanFor = forMedia };
+            throw new RestException(406, "PGRST107", "None of these media types are available: " + a.Text, (string?)null);
+        return new MediaType(MediaKind.Plan, false) { PlanJson = a.Mime.EndsWith("+json", StringComparison.Ordinal), PlanOptions = options, PlanFor = forMedia };
+    }
+
+    /// <summary>
+    /// The media type to answer with for <paramref name="target"/>, as PostgREST's content negotiation: for each Accept
+    /// range in order, its own vendor types (object, stripped array, plan) as they are; else a handler of the relation
+    /// or function for <c>*/*</c> or that range (only with the default <c>select</c>), then an <c>anyelement</c>
+    /// aggregate for it, then the built-in one. PGRST107 when none matches.
+    /// </summary>
+    public MediaType Resolve(Schema.SchemaCache cache, MediaTarget target)
+    {
+        if (Accepted.Count == 0) return ForCache(cache);
+        var handlers = cache.MediaHandlers;
+        // Most schemas have no handlers: the built-in pick stands.
+        if (handlers.Count == 0 && Kind != MediaKind.Unresolved && (Kind != MediaKind.GeoJson || cache.PostgisSchema is not null))
+            return (this with { Accepted = [] }).ForCache(cache);
+        foreach (var a in Accepted)
+        {
+            var builtin = Builtin(a, Accepted);
+            if (builtin is { Kind: MediaKind.Object or MediaKind.Plan } or { Kind: MediaKind.Json, StripNulls: true }) return builtin.ForCache(cache);
+            // A plain vnd.pgrst.array is application/json, which handlers may override.
+            var mime = a.Mime is "application/vnd.pgrst.array+json" or "application/vnd.pgrst.array" ? "application/json" : a.Mime;
+            if (Find(handlers, mime, target) is { } handler) return new MediaType(MediaKind.Custom, false) { Handler = handler };
+            if (builtin is null || (builtin.Kind == MediaKind.GeoJson && cache.PostgisSchema is null)) continue;
+            return builtin.ForCache(cache);
+        }
+        throw new RestException(406, "PGRST107", "None of these media types are available: " + AcceptHeader.Describe(Accepted), (string?)null);
+    }
+
+    private static MediaHandler? Find(MediaHandlerMap handlers, string mime, MediaTarget target)
+    {
+        if (handlers.Count == 0) return null;
+        if (target.DefaultSelect)
+        {
+            var function = target.FunctionOid == 0 ? null : handlers.Function(target.FunctionOid);
+            var forAny = (target.RelationOid == 0 ? null : handlers.Aggregate(target.RelationOid, "*/*"))
+                ?? (function is { MediaType: "*/*" } ? function : null);
+            if (forAny is not null) return forAny;
+            var specific = (target.RelationOid == 0 ? null : handlers.Aggregate(target.RelationOid, mime))
+                ?? (function?.MediaType == mime ? function : null);
+            if (specific is not null) return specific;
+        }
+        return handlers.Aggregate(0, mime);
     }
 
     /// <summary>
@@ -92,7 +134,7 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
 
     /// <summary>PGRST107 for this media type (e.g. GeoJSON of a scalar function result).</summary>
     public RestException Unavailable() =>
-        new(406, "PGRST107", "None of these media types are available: " + RawMime, (string?)null);
+        new(406, "PGRST107", "None of these media types are available: " + (Accepted.Count > 0 ? AcceptHeader.Describe(Accepted) : RawMime), (string?)null);
 
     /// <summary><c>EXPLAIN (…)</c> options for a plan request; WAL/BUFFERS only with ANALYZE as PostgreSQL requires.</summary>
     public string ExplainPrefix()
@@ -109,6 +151,7 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
 
     public string ContentType => Kind switch
     {
+        MediaKind.Custom => Handler!.ContentType,
         MediaKind.Raw => IsBinary ? RawMime : RawMime + "; charset=utf-8",
         MediaKind.Plan => $"application/vnd.pgrst.plan+{(PlanJson ? "json" : "text")}; for=\"{PlanFor}\"; charset=utf-8",
         MediaKind.Csv => "text/csv; charset=utf-8",
@@ -120,6 +163,7 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
     /// <summary>The SQL building the body from <c>_postgrest_t</c> rows (<paramref name="column"/> for scalar results).</summary>
     public string BodySql(string column = "_postgrest_t") => Kind switch
     {
+        MediaKind.Custom => HandlerBodySql(Handler!, column),
         MediaKind.Raw => IsBinary
             ? $"encode(coalesce(string_agg(({column})::bytea, ''::bytea), ''::bytea), 'base64')"
             : $"coalesce(string_agg(({column})::text, ''), '')",
@@ -134,6 +178,18 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
             ? $"coalesce(json_strip_nulls(json_agg({column})), '[]')::text"
             : $"coalesce(json_agg({column}), '[]')::text",
     };
+
+    /// <summary>
+    /// A handler's body: its aggregate over the rows (cast to the relation's row type it takes), or the value of a
+    /// function returning the media type domain; as text, or base64 of the bytes for a domain over bytea.
+    /// </summary>
+    private static string HandlerBodySql(MediaHandler h, string column)
+    {
+        var value = !h.IsAggregate ? $"(array_agg({column}))[1]"
+            : h.TargetOid == 0 ? $"{Sql.Sql.Qualified(h.Schema, h.Name)}({column})"
+            : $"{Sql.Sql.Qualified(h.Schema, h.Name)}({column}::{Sql.Sql.Qualified(h.TargetSchema, h.TargetName)})";
+        return h.Binary ? $"coalesce(encode(({value})::bytea, 'base64'), '')" : $"coalesce(({value})::text, '')";
+    }
 
     /// <summary><see cref="CheckSingular"/> for a singular request, else null (no check: the outcome is known up front).</summary>
     public Func<StatementResult, RestException?>? SingularCheck => Kind == MediaKind.Object ? CheckSingular : null;

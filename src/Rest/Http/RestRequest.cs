@@ -44,6 +44,11 @@ internal sealed class RestRequest
     public static async Task<RestRequest> CreateAsync(HttpContext http)
     {
         var project = http.GetSupacsProject();
+        // The cache first: its (re)load reads the in-database configuration the settings below come from.
+        var lifetime = http.RequestServices.GetService<IHostApplicationLifetime>();
+        var loggers = http.RequestServices.GetRequiredService<ILoggerFactory>();
+        var state = SchemaCacheState.For(project, loggers, lifetime?.ApplicationStopping ?? CancellationToken.None);
+        var cache = await state.GetAsync(http.RequestAborted).ConfigureAwait(false);
         var settings = RestSettings.For(project);
         var request = http.Request;
         var isRead = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
@@ -63,10 +68,6 @@ internal sealed class RestRequest
             throw new RestException(400, "PGRST122", "Invalid preferences given with handling=strict",
                 "Invalid preferences: " + string.Join(", ", prefer.Invalid), (string?)null);
 
-        var lifetime = http.RequestServices.GetService<IHostApplicationLifetime>();
-        var loggers = http.RequestServices.GetRequiredService<ILoggerFactory>();
-        var state = SchemaCacheState.For(project, loggers, lifetime?.ApplicationStopping ?? CancellationToken.None);
-        var cache = await state.GetAsync(http.RequestAborted).ConfigureAwait(false);
         return new RestRequest(http, project, settings, state, cache, schema, identity, prefer);
     }
 
@@ -119,7 +120,7 @@ internal sealed class RestRequest
         {
             return plan(Cache);
         }
-        catch (RestException e) when (e.Code is "PGRST200" or "PGRST202" or "PGRST204" or "PGRST205" or "42703" or "42P01")
+        catch (RestException e) when (e.Code is "PGRST200" or "PGRST202" or "PGRST204" or "PGRST205" or "PGRST107" or "42703" or "42P01")
         {
             if (await CacheState.RefreshIfStaleAsync(Cache, Http.RequestAborted).ConfigureAwait(false) is not { } fresh) throw;
             Cache = fresh;

@@ -92,7 +92,8 @@ internal static partial class RestResponses
             http.Response.ContentLength = 0;
             return;
         }
-        http.Response.ContentType = contentType;
+        // A Content-Type set through response.headers wins (e.g. a "*/*" media type handler naming what it produced).
+        if (!http.Response.Headers.ContainsKey("Content-Type")) http.Response.ContentType = contentType;
         var bytes = base64 ? Convert.FromBase64String(body) : Encoding.UTF8.GetBytes(body);
         http.Response.ContentLength = bytes.Length;
         if (!HttpMethods.IsHead(http.Request.Method)) await http.Response.Body.WriteAsync(bytes, http.RequestAborted).ConfigureAwait(false);

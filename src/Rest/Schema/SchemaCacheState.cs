@@ -8,13 +8,16 @@ namespace Supacs.Rest.Schema;
 /// A project's schema cache: loaded on first use, reloaded on <c>NOTIFY pgrst, 'reload schema'</c> (sent by
 /// the DDL event triggers and by users), and on a miss when the DDL version sequence moved. Requests
 /// await the load in progress, so they wait while a reload runs; with no cache yet they get PGRST002.
+/// Every load first re-reads the in-database configuration (PostgREST does the same), so the schema list it loads
+/// is current; <c>NOTIFY pgrst, 'reload config'</c> re-reads only the configuration, and reloads the cache too
+/// when the exposed schemas changed (the cache holds only those schemas).
 /// </summary>
 internal sealed partial class SchemaCacheState
 {
     private const string VersionSql = "SELECT version FROM supacs_rest.schema_state WHERE id = 1";
 
     private readonly SupacsProject _project;
-    private readonly IReadOnlyList<string> _schemas;
+    private readonly Config.RestConfigState _config;
     private readonly ILogger _log;
     private readonly CancellationToken _stopping;
     private readonly Lock _gate = new();
@@ -22,16 +25,16 @@ internal sealed partial class SchemaCacheState
     private SchemaCache? _last;
     private int _listening;
 
-    public SchemaCacheState(SupacsProject project, RestSettings settings, ILogger log, CancellationToken stopping)
+    public SchemaCacheState(SupacsProject project, Config.RestConfigState config, ILogger log, CancellationToken stopping)
     {
         _project = project;
-        _schemas = settings.Schemas;
+        _config = config;
         _log = log;
         _stopping = stopping;
     }
 
     public static SchemaCacheState For(SupacsProject project, ILoggerFactory loggers, CancellationToken stopping) =>
-        project.Feature(p => new SchemaCacheState(p, RestSettings.For(p), loggers.CreateLogger("Supacs.Rest.Schema"), stopping));
+        project.Feature(p => new SchemaCacheState(p, Config.RestConfigState.For(p), loggers.CreateLogger("Supacs.Rest.Schema"), stopping));
 
     /// <summary>The current cache, loading it if needed; throws PGRST002 when it cannot be loaded.</summary>
     public async Task<SchemaCache> GetAsync(CancellationToken ct)
@@ -90,6 +93,7 @@ internal sealed partial class SchemaCacheState
 
     private async Task<(SchemaCache, long)> LoadAsync()
     {
+        var settings = await _config.RefreshAsync(_log, _stopping).ConfigureAwait(false);
         await using var conn = await _project.Database.Admin.OpenConnectionAsync(_stopping).ConfigureAwait(false);
         // One snapshot for the version row and the catalog: the version then names exactly the DDL this load saw.
         await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, _stopping).ConfigureAwait(false);
@@ -102,7 +106,7 @@ internal sealed partial class SchemaCacheState
                 version = Convert.ToInt64(await cmd.ExecuteScalarAsync(_stopping).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
             }
         }
-        var cache = await SchemaLoader.LoadAsync(conn, _schemas, _stopping).ConfigureAwait(false);
+        var cache = await SchemaLoader.LoadAsync(conn, settings.Schemas, _stopping).ConfigureAwait(false);
         cache.Version = version;
         await tx.CommitAsync(_stopping).ConfigureAwait(false);
         _last = cache;
@@ -112,6 +116,22 @@ internal sealed partial class SchemaCacheState
 
     private void ReloadInBackground() =>
         ReloadAsync().ContinueWith(static t => t.Exception?.Handle(_ => true), CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+
+    /// <summary>
+    /// <c>reload config</c>: re-reads the in-database configuration; when the exposed schemas changed, reloads the
+    /// cache, which publishes the new settings together with the cache that matches them.
+    /// </summary>
+    public async Task ReloadConfigAsync()
+    {
+        var before = _config.Current;
+        var peek = await _config.PeekAsync(_log, _stopping).ConfigureAwait(false);
+        if (Config.RestConfigState.SameSchemas(before, peek)) await _config.RefreshAsync(_log, _stopping).ConfigureAwait(false);
+        else await ReloadAsync().ConfigureAwait(false);
+    }
+
+    private void ReloadConfigInBackground() =>
+        ReloadConfigAsync().ContinueWith(static t => t.Exception?.Handle(_ => true), CancellationToken.None,
             TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     private void StartListening()
@@ -139,6 +159,11 @@ internal sealed partial class SchemaCacheState
                     {
                         LogReload(_log);
                         ReloadInBackground();
+                    }
+                    else if (e.Payload is "reload config")
+                    {
+                        LogReloadConfig(_log);
+                        ReloadConfigInBackground();
                     }
                 };
                 await using (var cmd = new NpgsqlCommand("LISTEN pgrst", conn))
@@ -172,6 +197,9 @@ internal sealed partial class SchemaCacheState
 
     [LoggerMessage(EventId = 9002, Level = LogLevel.Debug, Message = "REST schema cache reload requested by NOTIFY pgrst")]
     private static partial void LogReload(ILogger log);
+
+    [LoggerMessage(EventId = 9022, Level = LogLevel.Debug, Message = "REST configuration reload requested by NOTIFY pgrst")]
+    private static partial void LogReloadConfig(ILogger log);
 
     [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "REST schema listener lost its connection: {Reason}")]
     private static partial void LogListenFailed(ILogger log, string reason);

@@ -17,10 +17,16 @@ internal static class SchemaLoader
 
     private const string ColumnsSql = """
         SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
-               pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attnum
+               CASE WHEN a.attidentity = 'd' THEN format('nextval(%L::regclass)',
+                         pg_catalog.pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname))
+                    WHEN a.attgenerated <> '' THEN NULL
+                    WHEN d.adbin IS NULL AND t.typbasetype <> 0 THEN pg_catalog.pg_get_expr(t.typdefaultbin, 0)
+                    ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,
+               a.attnum, a.attidentity::text || a.attgenerated::text
         FROM pg_catalog.pg_attribute a
         JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
         LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
         WHERE n.nspname = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped
         ORDER BY a.attrelid, a.attnum
@@ -80,19 +86,20 @@ internal static class SchemaLoader
         ORDER BY r.ev_class, x.ord
         """;
 
-    // Foreign keys in every schema: views in exposed schemas may read tables kept in private ones.
     /// <summary>The schema PostGIS is installed in (no row without PostGIS): GeoJSON output needs its ST_AsGeoJSON(record).</summary>
     private const string PostgisSql = "SELECT n.nspname FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'postgis'";
 
+    // Foreign and primary keys in every schema: views in exposed schemas may read tables kept in private ones.
     private const string AllForeignKeysSql = """
         SELECT con.conname, con.conrelid, con.confrelid,
                ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
                      JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i)::text[],
                ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
-                     JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i)::text[]
+                     JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i)::text[],
+               con.contype::text
         FROM pg_catalog.pg_constraint con
         JOIN pg_catalog.pg_namespace n ON n.oid = con.connamespace
-        WHERE con.contype = 'f' AND length($1::text) >= 0 AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+        WHERE con.contype IN ('f', 'p') AND length($1::text) >= 0 AND n.nspname NOT IN ('pg_catalog', 'information_schema')
         ORDER BY con.conname
         """;
 
@@ -110,10 +117,12 @@ internal static class SchemaLoader
             batch.BatchCommands.Add(cmd);
         }
         batch.BatchCommands.Add(new NpgsqlBatchCommand(PostgisSql));
+        batch.BatchCommands.Add(Media.MediaHandlerMap.Command(schemaArray));
         var pkColumns = new Dictionary<uint, HashSet<string>>();
         var foreignKeys = new List<(string Name, uint From, uint To, string[] FromCols, string[] ToCols)>();
         var viewColumns = new Dictionary<uint, Dictionary<string, (uint Table, string Column)>>();
         var allForeignKeys = new List<(string Name, uint From, uint To, string[] FromCols, string[] ToCols)>();
+        var allPrimaryKeys = new Dictionary<uint, string[]>();
         var functions = new List<(Function F, uint RetRelOid, string[] Names, string[] Types, string[] Modes, int Defaults)>();
         await using (var r = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
@@ -125,9 +134,9 @@ internal static class SchemaLoader
                 if (rel.Kind != 'c') cache.Relations[(rel.Schema, rel.Name)] = rel;
             }
             await r.NextResultAsync(ct).ConfigureAwait(false);
-            var columns = new List<(uint Rel, string Name, string Type, bool Nullable, string? Default, int Pos)>();
+            var columns = new List<(uint Rel, string Name, string Type, bool Nullable, string? Default, int Pos, string Generated)>();
             while (await r.ReadAsync(ct).ConfigureAwait(false))
-                columns.Add((r.GetFieldValue<uint>(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.IsDBNull(4) ? null : r.GetString(4), r.GetInt16(5)));
+                columns.Add((r.GetFieldValue<uint>(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.IsDBNull(4) ? null : r.GetString(4), r.GetInt16(5), r.GetString(6)));
             await r.NextResultAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -176,14 +185,19 @@ internal static class SchemaLoader
             }
             await r.NextResultAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false))
-                allForeignKeys.Add((r.GetString(0), r.GetFieldValue<uint>(1), r.GetFieldValue<uint>(2), r.GetFieldValue<string[]>(3), r.GetFieldValue<string[]>(4)));
+            {
+                if (r.GetString(5) == "p") allPrimaryKeys[r.GetFieldValue<uint>(1)] = r.GetFieldValue<string[]>(3);
+                else allForeignKeys.Add((r.GetString(0), r.GetFieldValue<uint>(1), r.GetFieldValue<uint>(2), r.GetFieldValue<string[]>(3), r.GetFieldValue<string[]>(4)));
+            }
             await r.NextResultAsync(ct).ConfigureAwait(false);
             if (await r.ReadAsync(ct).ConfigureAwait(false)) cache.PostgisSchema = r.GetString(0);
+            await r.NextResultAsync(ct).ConfigureAwait(false);
+            cache.MediaHandlers = await Media.MediaHandlerMap.ReadAsync(r, ct).ConfigureAwait(false);
             foreach (var c in columns)
             {
                 if (!byOid.TryGetValue(c.Rel, out var rel)) continue;
                 var isPk = pkColumns.TryGetValue(c.Rel, out var pk) && pk.Contains(c.Name);
-                rel.AddColumn(new Column(c.Name, c.Type, c.Nullable, c.Default, isPk, c.Pos));
+                rel.AddColumn(new Column(c.Name, c.Type, c.Nullable, c.Default, isPk, c.Pos) { AlwaysGenerated = c.Generated is "a" or "s" });
             }
         }
 
@@ -238,7 +252,8 @@ internal static class SchemaLoader
         }
 
         BuildRelationships(byOid, foreignKeys);
-        AddViewRelationships(byOid, viewColumns, allForeignKeys);
+        var viewKeys = AddViewRelationships(byOid, viewColumns, allForeignKeys, allPrimaryKeys);
+        AddManyToMany(byOid.Values, viewKeys);
         return cache;
     }
 
@@ -247,9 +262,11 @@ internal static class SchemaLoader
     /// through other views and under other names, to all columns of a foreign key's side stands in for that table —
     /// view → table, table → view and view → view, in both directions, named by the foreign key.
     /// </summary>
-    private static void AddViewRelationships(Dictionary<uint, Relation> byOid,
+    /// <returns>Each view's primary key: its columns that read a primary-key column of a base table.</returns>
+    private static Dictionary<uint, HashSet<string>> AddViewRelationships(Dictionary<uint, Relation> byOid,
         Dictionary<uint, Dictionary<string, (uint Table, string Column)>> viewColumns,
-        List<(string Name, uint From, uint To, string[] FromCols, string[] ToCols)> foreignKeys)
+        List<(string Name, uint From, uint To, string[] FromCols, string[] ToCols)> foreignKeys,
+        Dictionary<uint, string[]> primaryKeys)
     {
         // Each exposed view's columns resolved to base-table columns (following views of views).
         var baseColumns = new Dictionary<uint, List<(string ViewColumn, uint Table, string Column)>>();
@@ -261,7 +278,13 @@ internal static class SchemaLoader
                 if (ResolveBase(viewColumns, view.Oid, column.Name, 0) is { } origin) list.Add((column.Name, origin.Table, origin.Column));
             if (list.Count > 0) baseColumns[view.Oid] = list;
         }
-        if (baseColumns.Count == 0) return;
+        var viewKeys = new Dictionary<uint, HashSet<string>>();
+        foreach (var (viewOid, list) in baseColumns)
+        {
+            var key = list.Where(l => primaryKeys.TryGetValue(l.Table, out var pk) && pk.Contains(l.Column)).Select(l => l.ViewColumn).ToHashSet(StringComparer.Ordinal);
+            if (key.Count > 0) viewKeys[viewOid] = key;
+        }
+        if (baseColumns.Count == 0) return viewKeys;
 
         // The exposed relations standing for a table's columns: the table itself (same names) and views over it.
         List<(Relation Rel, string[] Cols)> Stand(uint table, string[] cols)
@@ -294,6 +317,7 @@ internal static class SchemaLoader
                 }
             }
         }
+        return viewKeys;
     }
 
     /// <summary>The base-table column a view column reads, through views of views (null for expressions).</summary>
@@ -320,20 +344,29 @@ internal static class SchemaLoader
             var reverse = IsUnique(from, fk.FromCols) ? Cardinality.OneToOne : Cardinality.OneToMany;
             to.Relationships.Add(new Relationship(to, from, reverse, fk.Name, fk.ToCols, fk.FromCols));
         }
+    }
 
-        // Many-to-many: a junction whose two foreign keys are both part of its primary key.
-        foreach (var group in foreignKeys.GroupBy(f => f.From))
+    /// <summary>
+    /// Many-to-many (PostgREST's addM2MRels): a junction — a table, or a view over one — with two many-to-one
+    /// relationships through different foreign keys, both on columns of its primary key, links their targets
+    /// (tables or views). A view's primary key is the view columns reading its base tables' primary-key columns.
+    /// </summary>
+    private static void AddManyToMany(IEnumerable<Relation> relations, Dictionary<uint, HashSet<string>> viewKeys)
+    {
+        foreach (var junction in relations.ToList())
         {
-            if (!byOid.TryGetValue(group.Key, out var junction) || junction.PrimaryKey.Count == 0) continue;
-            var fks = group.Where(f => f.FromCols.All(junction.PrimaryKey.Contains)).ToList();
-            foreach (var a in fks)
+            IReadOnlyCollection<string> key = junction.IsView
+                ? viewKeys.TryGetValue(junction.Oid, out var vk) ? vk : [] : junction.PrimaryKey;
+            if (key.Count == 0) continue;
+            var toOne = junction.Relationships.Where(r => r.Cardinality == Cardinality.ManyToOne && r.Computed is null
+                && r.Junction is null && r.SourceColumns.Count > 0 && r.SourceColumns.All(key.Contains)).ToList();
+            foreach (var a in toOne)
             {
-                foreach (var b in fks)
+                foreach (var b in toOne)
                 {
-                    if (ReferenceEquals(a.Name, b.Name) && a.Name == b.Name) continue;
-                    if (!byOid.TryGetValue(a.To, out var src) || !byOid.TryGetValue(b.To, out var dst)) continue;
-                    src.Relationships.Add(new Relationship(src, dst, Cardinality.ManyToMany, b.Name, a.ToCols, b.ToCols,
-                        new Junction(junction, a.Name, b.Name, a.FromCols, b.FromCols)));
+                    if (a.Constraint == b.Constraint) continue;
+                    a.Target.Relationships.Add(new Relationship(a.Target, b.Target, Cardinality.ManyToMany, b.Constraint, a.TargetColumns, b.TargetColumns,
+                        new Junction(junction, a.Constraint, b.Constraint, a.SourceColumns, b.SourceColumns)));
                 }
             }
         }

@@ -6,6 +6,9 @@ namespace Supacs.Rest.Schema;
 internal sealed record Column(string Name, string Type, bool Nullable, string? Default, bool IsPrimaryKey, int Position)
 {
     public bool IsJson => Type is "json" or "jsonb";
+
+    /// <summary>GENERATED ALWAYS (identity or stored expression): PostgreSQL rejects any value but DEFAULT for it.</summary>
+    public bool AlwaysGenerated { get; init; }
 }
 
 internal sealed class Relation(uint oid, string schema, string name, char kind, bool insertable, bool updatable, bool deletable)
@@ -117,6 +120,9 @@ internal sealed class SchemaCache(IReadOnlyList<string> schemas, DateTimeOffset 
 
     /// <summary>The schema of the <c>postgis</c> extension, or null when it is not installed (no GeoJSON output then).</summary>
     public string? PostgisSchema { get; set; }
+
+    /// <summary>Custom media type handlers (media type domains returned by aggregates and functions).</summary>
+    public Media.MediaHandlerMap MediaHandlers { get; set; } = Media.MediaHandlerMap.Empty;
     public Dictionary<(string Schema, string Name), Relation> Relations { get; } = [];
     public Dictionary<(string Schema, string Name), List<Function>> Functions { get; } = [];
 

@@ -12,6 +12,9 @@ internal sealed record PlannedStatement(string Sql, SqlParams Parameters, long O
 
     /// <summary>For estimated counts: exact totals up to this many rows, the planner's estimate above.</summary>
     public long? EstimateThreshold { get; init; }
+
+    /// <summary>The media type the body was built for, once resolved against the schema cache's handlers.</summary>
+    public MediaType? Media { get; init; }
 }
 
 internal static class ReadStatement
@@ -29,7 +32,7 @@ internal static class ReadStatement
     public static PlannedStatement Build(RestRequest req, SchemaCache cache, Relation rel, string alias, string fromSql,
         ApiQuery query, MediaType media, SqlParams parameters, bool withBody, long? rangeOffset, long? rangeLimit, string ctes = "")
     {
-        media = media.ForCache(cache);
+        media = media.Resolve(cache, new Media.MediaTarget(rel.Oid, 0, Media.MediaTarget.IsDefaultSelect(query)));
         var builder = new ReadBuilder(req.Schema, parameters, req.Settings, query);
         var level = builder.BuildTop(rel, alias, rangeOffset, rangeLimit);
         var source = ReadBuilder.Compose(level, fromSql);
@@ -58,6 +61,6 @@ internal static class ReadStatement
             : media.Kind == MediaKind.Raw ? media.BodySql("_postgrest_t." + Sql.Ident(SingleColumn(level, media)))
             : media.BodySql();
         var sql = StatementRunner.Wrap(ctes + "pgrst_source AS (" + source + ")", total, body);
-        return new PlannedStatement(sql, parameters, level.Offset ?? 0) { ExplainSql = explain, EstimateThreshold = threshold };
+        return new PlannedStatement(sql, parameters, level.Offset ?? 0) { ExplainSql = explain, EstimateThreshold = threshold, Media = media };
     }
 }

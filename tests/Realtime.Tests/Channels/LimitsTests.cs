@@ -67,16 +67,20 @@ public sealed class LimitsTests(LimitsFixture fixture) : IClassFixture<LimitsFix
 public sealed class JoinRateTests(JoinRateFixture fixture) : IClassFixture<JoinRateFixture>
 {
     [Fact]
-    public async Task Joins_per_second_are_capped()
+    public async Task Joins_per_second_are_capped_and_the_socket_is_then_closed()
     {
         await using var client = await fixture.ConnectAsync();
-        var reasons = new List<string>();
-        for (var i = 0; i < 10; i++)
+        string? reason = null;
+        for (var i = 0; i < 10 && reason is null; i++)
         {
             var r = await client.PushAsync($"realtime:j{i}", "phx_join", new { config = new { } }, $"j{i}", $"j{i}");
             var reply = await client.ReplyAsync($"realtime:j{i}", r);
-            if (reply.Payload!["status"]!.GetValue<string>() == "error") reasons.Add(reply.Payload["response"]!["reason"]!.GetValue<string>());
+            if (reply.Payload!["status"]!.GetValue<string>() == "error") reason = reply.Payload["response"]!["reason"]!.GetValue<string>();
         }
-        Assert.Contains("ClientJoinRateLimitReached: Too many joins per second", reasons);
+        Assert.Equal("ClientJoinRateLimitReached: Too many joins per second", reason);
+        // Upstream disconnects the socket after this error.
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (client.State == WebSocketState.Open && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.NotEqual(WebSocketState.Open, client.State);
     }
 }

@@ -60,7 +60,9 @@ public sealed class WebSocketEndpointTests(RealtimeFixture fixture) : IClassFixt
         await using var client = await fixture.ConnectAsync();
         var forged = TestTokens.For(Guid.NewGuid().ToString(), keys: new Supacs.Core.Keys.JwtKeys(new string('x', 40)));
         var r1 = await client.PushAsync("realtime:a", "phx_join", new { config = new { }, access_token = forged }, "1");
-        Assert.StartsWith("InvalidJWTToken:", (await client.ReplyAsync("realtime:a", r1)).Payload!["response"]!["reason"]!.GetValue<string>());
+        Assert.Equal("JwtSignatureError: Failed to validate JWT signature", (await client.ReplyAsync("realtime:a", r1)).Payload!["response"]!["reason"]!.GetValue<string>());
+        var r0 = await client.PushAsync("realtime:a", "phx_join", new { config = new { }, access_token = "not-a-jwt" }, "0");
+        Assert.Equal("MalformedJWT: The token provided is not a valid JWT", (await client.ReplyAsync("realtime:a", r0)).Payload!["response"]!["reason"]!.GetValue<string>());
 
         var expired = TestTokens.Keys.SignPayload($$"""{"role":"authenticated","sub":"{{Guid.NewGuid()}}","exp":{{DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 600}}}""");
         var r2 = await client.PushAsync("realtime:a", "phx_join", new { config = new { }, access_token = expired }, "2");

@@ -49,21 +49,7 @@ internal static class Enroll
             : Uri.TryCreate(req.Options.SiteUrl, UriKind.Absolute, out var site) ? site.Host : "supacs";
         var secret = Totp.NewSecret();
         var uri = Totp.Uri(issuer, user.Email ?? user.Phone ?? user.Id.ToString(), secret);
-        var id = Guid.NewGuid();
-        await using (var cmd = new NpgsqlCommand(
-            "INSERT INTO auth.mfa_factors (id, user_id, friendly_name, factor_type, status, created_at, updated_at, secret) " +
-            "VALUES ($1, $2, $3, 'totp', 'unverified', now(), now(), $4)", conn, tx))
-        {
-            cmd.Parameters.Add(new NpgsqlParameter { Value = id });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = user.Id });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = friendlyName.Length == 0 ? DBNull.Value : friendlyName, NpgsqlDbType = NpgsqlDbType.Text });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = secret });
-            await cmd.ExecuteNonQueryAsync(req.Aborted).ConfigureAwait(false);
-        }
-        await Audit.AuditLog.WriteAsync(req, conn, tx, user, "factor_in_progress", "factor", new System.Text.Json.Nodes.JsonObject
-        {
-            ["factor_id"] = id.ToString(), ["factor_type"] = "totp",
-        }).ConfigureAwait(false);
+        var id = await InsertUnverifiedFactorAsync(req, conn, tx, user, "totp", friendlyName, "secret", secret).ConfigureAwait(false);
         await tx.CommitAsync(req.Aborted).ConfigureAwait(false);
         var qr = Totp.QrSvg(uri);
         await JsonResponse.WriteAsync(req.Http, 200, w =>
@@ -91,21 +77,7 @@ internal static class Enroll
             del.Parameters.Add(new NpgsqlParameter { Value = same.Id });
             await del.ExecuteNonQueryAsync(req.Aborted).ConfigureAwait(false);
         }
-        var id = Guid.NewGuid();
-        await using (var cmd = new NpgsqlCommand(
-            "INSERT INTO auth.mfa_factors (id, user_id, friendly_name, factor_type, status, created_at, updated_at, phone) " +
-            "VALUES ($1, $2, $3, 'phone', 'unverified', now(), now(), $4)", conn, tx))
-        {
-            cmd.Parameters.Add(new NpgsqlParameter { Value = id });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = user.Id });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = friendlyName.Length == 0 ? DBNull.Value : friendlyName, NpgsqlDbType = NpgsqlDbType.Text });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = phone });
-            await cmd.ExecuteNonQueryAsync(req.Aborted).ConfigureAwait(false);
-        }
-        await Audit.AuditLog.WriteAsync(req, conn, tx, user, "factor_in_progress", "factor", new System.Text.Json.Nodes.JsonObject
-        {
-            ["factor_id"] = id.ToString(), ["factor_type"] = "phone",
-        }).ConfigureAwait(false);
+        var id = await InsertUnverifiedFactorAsync(req, conn, tx, user, "phone", friendlyName, "phone", phone).ConfigureAwait(false);
         await tx.CommitAsync(req.Aborted).ConfigureAwait(false);
         await JsonResponse.WriteAsync(req.Http, 200, w =>
         {
@@ -116,5 +88,30 @@ internal static class Enroll
             w.WriteString("phone", phone);
             w.WriteEndObject();
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>Inserts an unverified factor with its type's credential column (TOTP secret or phone) and audits it.</summary>
+    private static async Task<Guid> InsertUnverifiedFactorAsync(
+        AuthRequest req, NpgsqlConnection conn, NpgsqlTransaction tx, Users.UserRecord user,
+        string factorType, string friendlyName, string credentialColumn, string credential)
+    {
+        // credentialColumn is one of two constants chosen by the caller, never user input.
+        var id = Guid.NewGuid();
+        await using (var cmd = new NpgsqlCommand(
+            "INSERT INTO auth.mfa_factors (id, user_id, friendly_name, factor_type, status, created_at, updated_at, " + credentialColumn + ") " +
+            "VALUES ($1, $2, $3, $4::auth.factor_type, 'unverified', now(), now(), $5)", conn, tx))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = id });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = user.Id });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = friendlyName.Length == 0 ? DBNull.Value : friendlyName, NpgsqlDbType = NpgsqlDbType.Text });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = factorType });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = credential });
+            await cmd.ExecuteNonQueryAsync(req.Aborted).ConfigureAwait(false);
+        }
+        await Audit.AuditLog.WriteAsync(req, conn, tx, user, "factor_in_progress", "factor", new System.Text.Json.Nodes.JsonObject
+        {
+            ["factor_id"] = id.ToString(), ["factor_type"] = factorType,
+        }).ConfigureAwait(false);
+        return id;
     }
 }

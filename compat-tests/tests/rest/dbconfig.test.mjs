@@ -1,0 +1,50 @@
+// In-database configuration through supabase-js: the authenticator role's pgrst.* settings (set by a migration)
+// override config.toml, a db-pre-config function sets the rest, and NOTIFY pgrst, 'reload config' applies a
+// change without a restart.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { createClient } from '@supabase/supabase-js';
+import { startSupacs, fixturesDir } from '../../lib/supacs.mjs';
+
+let sb;
+let db;
+before(async () => {
+  sb = await startSupacs({ projectDir: join(fixturesDir, 'rest', 'dbconfig'), env: { PGRST_DB_PRE_CONFIG: 'postgrest.pre_config' } });
+  db = createClient(sb.url, sb.anonKey, { auth: { persistSession: false } });
+});
+after(async () => { await sb?.stop(); });
+
+async function until(check, what) {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`${what} did not happen within 10 s`);
+}
+
+test('the role setting exposes a schema config.toml does not list', async () => {
+  const { data, error } = await db.schema('personal').from('notes').select('body');
+  assert.equal(error, null);
+  assert.deepEqual(data, [{ body: 'mine' }]);
+});
+
+test('db-pre-config sets what the role settings leave out', async () => {
+  // pgrst.db_max_rows = 2 comes from postgrest.pre_config(); its db_schemas loses to the role setting.
+  const { data, error } = await db.from('numbers').select('n').order('n');
+  assert.equal(error, null);
+  assert.deepEqual(data, [{ n: 1 }, { n: 2 }]);
+});
+
+test("NOTIFY pgrst, 'reload config' applies a new schema list without a restart", async () => {
+  const before = await db.schema('later').from('items').select('label');
+  assert.equal(before.error?.code, 'PGRST106');
+  await sb.sql("ALTER ROLE authenticator SET pgrst.db_schemas = 'public, personal, later'");
+  await sb.sql("NOTIFY pgrst, 'reload config'");
+  await until(async () => (await db.schema('later').from('items').select('label')).error === null, 'the later schema being exposed');
+  const { data } = await db.schema('later').from('items').select('label');
+  assert.deepEqual(data, [{ label: 'exposed after reload config' }]);
+  const personal = await db.schema('personal').from('notes').select('body');
+  assert.deepEqual(personal.data, [{ body: 'mine' }]);
+});

@@ -1,0 +1,86 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Supacs.Rest.Config;
+
+/// <summary>
+/// PostgREST's in-database configuration: the <c>pgrst.*</c> settings of the role the request pool logs in as
+/// (<c>authenticator</c>), read the way PostgREST reads them. Highest priority first: a setting for that role in
+/// this database (<c>ALTER ROLE authenticator IN DATABASE d SET pgrst.x = …</c>), then one for the role in every
+/// database (<c>ALTER ROLE authenticator SET …</c>), then what the db-pre-config function sets with <c>set_config</c>.
+/// A database-wide <c>ALTER DATABASE … SET pgrst.x</c> has no effect, as in PostgREST.
+/// </summary>
+internal static class InDatabaseConfig
+{
+    /// <summary>The settings PostgREST v12 reads in-database that Supacs implements, as <c>pgrst.</c> names.</summary>
+    /// <remarks>
+    /// PostgREST also reads jwt_secret, jwt_secret_is_base64, jwt_cache_max_lifetime, db_root_spec, openapi_*,
+    /// server_* and db_timezone_enabled in-database. Supacs has no such REST settings (the JWT keys are the
+    /// project's, shared by every module), so those are ignored.
+    /// </remarks>
+    public static readonly string[] Names =
+    [
+        "pgrst.db_aggregates_enabled", "pgrst.db_anon_role", "pgrst.db_pre_config", "pgrst.db_extra_search_path",
+        "pgrst.db_max_rows", "pgrst.db_plan_enabled", "pgrst.db_pre_request", "pgrst.db_prepared_statements",
+        "pgrst.db_schemas", "pgrst.db_tx_end", "pgrst.db_hoisted_tx_settings", "pgrst.jwt_aud", "pgrst.jwt_role_claim_key",
+    ];
+
+    private const string RoleSettingsSql = """
+        SELECT s.setdatabase::int8 AS db, split_part(kv, '=', 1) AS k, substr(kv, strpos(kv, '=') + 1) AS v
+        FROM pg_catalog.pg_db_role_setting s CROSS JOIN LATERAL unnest(s.setconfig) AS kv
+        WHERE s.setrole = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)
+          AND s.setdatabase IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))
+        """;
+
+    /// <summary>
+    /// The in-database settings of the connection's login role, keyed by the PostgREST environment variable they
+    /// override (<c>pgrst.db_schemas</c> → <c>PGRST_DB_SCHEMAS</c>). Errors of the pre-config function propagate.
+    /// </summary>
+    public static async Task<Dictionary<string, string>> ReadAsync(NpgsqlConnection connection, string? preConfig, CancellationToken ct)
+    {
+        await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct).ConfigureAwait(false);
+        var sql = RoleSettingsSql;
+        if (preConfig is not null)
+        {
+            // A pooled connection keeps the pgrst.* values its role had when it logged in; blank them for this
+            // transaction so only what the function sets now is read (an empty value counts as unset).
+            await using (var blank = new NpgsqlCommand("SELECT pg_catalog.set_config(x, '', true) FROM unnest($1::text[]) AS x", connection, tx))
+            {
+                blank.Parameters.Add(new NpgsqlParameter { Value = Names, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                await blank.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            sql += $"""
+
+                UNION ALL
+                SELECT NULL, x, nullif(pg_catalog.current_setting(x, true), '')
+                FROM unnest($1::text[]) AS x CROSS JOIN LATERAL {FunctionName(preConfig)}() AS pre_config
+                """;
+        }
+        var query = $"""
+            SELECT DISTINCT ON (k) k, v FROM ({sql}) AS settings
+            WHERE k = ANY($1::text[]) AND v IS NOT NULL
+            ORDER BY k, db DESC NULLS LAST
+            """;
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using (var cmd = new NpgsqlCommand(query, connection, tx))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = Names, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                result[EnvName(reader.GetString(0))] = reader.GetString(1);
+        }
+        await tx.RollbackAsync(ct).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary><c>pgrst.db_schemas</c> → <c>PGRST_DB_SCHEMAS</c>.</summary>
+    public static string EnvName(string setting) =>
+        "PGRST_" + setting["pgrst.".Length..].ToUpperInvariant();
+
+    /// <summary>A function name as configured (<c>schema.fn</c> or <c>fn</c>), quoted.</summary>
+    public static string FunctionName(string name)
+    {
+        var parts = name.Split('.', 2);
+        return parts.Length == 2 ? Sql.Sql.Qualified(parts[0], parts[1]) : Sql.Sql.Ident(name);
+    }
+}

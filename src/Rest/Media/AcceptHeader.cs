@@ -1,0 +1,64 @@
+namespace Supacs.Rest.Media;
+
+/// <summary>
+/// One media range of an <c>Accept</c> header: <see cref="Mime"/> is <c>type/subtype</c> lower-cased, <see cref="Text"/>
+/// the range as sent (spaces and the <c>q</c> part removed, as PostgREST echoes it in PGRST107).
+/// </summary>
+internal sealed record AcceptedMedia(string Mime, string Text, IReadOnlyList<KeyValuePair<string, string>> Parameters)
+{
+    public string? Parameter(string name) =>
+        Parameters.FirstOrDefault(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Value;
+}
+
+/// <summary>
+/// PostgREST's Accept parsing (wai-extra's <c>parseHttpAccept</c>): spaces are dropped, each range is cut at
+/// <c>;q=</c>, and the ranges are ordered by q value, then by specificity (parameters count up, <c>*</c> count down),
+/// keeping the header's order between equals. No header means <c>*/*</c>.
+/// </summary>
+internal static class AcceptHeader
+{
+    private static readonly IReadOnlyList<AcceptedMedia> Any = [new("*/*", "*/*", [])];
+
+    public static IReadOnlyList<AcceptedMedia> Parse(string? header)
+    {
+        if (string.IsNullOrWhiteSpace(header)) return Any;
+        var ranked = new List<(AcceptedMedia Media, double Q, int Specificity, int Index)>();
+        var index = 0;
+        foreach (var raw in header.Replace(" ", "", StringComparison.Ordinal).Split(','))
+        {
+            if (raw.Length == 0) continue;
+            var text = raw;
+            var q = 1.0;
+            var qAt = raw.IndexOf(";q=", StringComparison.Ordinal);
+            if (qAt >= 0)
+            {
+                text = raw[..qAt];
+                var qText = raw[(qAt + 3)..].Split(';')[0];
+                if (!double.TryParse(qText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out q)) q = 1.0;
+            }
+            var specificity = text.Count(c => c == ';') - text.Count(c => c == '*');
+            var parts = text.Split(';');
+            var parameters = new List<KeyValuePair<string, string>>();
+            foreach (var p in parts.Skip(1))
+            {
+                var kv = p.Split('=', 2);
+                if (kv.Length == 2) parameters.Add(new(kv[0].ToLowerInvariant(), kv[1].Trim('"')));
+            }
+            ranked.Add((new AcceptedMedia(parts[0].ToLowerInvariant(), text, parameters), q, specificity, index++));
+        }
+        if (ranked.Count == 0) return Any;
+        return ranked.OrderByDescending(r => r.Q).ThenByDescending(r => r.Specificity).ThenBy(r => r.Index).Select(r => r.Media).ToList();
+    }
+
+    /// <summary>PGRST107's list: the ranges in preference order, comma separated.</summary>
+    public static string Describe(IReadOnlyList<AcceptedMedia> accepted) => string.Join(", ", accepted.Select(a => a.Text));
+}
+
+/// <summary>What a response is about, for handler lookup: the relation whose rows it holds, the function called.</summary>
+/// <param name="RelationOid">The table/view (or a function's returned table) whose aggregates apply; 0 for none.</param>
+/// <param name="FunctionOid">The called function, whose media type domain result makes it a handler; 0 for none.</param>
+/// <param name="DefaultSelect">No <c>select</c> or <c>select=*</c>: only then do the relation's/function's own handlers apply.</param>
+internal readonly record struct MediaTarget(uint RelationOid, uint FunctionOid, bool DefaultSelect)
+{
+    public static bool IsDefaultSelect(Query.ApiQuery query) => !query.HasSelect || query.Select is [Query.StarItem];
+}
