@@ -210,8 +210,9 @@ internal sealed class RealtimeHub : IAsyncDisposable
         var meta = m.Id is null ? null : JsonSerializer.Serialize(new Dictionary<string, string> { ["id"] = m.Id });
         var key = (m.Private ? "private:" : "public:") + m.Topic;
         Metrics.Received("database_broadcast");
-        Group(key)?.Broadcast(new BroadcastMessage("realtime:" + m.Topic, m.Event, Protocol.BroadcastEncoding.Json,
-            System.Text.Encoding.UTF8.GetBytes(m.PayloadJson), meta), sender: null);
+        Group(key)?.Broadcast(m.Binary is { } binary
+            ? new BroadcastMessage("realtime:" + m.Topic, m.Event, Protocol.BroadcastEncoding.Binary, binary, meta)
+            : new BroadcastMessage("realtime:" + m.Topic, m.Event, Protocol.BroadcastEncoding.Json, System.Text.Encoding.UTF8.GetBytes(m.PayloadJson), meta), sender: null);
     }
 
     public void OnRemoteBroadcast(string key, BroadcastMessage message) => Group(key)?.Broadcast(message, sender: null);
