@@ -13,7 +13,8 @@ internal static class RelationInsert
         var req = await RestRequest.CreateAsync(http).ConfigureAwait(false);
         var media = MediaType.Negotiate(http.Request);
         var query = req.ParseQuery();
-        var payload = WriteStatement.ParseBody(await WriteResponses.ReadBodyAsync(http).ConfigureAwait(false), query.Columns, allowArray: true);
+        var payload = WriteStatement.ParseBody(await WriteResponses.ReadBodyAsync(http).ConfigureAwait(false), query.Columns, allowArray: true,
+            trackPresentKeys: req.Prefer.Missing == "default");
         var headersOnly = req.Prefer.Return == ReturnPreference.HeadersOnly;
         Schema.Relation? target = null;
         var plan = await req.WithCacheRetryAsync(cache =>
@@ -23,14 +24,22 @@ internal static class RelationInsert
             var p = new SqlParams();
             var body = p.AddJson(payload.ArrayJson);
             var table = Sql.Sql.Qualified(rel.Schema, rel.Name);
-            var cols = string.Join(", ", payload.Columns.Select(Sql.Sql.Ident));
+            var columns = payload.Columns;
+            if (req.Prefer.Missing == "default" && payload.PresentKeys is { } present)
+            {
+                // A GENERATED ALWAYS column (identity or expression) takes no value but DEFAULT: when no object
+                // has its key, leave it out so PostgreSQL generates it; a given value still fails as in PostgreSQL.
+                columns = columns.Where(c => present.Contains(c) || !rel.ColumnsByName[c].AlwaysGenerated).ToList();
+            }
+            var cols = string.Join(", ", columns.Select(Sql.Sql.Ident));
             var dml = new StringBuilder($"INSERT INTO {table} AS {Sql.Sql.Ident(rel.Name)}");
-            if (payload.Columns.Count > 0) dml.Append(" (").Append(cols).Append(')');
+            if (columns.Count > 0) dml.Append(" (").Append(cols).Append(')');
             if (req.Prefer.Missing == "default" && payload.Columns.Count > 0)
             {
-                // Keys absent from an object take the column default (evaluated per row), not NULL.
+                // Keys absent from an object take the column default (evaluated per row), not NULL; an identity
+                // column's default is the next value of its sequence (PostgREST's column_default for identities).
                 req.Prefer.Applied.Add("missing=default");
-                var values = payload.Columns.Select(c => rel.ColumnsByName[c].Default is { } d
+                var values = columns.Select(c => rel.ColumnsByName[c].Default is { } d
                     ? $"CASE WHEN pgrst_elem ? {Sql.Sql.Literal(c)} THEN pgrst_row.{Sql.Sql.Ident(c)} ELSE {d} END"
                     : $"pgrst_row.{Sql.Sql.Ident(c)}");
                 dml.Append(" SELECT ").Append(string.Join(", ", values))
@@ -54,7 +63,7 @@ internal static class RelationInsert
                 {
                     if (conflict.Count == 0)
                         throw new RestException(400, "PGRST103", "Upsert needs a primary key or on_conflict columns", (string?)null);
-                    var updates = payload.Columns.Select(c => $"{Sql.Sql.Ident(c)} = EXCLUDED.{Sql.Sql.Ident(c)}").ToList();
+                    var updates = columns.Select(c => $"{Sql.Sql.Ident(c)} = EXCLUDED.{Sql.Sql.Ident(c)}").ToList();
                     dml.Append($" ON CONFLICT ({string.Join(", ", conflict.Select(Sql.Sql.Ident))}) ");
                     dml.Append(updates.Count > 0 ? "DO UPDATE SET " + string.Join(", ", updates) : "DO NOTHING");
                 }

@@ -17,10 +17,16 @@ internal static class SchemaLoader
 
     private const string ColumnsSql = """
         SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
-               pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attnum
+               CASE WHEN a.attidentity = 'd' THEN format('nextval(%L::regclass)',
+                         pg_catalog.pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname))
+                    WHEN a.attgenerated <> '' THEN NULL
+                    WHEN d.adbin IS NULL AND t.typbasetype <> 0 THEN pg_catalog.pg_get_expr(t.typdefaultbin, 0)
+                    ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,
+               a.attnum, a.attidentity::text || a.attgenerated::text
         FROM pg_catalog.pg_attribute a
         JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
         LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
         WHERE n.nspname = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped
         ORDER BY a.attrelid, a.attnum
@@ -128,9 +134,9 @@ internal static class SchemaLoader
                 if (rel.Kind != 'c') cache.Relations[(rel.Schema, rel.Name)] = rel;
             }
             await r.NextResultAsync(ct).ConfigureAwait(false);
-            var columns = new List<(uint Rel, string Name, string Type, bool Nullable, string? Default, int Pos)>();
+            var columns = new List<(uint Rel, string Name, string Type, bool Nullable, string? Default, int Pos, string Generated)>();
             while (await r.ReadAsync(ct).ConfigureAwait(false))
-                columns.Add((r.GetFieldValue<uint>(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.IsDBNull(4) ? null : r.GetString(4), r.GetInt16(5)));
+                columns.Add((r.GetFieldValue<uint>(0), r.GetString(1), r.GetString(2), r.GetBoolean(3), r.IsDBNull(4) ? null : r.GetString(4), r.GetInt16(5), r.GetString(6)));
             await r.NextResultAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -191,7 +197,7 @@ internal static class SchemaLoader
             {
                 if (!byOid.TryGetValue(c.Rel, out var rel)) continue;
                 var isPk = pkColumns.TryGetValue(c.Rel, out var pk) && pk.Contains(c.Name);
-                rel.AddColumn(new Column(c.Name, c.Type, c.Nullable, c.Default, isPk, c.Pos));
+                rel.AddColumn(new Column(c.Name, c.Type, c.Nullable, c.Default, isPk, c.Pos) { AlwaysGenerated = c.Generated is "a" or "s" });
             }
         }
 

@@ -6,6 +6,9 @@ namespace Supacs.Rest.Schema;
 internal sealed record Column(string Name, string Type, bool Nullable, string? Default, bool IsPrimaryKey, int Position)
 {
     public bool IsJson => Type is "json" or "jsonb";
+
+    /// <summary>GENERATED ALWAYS (identity or stored expression): PostgreSQL rejects any value but DEFAULT for it.</summary>
+    public bool AlwaysGenerated { get; init; }
 }
 
 internal sealed class Relation(uint oid, string schema, string name, char kind, bool insertable, bool updatable, bool deletable)

@@ -11,10 +11,11 @@ namespace Supacs.Rest.Sql;
 /// </summary>
 internal static class WriteStatement
 {
-    internal sealed record Payload(string ArrayJson, IReadOnlyList<string> Columns, int Rows);
+    /// <param name="PresentKeys">With <c>columns=</c> and tracking asked for: the keys at least one object has.</param>
+    internal sealed record Payload(string ArrayJson, IReadOnlyList<string> Columns, int Rows, IReadOnlySet<string>? PresentKeys = null);
 
     /// <summary>Validates a JSON body for insert (object or array) or update (object); PGRST102 on bad input.</summary>
-    public static Payload ParseBody(string body, IReadOnlyList<string>? columns, bool allowArray)
+    public static Payload ParseBody(string body, IReadOnlyList<string>? columns, bool allowArray, bool trackPresentKeys = false)
     {
         JsonDocument doc;
         try
@@ -31,14 +32,17 @@ internal static class WriteStatement
             if (root.ValueKind == JsonValueKind.Object)
             {
                 var keys = columns ?? root.EnumerateObject().Select(p => p.Name).Distinct().ToList();
-                return new Payload("[" + root.GetRawText() + "]", keys, 1);
+                return new Payload("[" + root.GetRawText() + "]", keys, 1,
+                    columns is not null && trackPresentKeys ? root.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal) : null);
             }
             if (root.ValueKind != JsonValueKind.Array || !allowArray)
                 throw new RestException(400, "PGRST102", "Empty or invalid json", (string?)null);
             var items = root.EnumerateArray().ToList();
             if (items.Any(i => i.ValueKind != JsonValueKind.Object))
                 throw new RestException(400, "PGRST102", "Empty or invalid json", (string?)null);
-            if (columns is not null) return new Payload(root.GetRawText(), columns, items.Count);
+            if (columns is not null)
+                return new Payload(root.GetRawText(), columns, items.Count,
+                    trackPresentKeys ? items.SelectMany(i => i.EnumerateObject().Select(p => p.Name)).ToHashSet(StringComparer.Ordinal) : null);
             var first = items.Count == 0 ? [] : items[0].EnumerateObject().Select(p => p.Name).Distinct().ToList();
             var set = new HashSet<string>(first, StringComparer.Ordinal);
             foreach (var item in items.Skip(1))
@@ -79,7 +83,7 @@ internal static class WriteStatement
         var read = ReadBuilder.Compose(level, source);
         var total = req.Prefer.Count == CountPreference.None ? "NULL::bigint" : "(SELECT pg_catalog.count(*) FROM pgrst_source)";
         if (req.Prefer.Count != CountPreference.None) req.Prefer.Applied.Add("count=" + req.Prefer.Count.ToString().ToLowerInvariant());
-        media = media.Resolve(cache, new Media.MediaTarget(rel.Oid, 0, Media.MediaTarget.IsDefaultSelect(query)));
+        media = media.Resolve(cache, new Media.MediaTarget(rel.Oid, 0, Media.MediaTarget.IsDefaultSelect(query))).Remember(req.Http);
         var body = withBody ? media.BodySql() : "NULL::text";
         var sql = StatementRunner.Wrap($"pgrst_source AS ({dml}), pgrst_read AS ({read})", total, body, "(SELECT * FROM pgrst_read) _postgrest_t",
             inserted ? "(SELECT pg_catalog.count(*) FROM pgrst_source WHERE pgrst_inserted)" : "NULL::bigint");
