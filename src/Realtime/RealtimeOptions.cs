@@ -21,6 +21,9 @@ internal sealed class RealtimeOptions
     /// <summary>Messages per second per project, averaged (upstream <c>max_events_per_second</c>, 100).</summary>
     public int MaxEventsPerSecond { get; init; } = 100;
 
+    /// <summary>Presence events per second per project, averaged (upstream <c>max_presence_events_per_second</c>, 1000).</summary>
+    public int MaxPresenceEventsPerSecond { get; init; } = 1000;
+
     /// <summary>Largest broadcast/presence payload in KB (upstream <c>max_payload_size_in_kb</c>, 3000).</summary>
     public int MaxPayloadSizeInKb { get; init; } = 3000;
 
@@ -83,6 +86,7 @@ internal sealed class RealtimeOptions
             MaxChannelsPerClient = (int)(s.GetLong("max_channels_per_client") ?? d.MaxChannelsPerClient),
             MaxJoinsPerSecond = (int)(s.GetLong("max_joins_per_second") ?? d.MaxJoinsPerSecond),
             MaxEventsPerSecond = (int)(s.GetLong("max_events_per_second") ?? d.MaxEventsPerSecond),
+            MaxPresenceEventsPerSecond = (int)(s.GetLong("max_presence_events_per_second") ?? d.MaxPresenceEventsPerSecond),
             MaxPayloadSizeInKb = (int)(s.GetLong("max_payload_size_in_kb") ?? d.MaxPayloadSizeInKb),
             DurableSlot = s.GetBool("durable_slot") ?? false,
             PrivateOnly = s.GetBool("private_only") ?? false,

@@ -1,14 +1,15 @@
 // PostgREST v12 media type handlers: domains named after media types, returned by aggregates over a table's rows
 // (or anyelement) and by functions. supabase-js where it can say it (.csv() on an overridden text/csv, setHeader
 // for a JSON-producing custom type, .rpc()); raw HTTP with the anon key for non-JSON bodies (HTML, TSV, bytes).
-// The handlers are created at run time, so the schema cache has to pick them up after DDL.
+// The handlers are created at run time, so the schema cache has to pick them up after DDL. Also: .explain() of a
+// custom media type (plans enabled here) and .stripNulls() corners.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRest, ALICE } from './helpers.mjs';
 
 let sb;
 before(async () => {
-  sb = await startRest();
+  sb = await startRest({ PGRST_DB_PLAN_ENABLED: 'true' });
   await sb.sql(`
     create domain "text/tab-separated-values" as text;
     create domain "text/csv" as text;
@@ -152,4 +153,31 @@ test('a handler created after start is used on the next request', async () => {
   const after = await rest('/tags?order=id', { Accept: 'text/x-names' });
   assert.equal(after.status, 200);
   assert.equal(await after.text(), 'sql dotnet web ');
+});
+
+test('explain() of a custom media type explains its handler; csv().explain() the overriding CSV aggregate', async () => {
+  const tsv = await sb.client().from('gadgets').select().setHeader('Accept', 'text/tab-separated-values').explain({ verbose: true });
+  assert.equal(tsv.error, null);
+  assert.equal(tsv.status, 200);
+  assert.match(tsv.data, /gadgets_tsv_agg/);
+  const csv = await sb.client().from('gadgets').select().csv().explain({ verbose: true });
+  assert.match(csv.data, /gadgets_csv_agg/);
+  const json = await sb.client().from('users').select('name').explain({ format: 'json' });
+  assert.equal(json.error, null);
+  assert.ok(Array.isArray(json.data));
+  // for= a type nothing produces is 406.
+  const none = await rest('/users', { Accept: 'application/vnd.pgrst.plan+text; for="text/x-nothing"' });
+  assert.equal(none.status, 406);
+});
+
+test('stripNulls() on rows, single rows and an RPC scalar; Content-Type as PostgREST names it', async () => {
+  const rows = await sb.client().from('users').select('name, age').eq('name', 'Carol').stripNulls();
+  assert.deepEqual(rows.data, [{ name: 'Carol' }]);
+  const one = await sb.client().from('users').select('name, age').eq('name', 'Carol').single().stripNulls();
+  assert.deepEqual(one.data, { name: 'Carol' });
+  const scalar = await sb.client().rpc('echo', { a: null, b: { c: null, d: 1 } }).stripNulls();
+  assert.equal(scalar.error, null);
+  assert.deepEqual(scalar.data, { b: { d: 1 } });
+  const res = await rest('/users?select=name,age&name=eq.Carol', { Accept: 'application/vnd.pgrst.array+json;nulls=stripped' });
+  assert.equal(res.headers.get('content-type'), 'application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8');
 });

@@ -11,7 +11,7 @@ using Supacs.Realtime.Protocol;
 namespace Supacs.Realtime.Changes;
 
 /// <summary>A broadcast stored in realtime.messages: topic (no prefix), event, payload JSON, private flag and row id.</summary>
-internal sealed record DatabaseMessage(string Topic, string Event, string PayloadJson, bool Private, string? Id);
+internal sealed record DatabaseMessage(string Topic, string Event, string PayloadJson, bool Private, string? Id, byte[]? Binary = null);
 
 /// <summary>Outcome of preparing a channel's postgres_changes entries: the validated bindings, or the system error to send.</summary>
 internal sealed record ChangeSubscription(string? Error, IReadOnlyList<ChangeBinding> Bindings, bool FailJoin = false)
@@ -591,7 +591,21 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         var topic = Value("topic");
         var ev = Value("event");
         if (topic is null || ev is null) return;
-        onMessage(new DatabaseMessage(topic, ev, Value("payload") ?? "{}", Value("private") == "t", Value("id")));
+        var payload = Value("payload");
+        // realtime.send_binary(): a bytea payload (pgoutput's text form is \x followed by hex digits).
+        byte[]? binary = null;
+        if (payload is null && Value("binary_payload") is { Length: >= 2 } hex && hex.StartsWith("\\x", StringComparison.Ordinal))
+        {
+            try
+            {
+                binary = Convert.FromHexString(hex.AsSpan(2));
+            }
+            catch (FormatException)
+            {
+                return;
+            }
+        }
+        onMessage(new DatabaseMessage(topic, ev, payload ?? "{}", Value("private") == "t", Value("id"), binary));
     }
 
     private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

@@ -27,6 +27,17 @@ internal sealed class RateCounter(long limitPerWindow, TimeSpan window, int buck
         }
     }
 
+    /// <summary>Counts <paramref name="n"/> events whatever the limit (e.g. fan-out that already happened).</summary>
+    public void Add(long n)
+    {
+        var now = Stopwatch.GetElapsedTime(0).Ticks / _bucketTicks;
+        lock (_lock)
+        {
+            Advance(now);
+            _counts[now % _counts.Length] += n;
+        }
+    }
+
     /// <summary>True when the window is at its limit (nothing counted): the next <see cref="TryAdd"/> would fail.</summary>
     public bool IsFull
     {

@@ -28,10 +28,12 @@ internal sealed class RealtimeHub : IAsyncDisposable
     {
         Project = project;
         Metrics = metrics;
+        SocketLogger = loggers.CreateLogger<RealtimeSocket>();
         Options = RealtimeOptions.From(project.Config);
         Tokens = new TokenCache(project.Keys);
         Joins = new RateCounter(Options.MaxJoinsPerSecond, TimeSpan.FromSeconds(1), 1);
         Events = new RateCounter(Options.MaxEventsPerSecond * 60L, TimeSpan.FromSeconds(60), 12);
+        PresenceEvents = new RateCounter(Options.MaxPresenceEventsPerSecond * 60L, TimeSpan.FromSeconds(60), 12);
         Changes = new PostgresChanges(project, Options, DeliverDatabaseMessage, metrics, loggers.CreateLogger<PostgresChanges>());
         Backplane = new Backplane(this, project.Database.Admin, loggers.CreateLogger<Backplane>(), Options.RedisUrl);
         // One node streams the slot; its transactions reach the other nodes' pipelines over the backplane.
@@ -63,6 +65,9 @@ internal sealed class RealtimeHub : IAsyncDisposable
     public SupacsProject Project { get; }
     public RealtimeMetrics Metrics { get; }
 
+    /// <summary>One logger shared by every socket (<c>CreateLogger</c> makes a new wrapper per call).</summary>
+    public ILogger<RealtimeSocket> SocketLogger { get; }
+
     /// <summary>Channels joined on this node.</summary>
     public int ChannelCount
     {
@@ -83,7 +88,10 @@ internal sealed class RealtimeHub : IAsyncDisposable
     /// <summary>Joins per second (<c>max_joins_per_second</c>).</summary>
     public RateCounter Joins { get; }
 
-    /// <summary>Broadcast and presence messages per second, averaged over 60 s (<c>max_events_per_second</c>).</summary>
+    /// <summary>Presence tracks, states and the diffs they fan out per second, averaged over 60 s (<c>max_presence_events_per_second</c>).</summary>
+    public RateCounter PresenceEvents { get; }
+
+    /// <summary>Broadcast messages per second, averaged over 60 s (<c>max_events_per_second</c>).</summary>
     public RateCounter Events { get; }
 
     public int SocketCount => Volatile.Read(ref _sockets);
@@ -180,7 +188,7 @@ internal sealed class RealtimeHub : IAsyncDisposable
 
     private void Announce(string key, PresenceChange change)
     {
-        Group(key)?.SendPresenceDiff(change.Diff());
+        SendPresenceDiff(key, change);
         Backplane.PublishPresence(key, change);
     }
 
@@ -210,22 +218,29 @@ internal sealed class RealtimeHub : IAsyncDisposable
         var meta = m.Id is null ? null : JsonSerializer.Serialize(new Dictionary<string, string> { ["id"] = m.Id });
         var key = (m.Private ? "private:" : "public:") + m.Topic;
         Metrics.Received("database_broadcast");
-        Group(key)?.Broadcast(new BroadcastMessage("realtime:" + m.Topic, m.Event, Protocol.BroadcastEncoding.Json,
-            System.Text.Encoding.UTF8.GetBytes(m.PayloadJson), meta), sender: null);
+        Group(key)?.Broadcast(m.Binary is { } binary
+            ? new BroadcastMessage("realtime:" + m.Topic, m.Event, Protocol.BroadcastEncoding.Binary, binary, meta)
+            : new BroadcastMessage("realtime:" + m.Topic, m.Event, Protocol.BroadcastEncoding.Json, System.Text.Encoding.UTF8.GetBytes(m.PayloadJson), meta), sender: null);
+    }
+
+    /// <summary>Fans a presence diff out to this node's members; each delivery counts as a presence event (as upstream).</summary>
+    private void SendPresenceDiff(string key, PresenceChange change)
+    {
+        if (Group(key) is { } group) PresenceEvents.Add(group.SendPresenceDiff(change.Diff()));
     }
 
     public void OnRemoteBroadcast(string key, BroadcastMessage message) => Group(key)?.Broadcast(message, sender: null);
 
     public void OnRemotePresence(string key, PresenceEntry? join, string? leaveRef)
     {
-        if (PresenceFor(key).ApplyRemote(join, leaveRef) is { } change) Group(key)?.SendPresenceDiff(change.Diff());
+        if (PresenceFor(key).ApplyRemote(join, leaveRef) is { } change) SendPresenceDiff(key, change);
     }
 
     public void OnNodeGone(string node)
     {
         foreach (var (key, set) in _presence)
             foreach (var change in set.RemoveNode(node))
-                Group(key)?.SendPresenceDiff(change.Diff());
+                SendPresenceDiff(key, change);
     }
 
     /// <summary>This node's presence entries as joins, for a node that just appeared.</summary>

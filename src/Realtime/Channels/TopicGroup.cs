@@ -43,9 +43,10 @@ internal sealed class TopicGroup(string key)
         }
     }
 
-    /// <summary>Pushes a presence_diff to every member that has presence enabled.</summary>
-    public void SendPresenceDiff(byte[] diff)
+    /// <summary>Pushes a presence_diff to every member that has presence enabled; returns how many got it.</summary>
+    public int SendPresenceDiff(byte[] diff)
     {
+        var sent = 0;
         byte[]? v1 = null, v2 = null;
         foreach (var member in Members)
         {
@@ -55,6 +56,8 @@ internal sealed class TopicGroup(string key)
                 ? v2 ??= PhoenixCodec.EncodeText(version, null, null, member.Topic, "presence_diff", diff)
                 : v1 ??= PhoenixCodec.EncodeText(version, null, null, member.Topic, "presence_diff", diff);
             member.Socket.Send(frame, binary: false);
+            sent++;
         }
+        return sent;
     }
 }

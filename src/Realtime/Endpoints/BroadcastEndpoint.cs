@@ -68,9 +68,15 @@ internal static partial class BroadcastEndpoint
                 var id = m.TryGetProperty("id", out var idv) && idv.ValueKind == JsonValueKind.String ? idv.GetString() : null;
                 valid.Add((topic, ev, payload, ChannelConfig.Bool(m, "private") ?? false, id));
             }
-            if (!hub.Events.TryAdd(Math.Max(1, valid.Count)))
+            // Upstream's two answers: already over the limit, or this batch would take it over.
+            if (hub.Events.IsFull)
             {
                 await ErrorAsync(context, StatusCodes.Status429TooManyRequests, "You have exceeded your rate limit").ConfigureAwait(false);
+                return;
+            }
+            if (!hub.Events.TryAdd(Math.Max(1, valid.Count)))
+            {
+                await ErrorAsync(context, StatusCodes.Status429TooManyRequests, "Too many messages to broadcast, please reduce the batch size").ConfigureAwait(false);
                 return;
             }
             foreach (var (topic, ev, payload, isPrivate, id) in valid)

@@ -119,7 +119,16 @@ internal sealed partial class RealtimeSocket
             }
             w.WriteEndArray();
         }));
-        if (channel.ReceivesPresence) Push(channel, "presence_state", hub.PresenceState(channel.GroupKey));
+        if (channel.ReceivesPresence)
+        {
+            // The join's presence_state counts as a presence event (upstream's sync checks the same limit).
+            if (!hub.PresenceEvents.TryAdd())
+            {
+                Shutdown(channel, "Too many presence messages per second");
+                return;
+            }
+            Push(channel, "presence_state", hub.PresenceState(channel.GroupKey));
+        }
         if (replayed is not null && channel.Policies.ReadBroadcast)
         {
             foreach (var message in replayed)
@@ -272,18 +281,23 @@ internal sealed partial class RealtimeSocket
     private void ReplyPersistError(PhoenixMessage m, string reason) =>
         Send(PhoenixCodec.EncodeReply(Version, m.JoinRef, m.Ref, m.Topic, ok: false, Json.Object(w => w.WriteString("error", reason))), binary: false);
 
+    /// <summary>
+    /// Presence pushes, as upstream: not counted against <c>max_events_per_second</c>; 5 calls per 30 s per channel (over:
+    /// system error "Client presence rate limit exceeded" and close); a track (and the presence_state it may send) counts
+    /// against <c>max_presence_events_per_second</c> with the diffs it fans out (over: "Too many presence messages per second"
+    /// and close); an oversize track closes the channel with "Track message size exceeded". Only track needs the write policy.
+    /// </summary>
     private async Task PresenceAsync(JoinedChannel channel, PhoenixMessage m)
     {
-        if (!WithinEventLimit(channel)) return;
         if (!channel.PresenceCalls.TryAdd())
         {
-            ReplyError(m, "Client presence rate limit exceeded");
+            Shutdown(channel, "Client presence rate limit exceeded");
             return;
         }
         var p = m.Payload;
-        var ev = p.ValueKind == JsonValueKind.Object && p.TryGetProperty("event", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+        var ev = p.ValueKind == JsonValueKind.Object && p.TryGetProperty("event", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString()?.ToLowerInvariant() : null;
         if (channel.Closed) return;
-        if (channel.Config.Private && ev is "track" or "untrack")
+        if (channel.Config.Private && ev is "track")
         {
             channel.CanWritePresence ??= await ChannelAuthorization.WriteAsync(hub.Project.Database.Api, channel.Identity, channel.SubTopic, "presence").ConfigureAwait(false);
             if (channel.CanWritePresence == false)
@@ -304,7 +318,12 @@ internal sealed partial class RealtimeSocket
                 }
                 if (meta.GetRawText().Length > hub.Options.MaxPayloadSizeInKb * 1024L)
                 {
-                    ReplyError(m, "Track message size exceeded");
+                    Shutdown(channel, "Track message size exceeded");
+                    return;
+                }
+                if (!hub.PresenceEvents.TryAdd())
+                {
+                    Shutdown(channel, "Too many presence messages per second");
                     return;
                 }
                 if (!channel.PresenceEnabled)
@@ -326,6 +345,13 @@ internal sealed partial class RealtimeSocket
                 ReplyError(m, "Unknown presence event");
                 return;
         }
+    }
+
+    /// <summary>Upstream's shutdown response: a <c>system</c> error with the reason, then the channel closes.</summary>
+    private void Shutdown(JoinedChannel channel, string reason)
+    {
+        PushSystem(channel, "system", ok: false, reason);
+        CloseFromServer(channel);
     }
 
     private async Task AccessTokenAsync(JoinedChannel channel, PhoenixMessage m)

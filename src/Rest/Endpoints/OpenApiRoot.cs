@@ -11,6 +11,10 @@ internal static class OpenApiRoot
     public static Task HandleAsync(HttpContext http) => RestResponses.HandleAsync(http, async () =>
     {
         var req = await RestRequest.CreateAsync(http).ConfigureAwait(false);
+        // The root produces only the OpenAPI document (PostgREST: application/openapi+json, application/json or */*).
+        var accepted = Media.AcceptHeader.Parse(http.Request.Headers.Accept.ToString());
+        if (!accepted.Any(a => a.Mime is "application/openapi+json" or "application/json" or "*/*"))
+            throw new RestException(406, "PGRST107", "None of these media types are available: " + Media.AcceptHeader.Describe(accepted), (string?)null);
         var doc = Build(req.Cache, req.Schema, http.Request.Host.Value ?? "localhost", http.Request.PathBase + "/rest/v1");
         await RestResponses.WriteBodyAsync(http, 200, doc.ToJsonString(), "application/openapi+json; charset=utf-8").ConfigureAwait(false);
     });

@@ -58,7 +58,7 @@ internal static class RpcCall
         {
             fn = rawType is null ? Resolve(req, cache, name, argNames, bodyJson) : ResolveRaw(req, cache, name, rawType);
             // The function's own media type domain, or handlers of the table it returns rows of, may answer.
-            var resolved = media.Resolve(cache, new Media.MediaTarget(fn.ReturnRelation?.Oid ?? 0, fn.Oid, Media.MediaTarget.IsDefaultSelect(query)));
+            var resolved = media.Resolve(cache, new Media.MediaTarget(fn.ReturnRelation?.Oid ?? 0, fn.Oid, Media.MediaTarget.IsDefaultSelect(query))).Remember(http);
             var p = new SqlParams();
             var ctes = "";
             string call;
@@ -105,7 +105,8 @@ internal static class RpcCall
                 return (ReadStatement.Build(req, cache, rel, alias, from, query, objectMedia, p, !HttpMethods.IsHead(http.Request.Method), rangeOffset, rangeLimit, ctes), objectMedia);
             }
             if (resolved.Kind == MediaKind.GeoJson) throw resolved.Unavailable();
-            var scalarMedia = fn.ReturnsSet || resolved.Kind is MediaKind.Raw or MediaKind.Custom ? resolved : new MediaType(MediaKind.Object, false);
+            // A single scalar is the value itself (nulls stripped from it when asked, as PostgREST does).
+            var scalarMedia = fn.ReturnsSet || resolved.Kind is MediaKind.Raw or MediaKind.Custom ? resolved : new MediaType(MediaKind.Object, resolved.StripNulls);
             var source = $"SELECT {call} AS pgrst_scalar";
             var bodySql = HttpMethods.IsHead(http.Request.Method) ? "NULL::text" : scalarMedia.BodySql("_postgrest_t.pgrst_scalar");
             var sql = StatementRunner.Wrap(ctes + "pgrst_source AS (" + source + ")",
@@ -141,9 +142,14 @@ internal static class RpcCall
         RestResponses.SetPreferenceApplied(http, req.Prefer);
         var st = RestResponses.ApplyGucs(http, result, 200);
         http.Response.Headers["Content-Range"] = RestResponses.ContentRange(0, result.PageTotal, result.Total);
-        await RestResponses.WriteBodyAsync(http, st, result.Body ?? "", resultMedia.Kind is MediaKind.Raw or MediaKind.GeoJson or MediaKind.Custom ? resultMedia.ContentType : RestResponses.Json,
+        await RestResponses.WriteBodyAsync(http, st, result.Body ?? "", resultMedia.Kind is MediaKind.Raw or MediaKind.GeoJson or MediaKind.Custom ? resultMedia.ContentType
+            : AskedContentType(MediaType.Remembered(http) ?? resultMedia),
             resultMedia.IsBinary).ConfigureAwait(false);
     });
+
+    /// <summary>A scalar result's Content-Type: the singular or stripped type asked for, else JSON.</summary>
+    private static string AskedContentType(MediaType asked) =>
+        asked.Kind == MediaKind.Object || asked.StripNulls ? asked.ContentType : RestResponses.Json;
 
     /// <summary>The parameter type a raw request body is passed as, by Content-Type; null for JSON and the rest.</summary>
     private static string? RawParameterType(string? contentType)

@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Supacs.Rest.Media;
 
@@ -34,8 +32,11 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
     /// <summary>For <see cref="MediaKind.Plan"/>: the EXPLAIN options (analyze, verbose, settings, buffers, wal).</summary>
     public IReadOnlyList<string> PlanOptions { get; init; } = [];
 
-    /// <summary>For <see cref="MediaKind.Plan"/>: the media type whose query is explained (for="…").</summary>
+    /// <summary>For <see cref="MediaKind.Plan"/>: the media type whose query is explained (for="…"), as PostgREST names it.</summary>
     public string PlanFor { get; init; } = "application/json";
+
+    /// <summary>For <see cref="MediaKind.Plan"/>: what <see cref="PlanFor"/> resolved to (built-in or a handler), whose SQL is explained.</summary>
+    public MediaType? PlanInner { get; init; }
 
     public static MediaType Negotiate(HttpRequest request)
     {
@@ -48,10 +49,23 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
         return new MediaType(MediaKind.Unresolved, false) { Accepted = accepted };
     }
 
+    private static readonly object ResolvedKey = new();
+
+    /// <summary>Keeps the first resolved media type of a request (for the statement runner's plan check).</summary>
+    public MediaType Remember(HttpContext http)
+    {
+        http.Items.TryAdd(ResolvedKey, this);
+        return this;
+    }
+
+    /// <summary>The media type <see cref="Remember"/> kept for this request, if any.</summary>
+    public static MediaType? Remembered(HttpContext http) => http.Items.TryGetValue(ResolvedKey, out var m) ? m as MediaType : null;
+
     /// <summary>The built-in media type for one Accept range, or null.</summary>
     private static MediaType? Builtin(AcceptedMedia a, IReadOnlyList<AcceptedMedia> accepted)
     {
-        var strip = a.Parameter("nulls") is { } nulls && nulls.Equals("stripped", StringComparison.OrdinalIgnoreCase);
+        // PostgREST strips nulls only for exactly ";nulls=stripped" (no other parameter).
+        var strip = a.Parameters is [{ Key: "nulls", Value: "stripped" }];
         return a.Mime switch
         {
             "application/json" or "*/*" or "application/*" => new MediaType(MediaKind.Json, false),
@@ -65,21 +79,43 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
         };
     }
 
-    /// <summary><c>application/vnd.pgrst.plan[+json|+text]; for="…"; options=a|b</c> (PostgREST's execution plan media type).</summary>
+    private static readonly string[] PlanOptionNames = ["analyze", "verbose", "settings", "buffers", "wal"];
+
+    /// <summary>
+    /// <c>application/vnd.pgrst.plan[+json|+text]; for="…"; options=a|b</c> (PostgREST's execution plan media type):
+    /// unknown options are ignored, as PostgREST does; <c>for</c> is checked by <see cref="Resolve"/> (built-in or handler).
+    /// </summary>
     private static MediaType Plan(AcceptedMedia a)
     {
-        var options = new List<string>();
-        foreach (var o in (a.Parameter("options") ?? "").Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        var given = (a.Parameter("options") ?? "").ToLowerInvariant().Split('|', StringSplitOptions.TrimEntries);
+        var forMedia = (a.Parameter("for") ?? "application/json").Split(';')[0].ToLowerInvariant() switch
         {
-            var option = o.ToLowerInvariant();
-            if (option is not ("analyze" or "verbose" or "settings" or "buffers" or "wal"))
-                throw new RestException(406, "PGRST107", "None of these media types are available: " + a.Text, (string?)null);
-            if (!options.Contains(option)) options.Add(option);
-        }
-        var forMedia = (a.Parameter("for") ?? "application/json").ToLowerInvariant();
-        if (forMedia is not ("application/json" or "application/vnd.pgrst.object+json" or "application/vnd.pgrst.object" or "text/csv" or "*/*"))
-            throw new RestException(406, "PGRST107", "None of these media types are available: " + a.Text, (string?)null);
-        return new MediaType(MediaKind.Plan, false) { PlanJson = a.Mime.EndsWith("+json", StringComparison.Ordinal), PlanOptions = options, PlanFor = forMedia };
+            "application/vnd.pgrst.array+json" or "application/vnd.pgrst.array" => "application/json",
+            "application/vnd.pgrst.object" => "application/vnd.pgrst.object+json",
+            "" => "*/*",
+            var m => m,
+        };
+        return new MediaType(MediaKind.Plan, false)
+        {
+            PlanJson = a.Mime.EndsWith("+json", StringComparison.Ordinal),
+            PlanOptions = PlanOptionNames.Where(given.Contains).ToList(),
+            PlanFor = forMedia,
+        };
+    }
+
+    /// <summary>What a plan's <c>for</c> media type resolves to for <paramref name="target"/>; null when nothing produces it.</summary>
+    private static MediaType? PlanTarget(MediaType plan, Schema.SchemaCache cache, MediaTarget target)
+    {
+        var range = new AcceptedMedia(plan.PlanFor, plan.PlanFor, []);
+        var builtin = Builtin(range, [range]);
+        if (builtin is { Kind: MediaKind.Object }) return builtin;
+        if (Find(cache.MediaHandlers, plan.PlanFor, target) is { } handler) return new MediaType(MediaKind.Custom, false) { Handler = handler };
+        return builtin switch
+        {
+            { Kind: MediaKind.Json or MediaKind.Csv } => builtin,
+            { Kind: MediaKind.GeoJson } when cache.PostgisSchema is not null => builtin.ForCache(cache),
+            _ => null,
+        };
     }
 
     /// <summary>
@@ -93,12 +129,18 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
         if (Accepted.Count == 0) return ForCache(cache);
         var handlers = cache.MediaHandlers;
         // Most schemas have no handlers: the built-in pick stands.
-        if (handlers.Count == 0 && Kind != MediaKind.Unresolved && (Kind != MediaKind.GeoJson || cache.PostgisSchema is not null))
+        if (handlers.Count == 0 && Kind is not (MediaKind.Unresolved or MediaKind.Plan) && (Kind != MediaKind.GeoJson || cache.PostgisSchema is not null))
             return (this with { Accepted = [] }).ForCache(cache);
         foreach (var a in Accepted)
         {
             var builtin = Builtin(a, Accepted);
-            if (builtin is { Kind: MediaKind.Object or MediaKind.Plan } or { Kind: MediaKind.Json, StripNulls: true }) return builtin.ForCache(cache);
+            if (builtin is { Kind: MediaKind.Plan })
+            {
+                // PostgREST's plan explains the query of its "for" media type's handler; none: try the next range.
+                if (PlanTarget(builtin, cache, target) is { } inner) return builtin with { PlanInner = inner };
+                continue;
+            }
+            if (builtin is { Kind: MediaKind.Object } or { Kind: MediaKind.Json, StripNulls: true }) return builtin.ForCache(cache);
             // A plain vnd.pgrst.array is application/json, which handlers may override.
             var mime = a.Mime is "application/vnd.pgrst.array+json" or "application/vnd.pgrst.array" ? "application/json" : a.Mime;
             if (Find(handlers, mime, target) is { } handler) return new MediaType(MediaKind.Custom, false) { Handler = handler };
@@ -153,17 +195,25 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
     {
         MediaKind.Custom => Handler!.ContentType,
         MediaKind.Raw => IsBinary ? RawMime : RawMime + "; charset=utf-8",
-        MediaKind.Plan => $"application/vnd.pgrst.plan+{(PlanJson ? "json" : "text")}; for=\"{PlanFor}\"; charset=utf-8",
+        MediaKind.Plan => $"application/vnd.pgrst.plan+{(PlanJson ? "json" : "text")}; for=\"{PlanFor}\"" +
+            (PlanOptions.Count > 0 ? "; options=" + string.Join('|', PlanOptions) : "") + "; charset=utf-8",
         MediaKind.Csv => "text/csv; charset=utf-8",
         MediaKind.GeoJson => "application/geo+json; charset=utf-8",
-        MediaKind.Object => StripNulls ? "application/vnd.pgrst.object+json; nulls=stripped; charset=utf-8" : "application/vnd.pgrst.object+json; charset=utf-8",
-        _ => StripNulls ? "application/vnd.pgrst.array+json; nulls=stripped; charset=utf-8" : RestResponses.Json,
+        MediaKind.Object => StripNulls ? "application/vnd.pgrst.object+json;nulls=stripped; charset=utf-8" : "application/vnd.pgrst.object+json; charset=utf-8",
+        _ => StripNulls ? "application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8" : RestResponses.Json,
     };
 
     /// <summary>The SQL building the body from <c>_postgrest_t</c> rows (<paramref name="column"/> for scalar results).</summary>
-    public string BodySql(string column = "_postgrest_t") => Kind switch
+    /// <param name="source">The CTE holding the selected rows, whose first row's keys make the CSV header.</param>
+    public string BodySql(string column = "_postgrest_t", string source = "pgrst_source") => Kind switch
     {
+        // PostgREST's CSV, built in SQL: the keys of the first row as the header, then each row's record text
+        // without its parentheses (so quoting, NULLs, booleans, dates and arrays look as PostgreSQL prints them).
+        MediaKind.Csv => "(SELECT coalesce(string_agg(a.k, ','), '') FROM (SELECT json_object_keys(r)::text AS k FROM " +
+            $"(SELECT row_to_json(hh) AS r FROM {source} AS hh LIMIT 1) s) a) || E'\\n' || " +
+            "coalesce(string_agg(substring(_postgrest_t::text, 2, length(_postgrest_t::text) - 2), E'\\n'), '')",
         MediaKind.Custom => HandlerBodySql(Handler!, column),
+        MediaKind.Plan when PlanInner is { } inner => inner.BodySql(column, source),
         MediaKind.Raw => IsBinary
             ? $"encode(coalesce(string_agg(({column})::bytea, ''::bytea), ''::bytea), 'base64')"
             : $"coalesce(string_agg(({column})::text, ''), '')",
@@ -199,32 +249,4 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
         Kind == MediaKind.Object && r.PageTotal != 1
             ? new RestException(406, "PGRST116", "Cannot coerce the result to a single JSON object", $"The result contains {r.PageTotal} rows")
             : null;
-
-    /// <summary>The body as sent: JSON as built by PostgreSQL, or CSV converted from it.</summary>
-    public string? Render(string? body)
-    {
-        if (body is null || Kind != MediaKind.Csv) return body;
-        using var doc = JsonDocument.Parse(body);
-        var rows = doc.RootElement.EnumerateArray().ToList();
-        var sb = new StringBuilder();
-        if (rows.Count == 0) return "";
-        var keys = rows[0].EnumerateObject().Select(p => p.Name).ToList();
-        sb.Append(string.Join(',', keys.Select(Csv)));
-        foreach (var row in rows)
-        {
-            sb.Append('\n');
-            sb.Append(string.Join(',', keys.Select(k => row.TryGetProperty(k, out var v) ? CsvValue(v) : "")));
-        }
-        return sb.ToString();
-    }
-
-    private static string CsvValue(JsonElement v) => v.ValueKind switch
-    {
-        JsonValueKind.Null => "",
-        JsonValueKind.String => Csv(v.GetString()!),
-        _ => Csv(v.GetRawText()),
-    };
-
-    private static string Csv(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }

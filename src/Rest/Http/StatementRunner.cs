@@ -186,7 +186,7 @@ internal static class StatementRunner
     {
         var accept = req.Http.Request.Headers.Accept.ToString();
         if (!accept.Contains("vnd.pgrst.plan", StringComparison.OrdinalIgnoreCase)) return null;
-        var media = MediaType.Negotiate(req.Http.Request);
+        var media = MediaType.Remembered(req.Http) ?? MediaType.Negotiate(req.Http.Request);
         if (media.Kind != MediaKind.Plan) return null;
         if (!req.Settings.PlanEnabled)
             throw new RestException(406, "PGRST107", "None of these media types are available: " + accept, (string?)null);

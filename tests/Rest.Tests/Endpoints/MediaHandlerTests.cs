@@ -369,3 +369,37 @@ public sealed class MediaHandlerTests(MediaFixture fx) : IClassFixture<MediaFixt
         Assert.Equal(406, dropped.Status);
     }
 }
+
+/// <summary>The media handler schema with db-plan-enabled: plans explain a custom handler's query.</summary>
+public sealed class MediaPlanFixture : RestFixture
+{
+    protected override IReadOnlyDictionary<string, string> Env { get; } = new Dictionary<string, string> { ["PGRST_DB_PLAN_ENABLED"] = "true" };
+
+    protected override async Task InitializeDatabaseAsync(TestDatabase database)
+    {
+        await database.ExecuteAsync(MediaFixture.Schema);
+        await base.InitializeDatabaseAsync(database);
+    }
+}
+
+/// <summary><c>vnd.pgrst.plan; for="custom/type"</c> explains the statement built with that type's handler.</summary>
+public sealed class MediaHandlerPlanTests(MediaPlanFixture fx) : IClassFixture<MediaPlanFixture>
+{
+    [Fact]
+    public async Task Plan_for_a_custom_media_type_explains_its_aggregate()
+    {
+        var (status, body, response) = await fx.GetAsync("/items?id=gt.1", RestFixture.UserToken(RestFixture.Alice),
+            "Accept: application/vnd.pgrst.plan+text; for=\"text/tab-separated-values\"; options=verbose");
+        Assert.Equal(200, status);
+        Assert.Equal("application/vnd.pgrst.plan+text; for=\"text/tab-separated-values\"; options=verbose; charset=utf-8",
+            response.Content.Headers.ContentType!.ToString());
+        Assert.Contains("items_tsv_agg", body, StringComparison.Ordinal);
+        // A handler needing the default select does not serve a plan with a select of its own.
+        var picked = await fx.GetAsync("/items?select=id", null, "Accept: application/vnd.pgrst.plan+text; for=\"text/tab-separated-values\"");
+        Assert.Equal(406, picked.Status);
+        // Function handlers are explained too.
+        var fn = await fx.GetAsync("/rpc/page?title=x", null, "Accept: application/vnd.pgrst.plan+text; for=\"text/html\"");
+        Assert.Equal(200, fn.Status);
+        Assert.Contains("Result", fn.Body, StringComparison.Ordinal);
+    }
+}
