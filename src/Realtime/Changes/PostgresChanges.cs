@@ -675,6 +675,8 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
     {
         var relation = change.Relation;
         bool Selected(int i) => select is null || select.Contains(relation.Columns[i].Name);
+        // As upstream (poll_max_record_bytes, 1 MB): an oversize record keeps only its values of at most 64 bytes, with Error 413.
+        var oversize = RecordBytes(change) > MaxRecordBytes;
         w.WriteString("schema", relation.Schema);
         w.WriteString("table", relation.Table);
         w.WriteString("commit_timestamp", commitTimestamp);
@@ -694,16 +696,51 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         if (change.New is not null)
         {
             w.WritePropertyName("record");
-            WriteRow(w, relation, change.New, change.NewMissing!, Selected);
+            var values = change.New;
+            WriteRow(w, relation, values, change.NewMissing!, oversize ? i => Selected(i) && Small(values[i]) : Selected);
         }
         if (change.Type != "INSERT")
         {
             w.WritePropertyName("old_record");
             if (change.Old is null) WriteRow(w, relation, new string?[relation.Columns.Count], Enumerable.Repeat(true, relation.Columns.Count).ToArray(), Selected);
-            else WriteRow(w, relation, change.Old, change.OldMissing!, Selected);
+            else
+            {
+                var old = change.Old;
+                WriteRow(w, relation, old, change.OldMissing!, oversize ? i => Selected(i) && Small(old[i]) : Selected);
+            }
         }
-        w.WriteNull("errors");
+        if (oversize)
+        {
+            w.WritePropertyName("errors");
+            w.WriteStartArray();
+            w.WriteStringValue(PayloadTooLarge);
+            w.WriteEndArray();
+        }
+        else
+        {
+            w.WriteNull("errors");
+        }
     });
+
+    /// <summary>Upstream's default <c>poll_max_record_bytes</c>.</summary>
+    internal const int MaxRecordBytes = 1024 * 1024;
+
+    internal const string PayloadTooLarge = "Error 413: Payload Too Large";
+
+    /// <summary>The UTF-8 size of the row's values (new and old), counted exactly only when it could exceed the limit.</summary>
+    private static long RecordBytes(RowChange change)
+    {
+        long chars = 0;
+        if (change.New is { } n) foreach (var v in n) chars += v?.Length ?? 0;
+        if (change.Old is { } o) foreach (var v in o) chars += v?.Length ?? 0;
+        if (chars * 3 <= MaxRecordBytes) return chars;
+        long bytes = 0;
+        if (change.New is { } n2) foreach (var v in n2) bytes += v is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(v);
+        if (change.Old is { } o2) foreach (var v in o2) bytes += v is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(v);
+        return bytes;
+    }
+
+    private static bool Small(string? value) => value is null || value.Length <= 21 || System.Text.Encoding.UTF8.GetByteCount(value) <= 64;
 
     private static void WriteRow(Utf8JsonWriter w, RelationInfo relation, string?[] values, bool[] missing, Func<int, bool> selected)
     {

@@ -12,7 +12,9 @@ public sealed class ApplyRlsErrorFixture : RealtimeFixture
         GRANT ALL ON public.secrets TO authenticated, service_role;
         REVOKE ALL ON public.secrets FROM anon;
         GRANT SELECT (v), INSERT, UPDATE, DELETE ON public.secrets TO anon;
-        ALTER PUBLICATION supabase_realtime ADD TABLE public.logbook, public.secrets;
+        CREATE TABLE public.big (id int PRIMARY KEY, small text, large text);
+        GRANT ALL ON public.big TO anon, authenticated, service_role;
+        ALTER PUBLICATION supabase_realtime ADD TABLE public.logbook, public.secrets, public.big;
         """);
 }
 
@@ -56,5 +58,21 @@ public sealed class ApplyRlsErrorTests(ApplyRlsErrorFixture fixture) : IClassFix
         var allowed = (await user.WaitForAsync(m => m.Event == "postgres_changes")).Payload!["data"]!;
         Assert.Equal("x", allowed["record"]!["v"]!.GetValue<string>());
         Assert.Null(allowed["errors"]);
+    }
+
+    [Fact]
+    public async Task A_record_over_1_MB_keeps_only_values_of_at_most_64_bytes_with_error_413()
+    {
+        await using var client = await SubscribeAsync("realtime:big", fixture.Host.Project.Keys.AnonKey, "big");
+        await fixture.Database.ExecuteAsync("INSERT INTO public.big VALUES (1, 'short', repeat('x', 1100000))");
+        var data = (await client.WaitForAsync(m => m.Event == "postgres_changes", TimeSpan.FromSeconds(20))).Payload!["data"]!;
+        Assert.Equal("""["Error 413: Payload Too Large"]""", data["errors"]!.ToJsonString());
+        Assert.Equal("""{"id":1,"small":"short"}""", data["record"]!.ToJsonString());
+        Assert.Equal(3, data["columns"]!.AsArray().Count);
+
+        await fixture.Database.ExecuteAsync("INSERT INTO public.big VALUES (2, 'short', repeat('x', 1000))");
+        var normal = (await client.WaitForAsync(m => m.Event == "postgres_changes")).Payload!["data"]!;
+        Assert.Null(normal["errors"]);
+        Assert.Equal(1000, normal["record"]!["large"]!.GetValue<string>().Length);
     }
 }
