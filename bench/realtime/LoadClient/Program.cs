@@ -1,5 +1,5 @@
 // Realtime load client: (1) broadcast fan-out, (2) postgres_changes with RLS, (3) server memory per idle connection.
-// usage: Supacs.Realtime.Bench <scenario: broadcast|changes> <url> <anonKey> <jwtSecret> <dbUrl> <serverPid> [key=value ...]
+// usage: Supacs.Realtime.Bench <scenario: broadcast|changes|idle> <url> <anonKey> <jwtSecret> <dbUrl> <serverPid> [key=value ...]
 using System.Globalization;
 using Supacs.Realtime.Bench;
 
@@ -12,6 +12,7 @@ var report = scenario switch
 {
     "broadcast" => await BroadcastScenario.RunAsync(target, Opt("connections", 5000), Opt("perChannel", 100), Opt("rate", 20), Opt("seconds", 10)),
     "changes" => await ChangesScenario.RunAsync(target, Opt("subscribers", 1000), Opt("users", 100), Opt("rate", 200), Opt("seconds", 10)),
-    _ => throw new ArgumentException("scenario must be broadcast or changes"),
+    "idle" => await IdleScenario.RunAsync(target, Opt("connections", 5000), Opt("perChannel", 100), Opt("hold", 0)),
+    _ => throw new ArgumentException("scenario must be broadcast, changes or idle"),
 };
 Console.WriteLine(report);

@@ -17,16 +17,23 @@ public sealed class ProjectRegistry
 
     public SupacsProject Resolve(HttpContext context) =>
         _projects.Count > 0 ? _projects[0] : throw new InvalidOperationException("No Supacs project is registered.");
+
+    /// <summary>
+    /// The request's project, resolved once and kept as a request feature. A caller holding the registry (e.g. the gateway's
+    /// first middleware) binds it without the request's DI scope, which a websocket would otherwise keep for its whole life.
+    /// </summary>
+    public SupacsProject For(HttpContext context)
+    {
+        if (context.Features.Get<SupacsProject>() is { } bound) return bound;
+        var project = Resolve(context);
+        context.Features.Set(project);
+        return project;
+    }
 }
 
 public static class HttpContextProjectExtensions
 {
     /// <summary>The project this request belongs to (cached on the request).</summary>
-    public static SupacsProject GetSupacsProject(this HttpContext context)
-    {
-        if (context.Items.TryGetValue(typeof(SupacsProject), out var cached) && cached is SupacsProject p) return p;
-        var project = context.RequestServices.GetRequiredService<ProjectRegistry>().Resolve(context);
-        context.Items[typeof(SupacsProject)] = project;
-        return project;
-    }
+    public static SupacsProject GetSupacsProject(this HttpContext context) =>
+        context.Features.Get<SupacsProject>() ?? context.RequestServices.GetRequiredService<ProjectRegistry>().For(context);
 }

@@ -13,7 +13,7 @@ namespace Supacs.Gateway.Middleware;
 /// New keys are not JWTs, so the gateway exchanges them for the matching JWT (apikey, and a bearer that is absent
 /// or is the key itself) before the modules see the request; functions get no such exchange, as on the platform.
 /// </summary>
-internal sealed class ApiKeyMiddleware(RequestDelegate next)
+internal sealed class ApiKeyMiddleware(RequestDelegate next, ProjectRegistry projects)
 {
     private static readonly byte[] Missing = Encoding.UTF8.GetBytes(
         "{\"message\":\"No API key found in request\",\"hint\":\"No `apikey` request header or url param was found.\"}");
@@ -24,10 +24,12 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next)
     private static readonly byte[] SecretInBrowser = Encoding.UTF8.GetBytes(
         "{\"message\":\"Forbidden use of secret API key in browser\"}");
 
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>Not async on the way through: a websocket keeps each awaiting middleware's state for as long as it is open.</summary>
+    public Task InvokeAsync(HttpContext context)
     {
         var key = RequestIdentityResolver.ApiKey(context.Request);
-        var keys = context.GetSupacsProject().Keys;
+        // The first to ask binds the project to the request (as a feature, without creating the request's DI scope).
+        var keys = projects.For(context).Keys;
         var required = ModuleRoutes.RequiresApiKey(context.Request.Path);
 
         if (key is not null && IsNewFormatKey(key))
@@ -35,38 +37,16 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next)
             var jwt = FixedEquals(key, keys.PublishableKey) ? keys.AnonKey
                 : FixedEquals(key, keys.SecretKey) ? keys.ServiceRoleKey
                 : null;
-            if (jwt is null)
-            {
-                if (required) await RejectAsync(context, Invalid).ConfigureAwait(false);
-                else await next(context).ConfigureAwait(false);
-                return;
-            }
-            if (jwt == keys.ServiceRoleKey && IsBrowser(context.Request))
-            {
-                await RejectAsync(context, SecretInBrowser).ConfigureAwait(false);
-                return;
-            }
+            if (jwt is null) return required ? RejectAsync(context, Invalid) : next(context);
+            if (jwt == keys.ServiceRoleKey && IsBrowser(context.Request)) return RejectAsync(context, SecretInBrowser);
             if (ModuleRoutes.ModuleOf(context.Request.Path) != "functions") ExchangeForJwt(context.Request, key, jwt);
-            await next(context).ConfigureAwait(false);
-            return;
+            return next(context);
         }
 
-        if (!required)
-        {
-            await next(context).ConfigureAwait(false);
-            return;
-        }
-        if (key is null)
-        {
-            await RejectAsync(context, Missing).ConfigureAwait(false);
-            return;
-        }
-        if (!FixedEquals(key, keys.AnonKey) && !FixedEquals(key, keys.ServiceRoleKey))
-        {
-            await RejectAsync(context, Invalid).ConfigureAwait(false);
-            return;
-        }
-        await next(context).ConfigureAwait(false);
+        if (!required) return next(context);
+        if (key is null) return RejectAsync(context, Missing);
+        if (!FixedEquals(key, keys.AnonKey) && !FixedEquals(key, keys.ServiceRoleKey)) return RejectAsync(context, Invalid);
+        return next(context);
     }
 
     private static bool IsNewFormatKey(string key) =>

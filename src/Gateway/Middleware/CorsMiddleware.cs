@@ -15,20 +15,17 @@ internal sealed class CorsMiddleware(RequestDelegate next)
     private const string ExposeHeaders =
         "Content-Encoding,Content-Location,Content-Range,Content-Type,Content-Length,Content-Disposition,Date,ETag,Last-Modified,Location,Range-Unit,X-Total-Count,Link,X-Supabase-Api-Version,x-sb-error-code,Preference-Applied,Upload-Offset,Upload-Length,Tus-Resumable,Tus-Version,Tus-Max-Size,Tus-Extension,Upload-Metadata,Upload-Expires";
 
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>Not async on the way through: a websocket keeps each awaiting middleware's state for as long as it is open.</summary>
+    public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
         var origin = request.Headers.Origin;
         var isPreflight = HttpMethods.IsOptions(request.Method) && !StringValues.IsNullOrEmpty(request.Headers.AccessControlRequestMethod);
         if (isPreflight)
         {
-            if (ModuleRoutes.ModuleOf(request.Path) == "functions")
-            {
-                await PreflightThroughFunctionAsync(context).ConfigureAwait(false);
-                return;
-            }
+            if (ModuleRoutes.ModuleOf(request.Path) == "functions") return PreflightThroughFunctionAsync(context);
             WritePreflight(context);
-            return;
+            return Task.CompletedTask;
         }
         if (!StringValues.IsNullOrEmpty(origin))
         {
@@ -40,7 +37,7 @@ internal sealed class CorsMiddleware(RequestDelegate next)
                 return Task.CompletedTask;
             });
         }
-        await next(context).ConfigureAwait(false);
+        return next(context);
     }
 
     /// <summary>

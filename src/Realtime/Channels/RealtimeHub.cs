@@ -28,6 +28,7 @@ internal sealed class RealtimeHub : IAsyncDisposable
     {
         Project = project;
         Metrics = metrics;
+        SocketLogger = loggers.CreateLogger<RealtimeSocket>();
         Options = RealtimeOptions.From(project.Config);
         Tokens = new TokenCache(project.Keys);
         Joins = new RateCounter(Options.MaxJoinsPerSecond, TimeSpan.FromSeconds(1), 1);
@@ -63,6 +64,9 @@ internal sealed class RealtimeHub : IAsyncDisposable
 
     public SupacsProject Project { get; }
     public RealtimeMetrics Metrics { get; }
+
+    /// <summary>One logger shared by every socket (<c>CreateLogger</c> makes a new wrapper per call).</summary>
+    public ILogger<RealtimeSocket> SocketLogger { get; }
 
     /// <summary>Channels joined on this node.</summary>
     public int ChannelCount

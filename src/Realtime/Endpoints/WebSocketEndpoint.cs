@@ -14,13 +14,20 @@ namespace Supacs.Realtime.Endpoints;
 /// <summary><c>GET /realtime/v1/websocket</c>: the Phoenix socket (vsn 1.0.0 or 2.0.0), authorised by the apikey JWT.</summary>
 internal static class WebSocketEndpoint
 {
-    public static void Map(IEndpointRouteBuilder group) => group.Map("/websocket", HandleAsync);
+    /// <remarks>
+    /// The handler takes the app's services, not the request's: resolving from <c>RequestServices</c> creates a DI scope per
+    /// request, which a websocket keeps for as long as it is open.
+    /// </remarks>
+    public static void Map(IEndpointRouteBuilder group)
+    {
+        var services = group.ServiceProvider;
+        group.Map("/websocket", context => HandleAsync(context, services));
+    }
 
-    private static async Task HandleAsync(HttpContext context)
+    private static async Task HandleAsync(HttpContext context, IServiceProvider services)
     {
         var project = context.GetSupacsProject();
-        var loggers = context.RequestServices.GetRequiredService<ILoggerFactory>();
-        var hub = RealtimeHub.For(project, context.RequestServices);
+        var hub = RealtimeHub.For(project, services);
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await ErrorAsync(context, StatusCodes.Status400BadRequest, "Expected a websocket upgrade").ConfigureAwait(false);
@@ -61,7 +68,8 @@ internal static class WebSocketEndpoint
         {
             // No websocket-level pings (and no timer per socket): Phoenix heartbeats keep a socket alive, the hub's idle sweep ends silent ones.
             using var ws = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero }).ConfigureAwait(false);
-            var socket = new RealtimeSocket(ws, version, hub, auth.Identity!, auth.Identity!.Token ?? token, loggers.CreateLogger<RealtimeSocket>());
+            ReleaseQuery(context);
+            var socket = new RealtimeSocket(ws, version, hub, auth.Identity!, auth.Identity!.Token, hub.SocketLogger);
             // Sockets end when the host stops (the hub tells each), so shutdown never waits on open websockets.
             await socket.RunAsync().ConfigureAwait(false);
         }
@@ -70,6 +78,13 @@ internal static class WebSocketEndpoint
             hub.RemoveSocket();
         }
     }
+
+    /// <summary>
+    /// A websocket keeps its HttpContext for as long as it is open, and with it the parsed query (a dictionary holding the
+    /// apikey JWT again, about 0.6 KB per idle connection). Nothing reads the query after the upgrade, so the parsed copy is
+    /// dropped. (Kestrel keeps the raw target and query string themselves in its connection's parse cache.)
+    /// </summary>
+    private static void ReleaseQuery(HttpContext context) => context.Request.Query = QueryCollection.Empty;
 
     /// <summary>
     /// A refused upgrade, answered after <c>connect_error_backoff_ms</c> (as upstream, to slow reconnect storms). The wait is a

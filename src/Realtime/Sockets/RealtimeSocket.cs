@@ -190,9 +190,62 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
         // A cancelled receive aborts a websocket, so host shutdown does not cancel the receive loop: it says goodbye,
         // closes the output once the queue is flushed, and the loop ends with the client's close (or an abort 2 s later).
         hub.AddSocket(this);
+        // Idle sockets hold no receive buffer: a zero-byte read waits for data, then a pooled buffer is rented per message.
+        // Receives take no cancellation token (a cancelled receive aborts the socket anyway): host stop, request abort and
+        // the idle sweep end the loop through the socket itself. The loop is inline (not a method of its own): one async
+        // state machine fewer held per idle socket.
+        byte[]? buffer = null;
+        var length = 0;
         try
         {
-            await ReceiveLoopAsync().ConfigureAwait(false);
+            while (ws.State == WebSocketState.Open)
+            {
+                ValueWebSocketReceiveResult result;
+                if (buffer is null)
+                {
+                    var peek = await ws.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
+                    if (peek.MessageType == WebSocketMessageType.Close)
+                    {
+                        await CloseAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
+                        return;
+                    }
+                    buffer = ArrayPool<byte>.Shared.Rent(4096);
+                }
+                if (length == buffer.Length)
+                {
+                    var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                result = await ws.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    await CloseAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
+                    return;
+                }
+                length += result.Count;
+                if (length > hub.Options.MaxFrameBytes)
+                {
+                    await CloseAsync(WebSocketCloseStatus.MessageTooBig, "frame too large").ConfigureAwait(false);
+                    return;
+                }
+                if (!result.EndOfMessage) continue;
+                Volatile.Write(ref _lastReceived, Environment.TickCount64);
+                var frame = buffer.AsMemory(0, length);
+                var message = result.MessageType == WebSocketMessageType.Binary
+                    ? PhoenixCodec.DecodeBinary(frame.ToArray(), out var error)
+                    : PhoenixCodec.DecodeText(frame.Span, Version, out error);
+                length = 0;
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = null;
+                if (message is null)
+                {
+                    Log.MalformedFrame(logger, error ?? "unknown");
+                    continue;
+                }
+                await HandleAsync(message).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) { }
         catch (WebSocketException e)
@@ -201,6 +254,7 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
         }
         finally
         {
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
             hub.RemoveSocket(this);
             JoinedChannel[] open;
             lock (_channels)
@@ -275,71 +329,6 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
     private JoinedChannel[] OpenChannels()
     {
         lock (_channels) return [.. _channels];
-    }
-
-    private async Task ReceiveLoopAsync()
-    {
-        var options = hub.Options;
-        // Idle sockets hold no receive buffer: a zero-byte read waits for data, then a pooled buffer is rented per message.
-        // Receives take no cancellation token (a cancelled receive aborts the socket anyway): host stop, request abort and
-        // the idle sweep end the loop through the socket itself.
-        byte[]? buffer = null;
-        var length = 0;
-        try
-        {
-            while (ws.State == WebSocketState.Open)
-            {
-                ValueWebSocketReceiveResult result;
-                if (buffer is null)
-                {
-                    var peek = await ws.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
-                    if (peek.MessageType == WebSocketMessageType.Close)
-                    {
-                        await CloseAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
-                        return;
-                    }
-                    buffer = ArrayPool<byte>.Shared.Rent(4096);
-                }
-                if (length == buffer.Length)
-                {
-                    var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, length).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
-                }
-                result = await ws.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    await CloseAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
-                    return;
-                }
-                length += result.Count;
-                if (length > options.MaxFrameBytes)
-                {
-                    await CloseAsync(WebSocketCloseStatus.MessageTooBig, "frame too large").ConfigureAwait(false);
-                    return;
-                }
-                if (!result.EndOfMessage) continue;
-                Volatile.Write(ref _lastReceived, Environment.TickCount64);
-                var frame = buffer.AsMemory(0, length);
-                var message = result.MessageType == WebSocketMessageType.Binary
-                    ? PhoenixCodec.DecodeBinary(frame.ToArray(), out var error)
-                    : PhoenixCodec.DecodeText(frame.Span, Version, out error);
-                length = 0;
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = null;
-                if (message is null)
-                {
-                    Log.MalformedFrame(logger, error ?? "unknown");
-                    continue;
-                }
-                await HandleAsync(message).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 
     private async Task CloseAsync(WebSocketCloseStatus status, string? reason)

@@ -46,6 +46,6 @@ internal static class RelationRead
         RestResponses.SetPreferenceApplied(http, req.Prefer);
         if (req.Settings.Schemas.Count > 1) http.Response.Headers["Content-Profile"] = req.Schema;
         status = RestResponses.ApplyGucs(http, result, status);
-        await RestResponses.WriteBodyAsync(http, status, media.Render(result.Body) ?? (HttpMethods.IsHead(http.Request.Method) ? "" : null), media.ContentType, media.IsBinary).ConfigureAwait(false);
+        await RestResponses.WriteBodyAsync(http, status, result.Body ?? (HttpMethods.IsHead(http.Request.Method) ? "" : null), media.ContentType, media.IsBinary).ConfigureAwait(false);
     }
 }
