@@ -73,6 +73,9 @@ internal sealed record RestSettings
     /// </summary>
     public IReadOnlyList<KeyValuePair<string, string>> AppSettings { get; init; } = [];
 
+    /// <summary>openapi-mode: follow-privileges (default), ignore-privileges or disabled.</summary>
+    public string OpenApiMode { get; init; } = "follow-privileges";
+
     public string DefaultSchema => Schemas.Count > 0 ? Schemas[0] : "public";
 
     /// <summary>The project's settings in effect now (config file, environment, then in-database configuration).</summary>
@@ -100,6 +103,7 @@ internal sealed record RestSettings
             RoleClaimPath = env("PGRST_JWT_ROLE_CLAIM_KEY") is { Length: > 0 } rck && rck.Trim() != ".role" ? Http.RoleClaimPath.Parse(rck.Trim()) : null,
             PlanEnabled = bool.TryParse(env("PGRST_DB_PLAN_ENABLED"), out var plan) && plan,
             PreparedStatements = !bool.TryParse(env("PGRST_DB_PREPARED_STATEMENTS"), out var prep) || prep,
+            OpenApiMode = env("PGRST_OPENAPI_MODE") is "ignore-privileges" or "disabled" or "follow-privileges" ? env("PGRST_OPENAPI_MODE")! : defaults.OpenApiMode,
             DbConfig = !bool.TryParse(env("PGRST_DB_CONFIG"), out var dbConfig) || dbConfig,
             PreConfig = env("PGRST_DB_PRE_CONFIG") is { Length: > 0 } preConfig ? preConfig : null,
         };
