@@ -60,6 +60,13 @@ internal sealed record RestSettings
     /// <summary>Function run before reading the in-database configuration, setting <c>pgrst.*</c> (db-pre-config). Default none.</summary>
     public string? PreConfig { get; init; }
 
+    /// <summary>
+    /// Settings of the roles requests switch to, read from the database with the in-database configuration (PostgREST
+    /// reads them only with db-config on). Empty until the first schema cache load.
+    /// </summary>
+    public IReadOnlyDictionary<string, Config.ImpersonatedRoleSettings> RoleSettings { get; init; } =
+        new Dictionary<string, Config.ImpersonatedRoleSettings>();
+
     public string DefaultSchema => Schemas.Count > 0 ? Schemas[0] : "public";
 
     /// <summary>The project's settings in effect now (config file, environment, then in-database configuration).</summary>

@@ -321,6 +321,12 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
         foreach (var channel in OpenChannels())
         {
             if (channel.Closed || channel.ExpiresAt > nowSeconds) continue;
+            // A refresh held by the throttle is applied instead (upstream applies the pending token when the old one expires).
+            if (Volatile.Read(ref channel.PendingAccessToken) is not null)
+            {
+                _ = ApplyPendingAccessTokenAsync(channel);
+                continue;
+            }
             PushSystem(channel, "system", ok: false, $"Token has expired {Math.Max(0, nowSeconds - channel.ExpiresAt)} seconds ago");
             CloseFromServer(channel);
         }
@@ -463,6 +469,9 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
 
         [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Realtime: reading broadcasts to replay failed")]
         public static partial void ReplayFailed(ILogger logger, Exception error);
+
+        [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Realtime: applying a held access token failed")]
+        public static partial void AccessTokenFailed(ILogger logger, Exception error);
 
         [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Realtime: storing a persisted broadcast failed")]
         public static partial void PersistFailed(ILogger logger, Exception error);

@@ -73,6 +73,42 @@ internal static class InDatabaseConfig
         return result;
     }
 
+    /// <summary>
+    /// The settings of the roles the connection's login role is a member of (the roles requests switch to), as
+    /// PostgREST reads them: only parameters any role may set (context <c>user</c>) or that the role itself was granted
+    /// SET on (PostgreSQL 15+), since they are applied after the switch to the role.
+    /// </summary>
+    public static async Task<Dictionary<string, ImpersonatedRoleSettings>> ReadRoleSettingsAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var privileged = connection.PostgreSqlVersion.Major >= 15 ? " OR pg_catalog.has_parameter_privilege(kv.rolname, ps.name, 'SET')" : "";
+        var sql = $"""
+            WITH kv AS (
+              SELECT r.rolname, split_part(setting, '=', 1) AS k, substr(setting, strpos(setting, '=') + 1) AS v
+              FROM pg_catalog.pg_auth_members m
+              JOIN pg_catalog.pg_roles r ON r.oid = m.roleid
+              CROSS JOIN LATERAL unnest(r.rolconfig) AS setting
+              WHERE m.member = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)
+            )
+            SELECT kv.rolname::text, kv.k, kv.v FROM kv JOIN pg_catalog.pg_settings ps ON ps.name = kv.k
+            WHERE ps.context = 'user'{privileged}
+            ORDER BY 1, 2
+            """;
+        var rows = new Dictionary<string, (List<KeyValuePair<string, string>> Settings, string? Isolation)>(StringComparer.Ordinal);
+        await using (var cmd = new NpgsqlCommand(sql, connection))
+        await using (var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var role = reader.GetString(0);
+                if (!rows.TryGetValue(role, out var entry)) rows[role] = entry = ([], null);
+                if (reader.GetString(1) == "default_transaction_isolation") rows[role] = entry with { Isolation = reader.GetString(2) };
+                else entry.Settings.Add(new(reader.GetString(1), reader.GetString(2)));
+            }
+        }
+        return rows.ToDictionary(r => r.Key, r => new ImpersonatedRoleSettings(r.Value.Settings, ImpersonatedRoleSettings.ParseIsolation(r.Value.Isolation)),
+            StringComparer.Ordinal);
+    }
+
     /// <summary><c>pgrst.db_schemas</c> → <c>PGRST_DB_SCHEMAS</c>.</summary>
     public static string EnvName(string setting) =>
         "PGRST_" + setting["pgrst.".Length..].ToUpperInvariant();
