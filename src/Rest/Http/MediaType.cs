@@ -51,10 +51,15 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
 
     private static readonly object ResolvedKey = new();
 
-    /// <summary>Keeps the first resolved media type of a request (for the statement runner's plan check).</summary>
+    /// <summary>
+    /// Keeps the first resolved media type of a request that names PostgREST's vendor types (for the statement runner's
+    /// plan check and a scalar result's Content-Type); other requests need nothing kept (no Items allocation).
+    /// </summary>
     public MediaType Remember(HttpContext http)
     {
-        http.Items.TryAdd(ResolvedKey, this);
+        if (Kind is MediaKind.Plan or MediaKind.Object || StripNulls
+            || http.Request.Headers.Accept.ToString().Contains("vnd.pgrst", StringComparison.OrdinalIgnoreCase))
+            http.Items.TryAdd(ResolvedKey, this);
         return this;
     }
 
