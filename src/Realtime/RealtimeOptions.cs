@@ -56,6 +56,9 @@ internal sealed class RealtimeOptions
     /// </summary>
     public TimeSpan ChannelErrorBackoff { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>At most one <c>access_token</c> refresh per channel per this window (<c>access_token_throttle_ms</c>, upstream's <c>ACCESS_TOKEN_THROTTLE_MS</c>, 10000).</summary>
+    public TimeSpan AccessTokenThrottle { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long <c>broadcast.replication_ready</c> waits for the database stream (<c>replication_ready_timeout_ms</c>, 30000).</summary>
     public TimeSpan ReplicationReadyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -95,6 +98,7 @@ internal sealed class RealtimeOptions
             DurableReplayDelay = s.GetLong("durable_replay_delay_ms") is { } ms ? TimeSpan.FromMilliseconds(ms) : d.DurableReplayDelay,
             ConnectErrorBackoff = Milliseconds(s.GetLong("connect_error_backoff_ms")) ?? d.ConnectErrorBackoff,
             ChannelErrorBackoff = Milliseconds(s.GetLong("channel_error_backoff_ms")) ?? d.ChannelErrorBackoff,
+            AccessTokenThrottle = Milliseconds(s.GetLong("access_token_throttle_ms")) ?? d.AccessTokenThrottle,
             ReplicationReadyTimeout = Milliseconds(s.GetLong("replication_ready_timeout_ms")) ?? d.ReplicationReadyTimeout,
             NoChannelTimeout = Milliseconds(s.GetLong("no_channel_timeout_ms")) ?? d.NoChannelTimeout,
         };

@@ -38,6 +38,10 @@ public static class SupacsRestExtensions
         group.MapMethods("/{relation}", [HttpMethods.Options], (HttpContext http, string relation) => RelationOptions.HandleAsync(http, relation));
         group.MapMethods("/rpc/{function}", [HttpMethods.Options], (HttpContext http, string function) => RelationOptions.HandleRpcAsync(http, function));
         group.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], (HttpContext http) => OpenApiRoot.HandleAsync(http));
+        // Last resort (a higher order loses to every route above): other verbs, and paths PostgREST does not serve.
+        group.Map("/{relation}", UnsupportedMethod.HandleAsync).WithOrder(1);
+        group.Map("/rpc/{function}", UnsupportedMethod.HandleAsync).WithOrder(1);
+        group.Map("/{**path}", InvalidPath.HandleAsync).WithOrder(2);
         return group;
     }
 }

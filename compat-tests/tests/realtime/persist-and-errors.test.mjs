@@ -1,5 +1,6 @@
 // Broadcast persistence and replay without duplicates, upstream's error delays (refused upgrade ~2 s, join error ~5 s,
-// with the default config), and broadcast.replication_ready — through the real supabase-js (raw `ws` for the upgrade).
+// with the default config), broadcast.replication_ready and apply_rls's error payloads — through the real supabase-js
+// (raw `ws` for the upgrade).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -118,4 +119,25 @@ test('broadcast.replication_ready: a system message once the database stream is 
   const ready = await system.next((p) => p.extension === 'system', 30_000);
   assert.equal(ready.status, 'ok');
   assert.equal(ready.message, 'Replication connection established');
+});
+
+test('postgres_changes on a table without a primary key carry upstream\'s error 400 (realtime-js: errors, empty new)', async () => {
+  await sb.sql(`
+    CREATE TABLE public.nopk (note text);
+    GRANT ALL ON public.nopk TO anon, authenticated;
+    ALTER PUBLICATION supabase_realtime ADD TABLE public.nopk;
+  `);
+  const c = await client();
+  const inbox = new Inbox();
+  const system = new Inbox();
+  const ch = c.channel('nopk')
+    .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'nopk' }, (p) => inbox.push(p))
+    .on('system', {}, (p) => system.push(p));
+  await subscribed(ch);
+  assert.equal((await system.next((p) => p.extension === 'postgres_changes')).message, 'Subscribed to PostgreSQL');
+  await sb.sql(`INSERT INTO public.nopk VALUES ('hi')`);
+  const change = await inbox.next();
+  assert.equal(change.eventType, 'INSERT');
+  assert.deepEqual(change.errors, ['Error 400: Bad Request, no primary key']);
+  assert.deepEqual(change.new, {});
 });

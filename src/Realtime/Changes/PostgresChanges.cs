@@ -314,7 +314,8 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         }
         if (candidates.Count == 0 && deleted.Count == 0) return;
         var xids = batch.Select(t => t.Xid).Where(x => x != 0).Distinct().Select(x => (long)x).ToArray();
-        var visible = candidates.Count == 0 ? [] : await VisibleAsync(candidates, xids).ConfigureAwait(false);
+        var errors = new Dictionary<string, Dictionary<RowChange, string>>(StringComparer.Ordinal);
+        var visible = candidates.Count == 0 ? [] : await VisibleAsync(candidates, xids, errors).ConfigureAwait(false);
         foreach (var (key, rows) in deleted)
         {
             if (!visible.TryGetValue(key, out var set)) visible[key] = set = new HashSet<RowChange>(ReferenceEqualityComparer.Instance);
@@ -329,10 +330,14 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         var encoded = new Dictionary<RowChange, Dictionary<string, byte[]>>(ReferenceEqualityComparer.Instance);
         foreach (var (key, group) in byGroup)
         {
-            if (!visible.TryGetValue(key, out var set) || set.Count == 0) continue;
+            visible.TryGetValue(key, out var set);
+            errors.TryGetValue(key, out var groupErrors);
+            if ((set is null || set.Count == 0) && groupErrors is null) continue;
             foreach (var (change, commitTimestamp) in changes)
             {
-                if (!set.Contains(change)) continue;
+                string? error = null;
+                if (set is null || !set.Contains(change))
+                    if (groupErrors is null || !groupErrors.TryGetValue(change, out error)) continue;
                 channels.Clear();
                 foreach (var spec in group.Specs)
                 {
@@ -353,9 +358,9 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
                 if (!encoded.TryGetValue(change, out var cache)) encoded[change] = cache = new Dictionary<string, byte[]>(StringComparer.Ordinal);
                 foreach (var (channel, (ids, selected)) in channels)
                 {
-                    var selectKey = selected is null ? "*" : string.Join(",", selected.Order(StringComparer.Ordinal));
+                    var selectKey = error is not null ? "!" : selected is null ? "*" : string.Join(",", selected.Order(StringComparer.Ordinal));
                     if (!cache.TryGetValue("d:" + selectKey, out var data))
-                        cache["d:" + selectKey] = data = EncodeData(change, commitTimestamp, selected);
+                        cache["d:" + selectKey] = data = error is null ? EncodeData(change, commitTimestamp, selected) : EncodeError(change, commitTimestamp, error);
                     if (channel.Config.Legacy)
                     {
                         channel.Socket.Push(channel, change.Type, data);
@@ -391,10 +396,16 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
     /// transaction-locally, then one query per table looks the rows up by primary key under RLS. Groups whose role does not
     /// exist, cannot be taken by <c>authenticator</c>, or lacks SELECT on a table see none of its rows (checked first, so the
     /// batch does not fail on privileges). The checks run on one dedicated connection.
+    /// As upstream's apply_rls, an INSERT or UPDATE of a table without a primary key, or one whose primary key the role may not
+    /// SELECT, is not checked: the group gets a payload without the row and with <c>errors</c> (<paramref name="errors"/>).
     /// </summary>
-    private async Task<Dictionary<string, HashSet<RowChange>>> VisibleAsync(Dictionary<string, (RequestIdentity Identity, List<RowChange> Rows)> groups, long[] xids)
+    private async Task<Dictionary<string, HashSet<RowChange>>> VisibleAsync(Dictionary<string, (RequestIdentity Identity, List<RowChange> Rows)> groups, long[] xids,
+        Dictionary<string, Dictionary<RowChange, string>> errors)
     {
         var result = groups.Keys.ToDictionary(k => k, _ => new HashSet<RowChange>(ReferenceEqualityComparer.Instance), StringComparer.Ordinal);
+        foreach (var (key, (_, rows)) in groups)
+            foreach (var row in rows)
+                if (row.Relation.PrimaryKey.Count == 0) ErrorsOf(errors, key)[row] = NoPrimaryKey;
         static List<(RelationInfo Relation, List<RowChange> Rows)> TablesOf(List<RowChange> rows) =>
             rows.Where(c => c.Relation.PrimaryKey.Count > 0).GroupBy(c => c.Relation.Id).Select(g => (g.First().Relation, g.ToList())).ToList();
         var tableIds = groups.Values.SelectMany(g => g.Rows).Select(r => (long)r.Relation.Id).Distinct().ToArray();
@@ -408,12 +419,14 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
             {
                 var conn = await RlsConnectionAsync().ConfigureAwait(false);
                 await WaitCommittedAsync(conn, xids).ConfigureAwait(false);
-                await CheckVisibilityAsync(conn, groups, tableIds, TablesOf, result).ConfigureAwait(false);
+                await CheckVisibilityAsync(conn, groups, tableIds, TablesOf, result, errors).ConfigureAwait(false);
                 break;
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException)
             {
                 foreach (var set in result.Values) set.Clear();
+                foreach (var set in errors.Values)
+                    foreach (var row in set.Where(e => e.Value == Unauthorized).Select(e => e.Key).ToList()) set.Remove(row);
                 await ResetRlsConnectionAsync().ConfigureAwait(false);
                 if (attempt == 1) Log.RlsRetry(logger, e);
                 if (attempt == 2)
@@ -427,6 +440,16 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
     }
 
     private NpgsqlConnection? _rls;
+
+    /// <summary>apply_rls's errors for rows it cannot check.</summary>
+    internal const string NoPrimaryKey = "Error 400: Bad Request, no primary key";
+    internal const string Unauthorized = "Error 401: Unauthorized";
+
+    private static Dictionary<RowChange, string> ErrorsOf(Dictionary<string, Dictionary<RowChange, string>> errors, string group)
+    {
+        if (!errors.TryGetValue(group, out var set)) errors[group] = set = new Dictionary<RowChange, string>(ReferenceEqualityComparer.Instance);
+        return set;
+    }
 
     /// <summary>
     /// Waits (up to 1 s) until the batch's transactions are visible to new snapshots. The walsender can send a commit a
@@ -478,20 +501,24 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         "set_config('request.jwt.claim.role', $1, true), set_config('request.method', 'GET', true), set_config('request.path', '/realtime/v1', true)";
 
     private async Task CheckVisibilityAsync(NpgsqlConnection conn, Dictionary<string, (RequestIdentity Identity, List<RowChange> Rows)> groups, long[] tableIds,
-        Func<List<RowChange>, List<(RelationInfo Relation, List<RowChange> Rows)>> tablesOf, Dictionary<string, HashSet<RowChange>> result)
+        Func<List<RowChange>, List<(RelationInfo Relation, List<RowChange> Rows)>> tablesOf, Dictionary<string, HashSet<RowChange>> result,
+        Dictionary<string, Dictionary<RowChange, string>> errors)
     {
-        // Per (role, table): may it SELECT at all, and does RLS apply (enabled and the role does not bypass it)?
-        var allowed = new Dictionary<(string Role, uint Table), bool>();
+        // Per (role, table) of usable roles (existing, not superuser, takeable by authenticator): may it SELECT the primary key
+        // columns (upstream's test), and does RLS apply (enabled and the role does not bypass it)?
+        var allowed = new Dictionary<(string Role, uint Table), (bool Select, bool Rls)>();
         await using (var privileges = new NpgsqlCommand(
-            "SELECT r.rolname::text, c.oid::bigint, c.relrowsecurity AND NOT r.rolbypassrls FROM unnest($1::text[]) u(role) " +
+            "SELECT r.rolname::text, c.oid::bigint, c.relrowsecurity AND NOT r.rolbypassrls, " +
+            "coalesce((SELECT bool_and(has_column_privilege(r.rolname, c.oid, a.attnum, 'SELECT')) FROM pg_index i " +
+            "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = c.oid AND i.indisprimary), " +
+            "has_table_privilege(r.rolname, c.oid, 'SELECT')) FROM unnest($1::text[]) u(role) " +
             "JOIN pg_roles r ON r.rolname = u.role CROSS JOIN pg_class c " +
-            "WHERE c.oid = ANY($2::bigint[]::oid[]) AND NOT r.rolsuper AND pg_has_role('authenticator', r.oid, 'MEMBER') " +
-            "AND has_table_privilege(r.rolname, c.oid, 'SELECT')", conn))
+            "WHERE c.oid = ANY($2::bigint[]::oid[]) AND NOT r.rolsuper AND pg_has_role('authenticator', r.oid, 'MEMBER')", conn))
         {
             privileges.Parameters.Add(new NpgsqlParameter { Value = groups.Values.Select(g => g.Identity.Role).Distinct().ToArray() });
             privileges.Parameters.Add(new NpgsqlParameter { Value = tableIds });
             await using var reader = await privileges.ExecuteReaderAsync().ConfigureAwait(false);
-            while (await reader.ReadAsync().ConfigureAwait(false)) allowed[(reader.GetString(0), (uint)reader.GetInt64(1))] = reader.GetBoolean(2);
+            while (await reader.ReadAsync().ConfigureAwait(false)) allowed[(reader.GetString(0), (uint)reader.GetInt64(1))] = (reader.GetBoolean(3), reader.GetBoolean(2));
         }
 
         await using var tx = await conn.BeginTransactionAsync().ConfigureAwait(false);
@@ -505,8 +532,13 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
             var readable = new List<(RelationInfo Relation, List<RowChange> Rows)>();
             foreach (var t in tablesOf(groupRows))
             {
-                if (!allowed.TryGetValue((identity.Role, t.Relation.Id), out var rls)) continue;
-                if (rls) readable.Add(t);
+                if (!allowed.TryGetValue((identity.Role, t.Relation.Id), out var access)) continue;
+                if (!access.Select)
+                {
+                    var groupErrors = ErrorsOf(errors, key);
+                    foreach (var row in t.Rows) groupErrors[row] = Unauthorized;
+                }
+                else if (access.Rls) readable.Add(t);
                 else result[key].UnionWith(t.Rows);
             }
             if (readable.Count == 0) continue;
@@ -610,11 +642,41 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
 
     private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
+    /// <summary>
+    /// The <c>data</c> object of a change apply_rls could not check (no primary key, or its key not selectable by the role):
+    /// no row, only <c>errors</c> (empty <c>columns</c>/<c>record</c>, which realtime-js turns into an empty <c>new</c>).
+    /// </summary>
+    internal static byte[] EncodeError(RowChange change, string commitTimestamp, string error) => Json.Object(w =>
+    {
+        w.WriteString("schema", change.Relation.Schema);
+        w.WriteString("table", change.Relation.Table);
+        w.WriteString("commit_timestamp", commitTimestamp);
+        w.WriteString("type", change.Type);
+        w.WritePropertyName("columns");
+        w.WriteStartArray();
+        w.WriteEndArray();
+        w.WritePropertyName("record");
+        w.WriteStartObject();
+        w.WriteEndObject();
+        if (change.Type == "UPDATE")
+        {
+            w.WritePropertyName("old_record");
+            w.WriteStartObject();
+            w.WriteEndObject();
+        }
+        w.WritePropertyName("errors");
+        w.WriteStartArray();
+        w.WriteStringValue(error);
+        w.WriteEndArray();
+    });
+
     /// <summary>The <c>data</c> object: schema, table, commit_timestamp, type, columns, record, old_record, errors.</summary>
     internal static byte[] EncodeData(RowChange change, string commitTimestamp, IReadOnlySet<string>? select = null) => Json.Object(w =>
     {
         var relation = change.Relation;
         bool Selected(int i) => select is null || select.Contains(relation.Columns[i].Name);
+        // As upstream (poll_max_record_bytes, 1 MB): an oversize record keeps only its values of at most 64 bytes, with Error 413.
+        var oversize = RecordBytes(change) > MaxRecordBytes;
         w.WriteString("schema", relation.Schema);
         w.WriteString("table", relation.Table);
         w.WriteString("commit_timestamp", commitTimestamp);
@@ -634,16 +696,51 @@ internal sealed partial class PostgresChanges(SupacsProject project, RealtimeOpt
         if (change.New is not null)
         {
             w.WritePropertyName("record");
-            WriteRow(w, relation, change.New, change.NewMissing!, Selected);
+            var values = change.New;
+            WriteRow(w, relation, values, change.NewMissing!, oversize ? i => Selected(i) && Small(values[i]) : Selected);
         }
         if (change.Type != "INSERT")
         {
             w.WritePropertyName("old_record");
             if (change.Old is null) WriteRow(w, relation, new string?[relation.Columns.Count], Enumerable.Repeat(true, relation.Columns.Count).ToArray(), Selected);
-            else WriteRow(w, relation, change.Old, change.OldMissing!, Selected);
+            else
+            {
+                var old = change.Old;
+                WriteRow(w, relation, old, change.OldMissing!, oversize ? i => Selected(i) && Small(old[i]) : Selected);
+            }
         }
-        w.WriteNull("errors");
+        if (oversize)
+        {
+            w.WritePropertyName("errors");
+            w.WriteStartArray();
+            w.WriteStringValue(PayloadTooLarge);
+            w.WriteEndArray();
+        }
+        else
+        {
+            w.WriteNull("errors");
+        }
     });
+
+    /// <summary>Upstream's default <c>poll_max_record_bytes</c>.</summary>
+    internal const int MaxRecordBytes = 1024 * 1024;
+
+    internal const string PayloadTooLarge = "Error 413: Payload Too Large";
+
+    /// <summary>The UTF-8 size of the row's values (new and old), counted exactly only when it could exceed the limit.</summary>
+    private static long RecordBytes(RowChange change)
+    {
+        long chars = 0;
+        if (change.New is { } n) foreach (var v in n) chars += v?.Length ?? 0;
+        if (change.Old is { } o) foreach (var v in o) chars += v?.Length ?? 0;
+        if (chars * 3 <= MaxRecordBytes) return chars;
+        long bytes = 0;
+        if (change.New is { } n2) foreach (var v in n2) bytes += v is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(v);
+        if (change.Old is { } o2) foreach (var v in o2) bytes += v is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(v);
+        return bytes;
+    }
+
+    private static bool Small(string? value) => value is null || value.Length <= 21 || System.Text.Encoding.UTF8.GetByteCount(value) <= 64;
 
     private static void WriteRow(Utf8JsonWriter w, RelationInfo relation, string?[] values, bool[] missing, Func<int, bool> selected)
     {

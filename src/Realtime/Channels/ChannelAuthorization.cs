@@ -45,8 +45,9 @@ internal static class ChannelAuthorization
             await using var reader = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false)) visible.Add(reader.GetGuid(0));
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        catch (PostgresException e) when (IsPolicyError(e))
         {
+            // No privilege, or a policy that raised an error (upstream's RlsPolicyError): no read access.
             return new ChannelPolicies(false, false);
         }
         return new ChannelPolicies(visible.Contains(broadcastId), visible.Contains(presenceId));
@@ -66,11 +67,15 @@ internal static class ChannelAuthorization
             await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             return true;
         }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.WithCheckOptionViolation)
+        catch (PostgresException e) when (IsPolicyError(e))
         {
             return false;
         }
     }
+
+    /// <summary>An error of the check itself (privilege, policy, or a policy expression that raised) rather than of the database being unavailable.</summary>
+    private static bool IsPolicyError(PostgresException e) =>
+        !e.SqlState.StartsWith("08", StringComparison.Ordinal) && !e.SqlState.StartsWith("57", StringComparison.Ordinal) && !e.SqlState.StartsWith("53", StringComparison.Ordinal);
 
     private static async Task SetCallerAsync(DbScope scope, RequestIdentity identity, string subTopic, CancellationToken ct)
     {

@@ -49,6 +49,12 @@ internal sealed class JoinedChannel(RealtimeSocket socket, string topic, string 
     public bool? CanWriteBroadcast { get; set; }
     public bool? CanWritePresence { get; set; }
 
+    /// <summary>A refresh held by the access_token throttle (the latest one wins); applied when the window closes.</summary>
+    internal string? PendingAccessToken;
+
+    /// <summary>Milliseconds (<see cref="Environment.TickCount64"/>) when a refresh was last applied; 0 before the first.</summary>
+    public long AccessTokenAppliedAt { get; set; }
+
     /// <summary>Cached: may this private channel's sender store broadcasts (the <c>persistence</c> extension)?</summary>
     public bool? CanPersist { get; set; }
 

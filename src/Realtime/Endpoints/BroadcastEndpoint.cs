@@ -93,6 +93,15 @@ internal static partial class BroadcastEndpoint
             await UnauthorizedAsync(context).ConfigureAwait(false);
             return;
         }
+        // As upstream: JSON or octet-stream; no Content-Type is JSON (older callers); anything else is 415.
+        var contentType = context.Request.ContentType;
+        var isJson = string.IsNullOrEmpty(contentType) || contentType.StartsWith("application/json", StringComparison.Ordinal);
+        if (!isJson && !contentType!.StartsWith("application/octet-stream", StringComparison.Ordinal))
+        {
+            await WriteJsonAsync(context, StatusCodes.Status415UnsupportedMediaType,
+                new Dictionary<string, string> { ["error"] = "Unsupported Media Type. Use application/json or application/octet-stream" }).ConfigureAwait(false);
+            return;
+        }
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body, context.RequestAborted).ConfigureAwait(false);
         if (body.Length > hub.Options.MaxPayloadSizeInKb * 1024L)
@@ -100,7 +109,6 @@ internal static partial class BroadcastEndpoint
             await ErrorAsync(context, StatusCodes.Status422UnprocessableEntity, "Payload size exceeds tenant limit").ConfigureAwait(false);
             return;
         }
-        var isJson = context.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) ?? false;
         var payload = body.ToArray();
         if (isJson)
         {

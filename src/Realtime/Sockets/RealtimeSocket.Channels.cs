@@ -354,26 +354,69 @@ internal sealed partial class RealtimeSocket
         CloseFromServer(channel);
     }
 
+    /// <summary>
+    /// <c>access_token</c>: upstream ignores API keys, nulls and an unchanged token, and applies at most one refresh per
+    /// <c>access_token_throttle_ms</c> (10 s) per channel: a refresh inside the window is held (the latest wins) and applied
+    /// when the window closes, or when the current token expires first.
+    /// </summary>
     private async Task AccessTokenAsync(JoinedChannel channel, PhoenixMessage m)
     {
         var p = m.Payload;
         var token = p.ValueKind == JsonValueKind.Object && p.TryGetProperty("access_token", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-        // Upstream ignores API keys, nulls and an unchanged token.
         if (string.IsNullOrEmpty(token) || token.StartsWith("sb_", StringComparison.Ordinal) || token == channel.Identity.Token) return;
+        var throttle = (long)hub.Options.AccessTokenThrottle.TotalMilliseconds;
+        var since = Environment.TickCount64 - channel.AccessTokenAppliedAt;
+        if (channel.AccessTokenAppliedAt != 0 && since < throttle)
+        {
+            if (Interlocked.Exchange(ref channel.PendingAccessToken, token) is null)
+                _ = ApplyPendingAccessTokenLaterAsync(channel, TimeSpan.FromMilliseconds(throttle - since));
+            return;
+        }
+        Interlocked.Exchange(ref channel.PendingAccessToken, null);
+        await ApplyAccessTokenAsync(channel, token).ConfigureAwait(false);
+    }
+
+    private async Task ApplyPendingAccessTokenLaterAsync(JoinedChannel channel, TimeSpan delay)
+    {
+        await Task.Delay(delay).ConfigureAwait(false);
+        await ApplyPendingAccessTokenAsync(channel).ConfigureAwait(false);
+    }
+
+    /// <summary>Applies a held refresh now (its window closed, or the current token expired); nothing when none is held.</summary>
+    internal async Task ApplyPendingAccessTokenAsync(JoinedChannel channel)
+    {
+        if (channel.Closed || Interlocked.Exchange(ref channel.PendingAccessToken, null) is not { } token) return;
+        try
+        {
+            await ApplyAccessTokenAsync(channel, token).ConfigureAwait(false);
+        }
+        catch (Npgsql.NpgsqlException e)
+        {
+            Log.AccessTokenFailed(logger, e);
+            Shutdown(channel, "Realtime was unable to connect to the project database");
+        }
+    }
+
+    /// <summary>
+    /// Re-verifies the token, re-checks a private channel's read policies (losing a read permission the old token had closes
+    /// the channel, as upstream) and moves the channel's postgres_changes to the new claims.
+    /// </summary>
+    private async Task ApplyAccessTokenAsync(JoinedChannel channel, string token)
+    {
+        channel.AccessTokenAppliedAt = Environment.TickCount64;
         var auth = await hub.Tokens.ValidateAsync(token).ConfigureAwait(false);
         if (!auth.IsValid)
         {
-            PushSystem(channel, "system", ok: false, auth.Error!);
-            CloseFromServer(channel);
+            Shutdown(channel, auth.Error!);
             return;
         }
         if (channel.Config.Private)
         {
             var policies = await ChannelAuthorization.ReadAsync(hub.Project.Database.Api, auth.Identity!, channel.SubTopic).ConfigureAwait(false);
-            if (!policies.CanRead)
+            var old = channel.Policies;
+            if (!policies.CanRead || (old.ReadBroadcast && !policies.ReadBroadcast) || (old.ReadPresence && !policies.ReadPresence))
             {
-                PushSystem(channel, "system", ok: false, $"You no longer have permission to read from this Channel topic: {channel.SubTopic}");
-                CloseFromServer(channel);
+                Shutdown(channel, $"You no longer have permission to read from this Channel topic: {channel.SubTopic}");
                 return;
             }
             channel.Policies = policies;

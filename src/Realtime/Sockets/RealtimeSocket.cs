@@ -244,7 +244,16 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
                     Log.MalformedFrame(logger, error ?? "unknown");
                     continue;
                 }
-                await HandleAsync(message).ConfigureAwait(false);
+                try
+                {
+                    await HandleAsync(message).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException and not WebSocketException)
+                {
+                    // One failing message does not end the socket: a join gets an error reply, a joined channel crashes (phx_error).
+                    Log.HandlerFailed(logger, message.Event, e);
+                    OnHandlerFailed(message, e);
+                }
             }
         }
         catch (OperationCanceledException) { }
@@ -321,6 +330,12 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
         foreach (var channel in OpenChannels())
         {
             if (channel.Closed || channel.ExpiresAt > nowSeconds) continue;
+            // A refresh held by the throttle is applied instead (upstream applies the pending token when the old one expires).
+            if (Volatile.Read(ref channel.PendingAccessToken) is not null)
+            {
+                _ = ApplyPendingAccessTokenAsync(channel);
+                continue;
+            }
             PushSystem(channel, "system", ok: false, $"Token has expired {Math.Max(0, nowSeconds - channel.ExpiresAt)} seconds ago");
             CloseFromServer(channel);
         }
@@ -375,6 +390,30 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
                 Log.UnknownEvent(logger, m.Event);
                 return Task.CompletedTask;
         }
+    }
+
+    /// <summary>
+    /// After an unexpected failure: a join is refused (the database being unreachable with upstream's
+    /// "UnableToConnectToProject" reason, anything else "Unknown Error on Channel"); a joined channel crashes as a Phoenix
+    /// channel does, with <c>phx_error</c> (join_ref in both slots), and realtime-js rejoins it.
+    /// </summary>
+    private void OnHandlerFailed(PhoenixMessage m, Exception e)
+    {
+        if (m.Event == "phx_join")
+        {
+            if (Find(m.Topic) is { } joined && joined.JoinRef == (m.JoinRef ?? m.Ref)) return;
+            var reply = new PhoenixMessage(m.JoinRef ?? m.Ref, m.Ref, m.Topic, m.Event, default);
+            JoinError(reply, e is Npgsql.NpgsqlException and not Npgsql.PostgresException
+                ? "UnableToConnectToProject: Realtime was unable to connect to the project database" : "Unknown Error on Channel");
+            return;
+        }
+        if (Find(m.Topic) is not { } channel) return;
+        lock (_channels)
+        {
+            if (!_channels.Remove(channel)) return;
+        }
+        CloseChannel(channel);
+        Send(PhoenixCodec.EncodeText(Version, channel.JoinRef, channel.JoinRef, channel.Topic, "phx_error", Json.EmptyObject), binary: false);
     }
 
     internal void Reply(PhoenixMessage m, bool ok, ReadOnlySpan<byte> response) =>
@@ -463,6 +502,12 @@ internal sealed partial class RealtimeSocket(WebSocket ws, PhoenixVersion versio
 
         [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Realtime: reading broadcasts to replay failed")]
         public static partial void ReplayFailed(ILogger logger, Exception error);
+
+        [LoggerMessage(EventId = 3008, Level = LogLevel.Error, Message = "Realtime: handling a {Event} message failed")]
+        public static partial void HandlerFailed(ILogger logger, string @event, Exception error);
+
+        [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Realtime: applying a held access token failed")]
+        public static partial void AccessTokenFailed(ILogger logger, Exception error);
 
         [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Realtime: storing a persisted broadcast failed")]
         public static partial void PersistFailed(ILogger logger, Exception error);

@@ -14,7 +14,7 @@ internal static class InDatabaseConfig
 {
     /// <summary>The settings PostgREST v12 reads in-database that Supacs implements, as <c>pgrst.</c> names.</summary>
     /// <remarks>
-    /// PostgREST also reads jwt_secret, jwt_secret_is_base64, jwt_cache_max_lifetime, db_root_spec, openapi_*,
+    /// PostgREST also reads jwt_secret, jwt_secret_is_base64, jwt_cache_max_lifetime, db_root_spec, openapi_security_active, openapi_server_proxy_uri,
     /// server_* and db_timezone_enabled in-database. Supacs has no such REST settings (the JWT keys are the
     /// project's, shared by every module), so those are ignored.
     /// </remarks>
@@ -23,6 +23,7 @@ internal static class InDatabaseConfig
         "pgrst.db_aggregates_enabled", "pgrst.db_anon_role", "pgrst.db_pre_config", "pgrst.db_extra_search_path",
         "pgrst.db_max_rows", "pgrst.db_plan_enabled", "pgrst.db_pre_request", "pgrst.db_prepared_statements",
         "pgrst.db_schemas", "pgrst.db_tx_end", "pgrst.db_hoisted_tx_settings", "pgrst.jwt_aud", "pgrst.jwt_role_claim_key",
+        "pgrst.openapi_mode",
     ];
 
     private const string RoleSettingsSql = """
@@ -71,6 +72,42 @@ internal static class InDatabaseConfig
         }
         await tx.RollbackAsync(ct).ConfigureAwait(false);
         return result;
+    }
+
+    /// <summary>
+    /// The settings of the roles the connection's login role is a member of (the roles requests switch to), as
+    /// PostgREST reads them: only parameters any role may set (context <c>user</c>) or that the role itself was granted
+    /// SET on (PostgreSQL 15+), since they are applied after the switch to the role.
+    /// </summary>
+    public static async Task<Dictionary<string, ImpersonatedRoleSettings>> ReadRoleSettingsAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var privileged = connection.PostgreSqlVersion.Major >= 15 ? " OR pg_catalog.has_parameter_privilege(kv.rolname, ps.name, 'SET')" : "";
+        var sql = $"""
+            WITH kv AS (
+              SELECT r.rolname, split_part(setting, '=', 1) AS k, substr(setting, strpos(setting, '=') + 1) AS v
+              FROM pg_catalog.pg_auth_members m
+              JOIN pg_catalog.pg_roles r ON r.oid = m.roleid
+              CROSS JOIN LATERAL unnest(r.rolconfig) AS setting
+              WHERE m.member = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)
+            )
+            SELECT kv.rolname::text, kv.k, kv.v FROM kv JOIN pg_catalog.pg_settings ps ON ps.name = kv.k
+            WHERE ps.context = 'user'{privileged}
+            ORDER BY 1, 2
+            """;
+        var rows = new Dictionary<string, (List<KeyValuePair<string, string>> Settings, string? Isolation)>(StringComparer.Ordinal);
+        await using (var cmd = new NpgsqlCommand(sql, connection))
+        await using (var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var role = reader.GetString(0);
+                if (!rows.TryGetValue(role, out var entry)) rows[role] = entry = ([], null);
+                if (reader.GetString(1) == "default_transaction_isolation") rows[role] = entry with { Isolation = reader.GetString(2) };
+                else entry.Settings.Add(new(reader.GetString(1), reader.GetString(2)));
+            }
+        }
+        return rows.ToDictionary(r => r.Key, r => new ImpersonatedRoleSettings(r.Value.Settings, ImpersonatedRoleSettings.ParseIsolation(r.Value.Isolation)),
+            StringComparer.Ordinal);
     }
 
     /// <summary><c>pgrst.db_schemas</c> → <c>PGRST_DB_SCHEMAS</c>.</summary>

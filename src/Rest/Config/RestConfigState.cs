@@ -17,16 +17,18 @@ internal sealed partial class RestConfigState : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile RestSettings _current;
 
-    public RestConfigState(SupacsProject project, Func<string, string?> env)
+    /// <param name="envNames">The variable names <paramref name="env"/> knows (for the PGRST_APP_SETTINGS_* family).</param>
+    public RestConfigState(SupacsProject project, Func<string, string?> env, IEnumerable<string> envNames)
     {
         _project = project;
         _env = env;
-        _base = RestSettings.Read(project, env);
+        _base = RestSettings.Read(project, env) with { AppSettings = RestSettings.ReadAppSettings(envNames, env) };
         _current = _base;
     }
 
     public static RestConfigState For(SupacsProject project) =>
-        project.Feature(static p => new RestConfigState(p, Environment.GetEnvironmentVariable));
+        project.Feature(static p => new RestConfigState(p, Environment.GetEnvironmentVariable,
+            Environment.GetEnvironmentVariables().Keys.Cast<string>()));
 
     public void Dispose() => _gate.Dispose();
 
@@ -66,9 +68,10 @@ internal sealed partial class RestConfigState : IDisposable
     private async Task<(RestSettings Settings, string Names)> ReadAsync(ILogger log, CancellationToken ct)
     {
         Dictionary<string, string> inDb;
+        Dictionary<string, ImpersonatedRoleSettings> roles;
+        await using var conn = await _project.Database.Api.OpenConnectionAsync(ct).ConfigureAwait(false);
         try
         {
-            await using var conn = await _project.Database.Api.OpenConnectionAsync(ct).ConfigureAwait(false);
             inDb = await InDatabaseConfig.ReadAsync(conn, _current.PreConfig, ct).ConfigureAwait(false);
         }
         catch (PostgresException e)
@@ -76,8 +79,17 @@ internal sealed partial class RestConfigState : IDisposable
             LogReadFailed(log, e.MessageText);
             inDb = [];
         }
+        try
+        {
+            roles = await InDatabaseConfig.ReadRoleSettingsAsync(conn, ct).ConfigureAwait(false);
+        }
+        catch (PostgresException e)
+        {
+            LogReadFailed(log, e.MessageText);
+            roles = [];
+        }
         var settings = inDb.Count == 0 ? _base : RestSettings.Read(_project, name => inDb.TryGetValue(name, out var v) ? v : _env(name));
-        return (settings, string.Join(", ", inDb.Keys.Order(StringComparer.Ordinal)));
+        return (settings with { RoleSettings = roles, AppSettings = _base.AppSettings }, string.Join(", ", inDb.Keys.Order(StringComparer.Ordinal)));
     }
 
     /// <summary>True when both settings expose the same schemas in the same order (the schema cache depends on them).</summary>
@@ -86,8 +98,9 @@ internal sealed partial class RestConfigState : IDisposable
     private static bool Same(RestSettings a, RestSettings b) =>
         SameSchemas(a, b) && a.ExtraSearchPath.SequenceEqual(b.ExtraSearchPath, StringComparer.Ordinal)
         && a.HoistedTxSettings.SequenceEqual(b.HoistedTxSettings, StringComparer.Ordinal)
-        && a with { Schemas = b.Schemas, ExtraSearchPath = b.ExtraSearchPath, HoistedTxSettings = b.HoistedTxSettings, RoleClaimPath = b.RoleClaimPath } == b
-        && a.RoleClaimPath?.Source == b.RoleClaimPath?.Source;
+        && a with { Schemas = b.Schemas, ExtraSearchPath = b.ExtraSearchPath, HoistedTxSettings = b.HoistedTxSettings, RoleClaimPath = b.RoleClaimPath, RoleSettings = b.RoleSettings } == b
+        && a.RoleClaimPath?.Source == b.RoleClaimPath?.Source
+        && ImpersonatedRoleSettings.Fingerprint(a.RoleSettings) == ImpersonatedRoleSettings.Fingerprint(b.RoleSettings);
 
     [LoggerMessage(EventId = 9020, Level = LogLevel.Warning, Message = "REST in-database configuration could not be read, using the file and environment only: {Reason}")]
     private static partial void LogReadFailed(ILogger log, string reason);

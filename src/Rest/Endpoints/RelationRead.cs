@@ -22,8 +22,46 @@ internal static class RelationRead
         }).ConfigureAwait(false);
         media = plan.Media ?? media;
         var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: true, media.SingularCheck, planned: plan).ConfigureAwait(false);
+        http.Response.Headers.ContentLocation = ContentLocation(relation, http.Request.Query);
         await WriteReadResultAsync(req, media, plan.Offset, result).ConfigureAwait(false);
     });
+
+    /// <summary>
+    /// PostgREST's <c>Content-Location</c> of a read: <c>/relation</c> and the query string in canonical form (keys
+    /// sorted, a repeated key's values joined with commas, percent-encoded as Haskell's urlEncodeVars does), so equal
+    /// queries name one resource.
+    /// </summary>
+    public static string ContentLocation(string relation, IQueryCollection query)
+    {
+        if (query.Count == 0) return "/" + relation;
+        var text = new System.Text.StringBuilder("/").Append(relation).Append('?');
+        var first = true;
+        foreach (var (key, values) in query.OrderBy(q => q.Key, StringComparer.Ordinal))
+        {
+            if (!first) text.Append('&');
+            first = false;
+            Encode(text, key);
+            text.Append('=');
+            for (var i = 0; i < values.Count; i++)
+            {
+                if (i > 0) text.Append(',');
+                Encode(text, values[i] ?? "");
+            }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Percent-encodes controls, space, non-ASCII (as UTF-8) and <c>;/?:@&amp;=+,${}|\^[]`&lt;&gt;#%"</c>.</summary>
+    private static void Encode(System.Text.StringBuilder text, string value)
+    {
+        const string Reserved = ";/?:@&=+,${}|\\^[]`<>#%\"";
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(value))
+        {
+            if (b <= 0x20 || b >= 0x7F || Reserved.Contains((char)b, StringComparison.Ordinal))
+                text.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            else text.Append((char)b);
+        }
+    }
 
     /// <summary>Status (200/206/416), Content-Range and body of a read.</summary>
     public static async Task WriteReadResultAsync(RestRequest req, MediaType media, long offset, StatementResult result)
@@ -46,6 +84,6 @@ internal static class RelationRead
         RestResponses.SetPreferenceApplied(http, req.Prefer);
         if (req.Settings.Schemas.Count > 1) http.Response.Headers["Content-Profile"] = req.Schema;
         status = RestResponses.ApplyGucs(http, result, status);
-        await RestResponses.WriteBodyAsync(http, status, media.Render(result.Body) ?? (HttpMethods.IsHead(http.Request.Method) ? "" : null), media.ContentType, media.IsBinary).ConfigureAwait(false);
+        await RestResponses.WriteBodyAsync(http, status, result.Body ?? (HttpMethods.IsHead(http.Request.Method) ? "" : null), media.ContentType, media.IsBinary).ConfigureAwait(false);
     }
 }

@@ -143,13 +143,13 @@ internal static class RpcCall
         var st = RestResponses.ApplyGucs(http, result, 200);
         http.Response.Headers["Content-Range"] = RestResponses.ContentRange(0, result.PageTotal, result.Total);
         await RestResponses.WriteBodyAsync(http, st, result.Body ?? "", resultMedia.Kind is MediaKind.Raw or MediaKind.GeoJson or MediaKind.Custom ? resultMedia.ContentType
-            : AskedContentType(MediaType.Remembered(http) ?? resultMedia),
+            : AskedContentType(MediaType.Remembered(http)),
             resultMedia.IsBinary).ConfigureAwait(false);
     });
 
     /// <summary>A scalar result's Content-Type: the singular or stripped type asked for, else JSON.</summary>
-    private static string AskedContentType(MediaType asked) =>
-        asked.Kind == MediaKind.Object || asked.StripNulls ? asked.ContentType : RestResponses.Json;
+    private static string AskedContentType(MediaType? asked) =>
+        asked is not null && (asked.Kind == MediaKind.Object || asked.StripNulls) ? asked.ContentType : RestResponses.Json;
 
     /// <summary>The parameter type a raw request body is passed as, by Content-Type; null for JSON and the rest.</summary>
     private static string? RawParameterType(string? contentType)

@@ -40,7 +40,7 @@ internal static class WriteResponses
         if (ret == ReturnPreference.Representation)
         {
             var status = RestResponses.ApplyGucs(http, result, representationStatus);
-            await RestResponses.WriteBodyAsync(http, status, media.Render(result.Body), media.ContentType).ConfigureAwait(false);
+            await RestResponses.WriteBodyAsync(http, status, result.Body, media.ContentType, media.IsBinary).ConfigureAwait(false);
         }
         else
         {

@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Supacs.Rest.Media;
 
@@ -53,10 +51,15 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
 
     private static readonly object ResolvedKey = new();
 
-    /// <summary>Keeps the first resolved media type of a request (for the statement runner's plan check).</summary>
+    /// <summary>
+    /// Keeps the first resolved media type of a request that names PostgREST's vendor types (for the statement runner's
+    /// plan check and a scalar result's Content-Type); other requests need nothing kept (no Items allocation).
+    /// </summary>
     public MediaType Remember(HttpContext http)
     {
-        http.Items.TryAdd(ResolvedKey, this);
+        if (Kind is MediaKind.Plan or MediaKind.Object || StripNulls
+            || http.Request.Headers.Accept.ToString().Contains("vnd.pgrst", StringComparison.OrdinalIgnoreCase))
+            http.Items.TryAdd(ResolvedKey, this);
         return this;
     }
 
@@ -206,10 +209,16 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
     };
 
     /// <summary>The SQL building the body from <c>_postgrest_t</c> rows (<paramref name="column"/> for scalar results).</summary>
-    public string BodySql(string column = "_postgrest_t") => Kind switch
+    /// <param name="source">The CTE holding the selected rows, whose first row's keys make the CSV header.</param>
+    public string BodySql(string column = "_postgrest_t", string source = "pgrst_source") => Kind switch
     {
+        // PostgREST's CSV, built in SQL: the keys of the first row as the header, then each row's record text
+        // without its parentheses (so quoting, NULLs, booleans, dates and arrays look as PostgreSQL prints them).
+        MediaKind.Csv => "(SELECT coalesce(string_agg(a.k, ','), '') FROM (SELECT json_object_keys(r)::text AS k FROM " +
+            $"(SELECT row_to_json(hh) AS r FROM {source} AS hh LIMIT 1) s) a) || E'\\n' || " +
+            "coalesce(string_agg(substring(_postgrest_t::text, 2, length(_postgrest_t::text) - 2), E'\\n'), '')",
         MediaKind.Custom => HandlerBodySql(Handler!, column),
-        MediaKind.Plan when PlanInner is { } inner => inner.BodySql(column),
+        MediaKind.Plan when PlanInner is { } inner => inner.BodySql(column, source),
         MediaKind.Raw => IsBinary
             ? $"encode(coalesce(string_agg(({column})::bytea, ''::bytea), ''::bytea), 'base64')"
             : $"coalesce(string_agg(({column})::text, ''), '')",
@@ -245,32 +254,4 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
         Kind == MediaKind.Object && r.PageTotal != 1
             ? new RestException(406, "PGRST116", "Cannot coerce the result to a single JSON object", $"The result contains {r.PageTotal} rows")
             : null;
-
-    /// <summary>The body as sent: JSON as built by PostgreSQL, or CSV converted from it.</summary>
-    public string? Render(string? body)
-    {
-        if (body is null || Kind != MediaKind.Csv) return body;
-        using var doc = JsonDocument.Parse(body);
-        var rows = doc.RootElement.EnumerateArray().ToList();
-        var sb = new StringBuilder();
-        if (rows.Count == 0) return "";
-        var keys = rows[0].EnumerateObject().Select(p => p.Name).ToList();
-        sb.Append(string.Join(',', keys.Select(Csv)));
-        foreach (var row in rows)
-        {
-            sb.Append('\n');
-            sb.Append(string.Join(',', keys.Select(k => row.TryGetProperty(k, out var v) ? CsvValue(v) : "")));
-        }
-        return sb.ToString();
-    }
-
-    private static string CsvValue(JsonElement v) => v.ValueKind switch
-    {
-        JsonValueKind.Null => "",
-        JsonValueKind.String => Csv(v.GetString()!),
-        _ => Csv(v.GetRawText()),
-    };
-
-    private static string Csv(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }

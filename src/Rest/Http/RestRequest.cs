@@ -98,8 +98,23 @@ internal sealed class RestRequest
                 : a.ValueKind == JsonValueKind.Array && a.EnumerateArray().Any(x => x.ValueKind == JsonValueKind.String && x.GetString() == aud);
             if (!ok) throw Unauthorized("JWT not in audience");
         }
+        identity = WithRoleClaim(identity);
         if (token is not null) cache.Add(token, identity);
         return identity;
+    }
+
+    /// <summary>
+    /// PostgREST puts the role it switched to in <c>request.jwt.claims</c> as <c>role</c> (the claims of a token without
+    /// a role claim, or whose role came from jwt-role-claim-key, say so too).
+    /// </summary>
+    private static RequestIdentity WithRoleClaim(RequestIdentity identity)
+    {
+        if (identity.Claims.ValueKind != JsonValueKind.Object) return identity;
+        if (identity.Claims.TryGetProperty("role", out var r) && r.ValueKind == JsonValueKind.String && r.GetString() == identity.Role) return identity;
+        var claims = System.Text.Json.Nodes.JsonNode.Parse(identity.Claims.GetRawText())!.AsObject();
+        claims["role"] = identity.Role;
+        var json = claims.ToJsonString();
+        return identity with { ClaimsJson = json, Claims = JsonDocument.Parse(json).RootElement.Clone() };
     }
 
     private static RestException Unauthorized(string message)

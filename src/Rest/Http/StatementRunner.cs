@@ -49,6 +49,8 @@ internal static class StatementRunner
                 _ => System.Data.IsolationLevel.ReadCommitted,
             }
             : null;
+        var roleSettings = req.Settings.RoleSettings.Count > 0 ? req.Settings.RoleSettings.GetValueOrDefault(req.Identity.Role) : null;
+        isolation ??= roleSettings?.Isolation;
         var singleBatch = isolation is null && (readOnly || (check is null && !rollback));
         var preparer = req.Settings.PreparedStatements ? StatementPreparer.For(req.Project) : null;
         var cache = req.Cache;
@@ -64,6 +66,12 @@ internal static class StatementRunner
             prelude.Parameters.Add(new NpgsqlParameter { Value = req.SearchPath() });
             batch.BatchCommands.Add(prelude);
             var skip = 1;
+            if (roleSettings?.CreateCommand() is { } roleCmd)
+            {
+                // The role's own settings (ALTER ROLE … SET): switching role with set_config does not apply them.
+                batch.BatchCommands.Add(roleCmd);
+                skip++;
+            }
             if (req.Prefer.Timezone is { } tz)
             {
                 var tzCmd = new NpgsqlBatchCommand(
@@ -85,6 +93,11 @@ internal static class StatementRunner
                     batch.BatchCommands.Add(set);
                     skip++;
                 }
+            }
+            if (Config.ImpersonatedRoleSettings.SetConfigCommand(req.Settings.AppSettings) is { } appCmd)
+            {
+                batch.BatchCommands.Add(appCmd);
+                skip++;
             }
             if (req.Settings.PreRequest is { } pre)
             {

@@ -18,10 +18,13 @@ internal sealed record AcceptedMedia(string Mime, string Text, IReadOnlyList<Key
 internal static class AcceptHeader
 {
     private static readonly IReadOnlyList<AcceptedMedia> Any = [new("*/*", "*/*", [])];
+    private static readonly IReadOnlyList<AcceptedMedia> Json = [new("application/json", "application/json", [])];
 
     public static IReadOnlyList<AcceptedMedia> Parse(string? header)
     {
-        if (string.IsNullOrWhiteSpace(header)) return Any;
+        // What clients send nearly always (fetch's default, postgrest-js), without parsing.
+        if (string.IsNullOrWhiteSpace(header) || header == "*/*") return Any;
+        if (header == "application/json") return Json;
         var ranked = new List<(AcceptedMedia Media, double Q, int Specificity, int Index)>();
         var index = 0;
         foreach (var raw in header.Replace(" ", "", StringComparison.Ordinal).Split(','))

@@ -195,6 +195,9 @@ internal sealed class ReadBuilder(string schema, SqlParams parameters, RestSetti
         if (embed.Spread)
             childSelect = childSelect.SelectMany(i => i is StarItem ? target.Columns.Select(c => (SelectItem)new FieldItem(Field.Of(c.Name), null, null)) : [i]).ToList();
         var child = BuildLevel(target, childAlias, childSelect, childPath, childDepth);
+        // db-max-rows caps every node of the read, embeds included (PostgREST's treeRestrictRange); a to-one embed has
+        // at most one row anyway.
+        if (!rel.IsToOne && settings.MaxRows is { } max) child.Limit = child.Limit is { } l ? Math.Min(l, max) : max;
 
         var from = new StringBuilder(Sql.Qualified(target.Schema, target.Name)).Append(" AS ").Append(Sql.Ident(childAlias));
         var joinConds = new List<string>();

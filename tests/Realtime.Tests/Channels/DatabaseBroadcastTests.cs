@@ -34,6 +34,31 @@ public sealed class DatabaseBroadcastTests(RealtimeFixture fixture) : IClassFixt
         // The binary one never reached the vsn 1.0.0 socket.
         await v1.AssertNoneAsync(m => m.Event == "broadcast");
     }
+
+    [Fact]
+    public async Task Single_rest_broadcast_takes_json_by_default_and_refuses_other_media_types()
+    {
+        await using var listener = await fixture.ConnectAsync();
+        await listener.JoinAsync("realtime:media", new { config = new { } });
+        HttpRequestMessage Post(HttpContent content)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/realtime/v1/api/broadcast/media/events/e") { Content = content };
+            request.Headers.Add("apikey", fixture.Host.Project.Keys.AnonKey);
+            return request;
+        }
+        var text = new StringContent("hello");
+        text.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
+        using (var request = Post(text))
+        {
+            var response = await fixture.Host.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+            Assert.Contains("Unsupported Media Type. Use application/json or application/octet-stream", await response.Content.ReadAsStringAsync());
+        }
+        var untyped = new ByteArrayContent("""{"n":1}"""u8.ToArray());
+        using (var request = Post(untyped))
+            Assert.Equal(HttpStatusCode.Accepted, (await fixture.Host.Client.SendAsync(request)).StatusCode);
+        Assert.Equal(1, (await listener.WaitForAsync(m => m.Event == "broadcast")).Payload!["payload"]!["n"]!.GetValue<int>());
+    }
 }
 
 public sealed class RestRateTests(RestRateFixture fixture) : IClassFixture<RestRateFixture>

@@ -14,6 +14,9 @@ public class InDatabaseConfigFixture : RestFixture
         GRANT USAGE ON SCHEMA cfg, cfg2 TO anon, authenticated, service_role;
         GRANT SELECT ON ALL TABLES IN SCHEMA cfg, cfg2 TO anon, authenticated, service_role;
         CREATE TABLE public.many AS SELECT g AS id FROM generate_series(1, 10) g; GRANT SELECT ON public.many TO anon;
+        CREATE TABLE public.parent (id int PRIMARY KEY); INSERT INTO public.parent VALUES (1);
+        CREATE TABLE public.child (id int PRIMARY KEY, parent_id int REFERENCES public.parent);
+        INSERT INTO public.child SELECT g, 1 FROM generate_series(1, 10) g; GRANT SELECT ON public.parent, public.child TO anon;
         CREATE FUNCTION public.whoami2() RETURNS text LANGUAGE sql STABLE AS 'SELECT current_user::text';
         GRANT EXECUTE ON FUNCTION public.whoami2() TO anon, authenticated, service_role;
         """;
@@ -72,6 +75,16 @@ public sealed class InDatabaseConfigTests(InDatabaseConfigFixture fx) : IClassFi
         var (status, body, _) = await fx.GetAsync("/many?select=id&order=id");
         Assert.Equal(200, status);
         Assert.Equal("""[{"id":1},{"id":2},{"id":3}]""", RestFixture.Norm(body));
+    }
+
+    [Fact]
+    public async Task Max_rows_caps_to_many_embeds_too()
+    {
+        var (status, body, _) = await fx.GetAsync("/parent?select=id,child(id)&child.order=id");
+        Assert.Equal(200, status);
+        Assert.Equal("""[{"id":1,"child":[{"id":1},{"id":2},{"id":3}]}]""", RestFixture.Norm(body));
+        (_, body, _) = await fx.GetAsync("/parent?select=id,child(id)&child.order=id&child.limit=2");
+        Assert.Equal("""[{"id":1,"child":[{"id":1},{"id":2}]}]""", RestFixture.Norm(body));
     }
 
     [Fact]

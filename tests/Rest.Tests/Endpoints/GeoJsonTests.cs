@@ -7,7 +7,7 @@ namespace Supacs.Rest.Tests.Endpoints;
 /// The blog fixture plus PostGIS in the <c>extensions</c> schema (as Supabase installs it) and an RLS-protected
 /// table with a geometry column.
 /// </summary>
-public sealed class GeoFixture : RestFixture
+public class GeoFixture : RestFixture
 {
     protected override async Task InitializeDatabaseAsync(TestDatabase database)
     {
@@ -119,5 +119,53 @@ public sealed class GeoJsonWithoutPostgisTests(RestFixture fx) : IClassFixture<R
         var error = JsonDocument.Parse(body).RootElement;
         Assert.Equal("PGRST107", error.GetProperty("code").GetString());
         Assert.Equal("None of these media types are available: application/geo+json", error.GetProperty("message").GetString());
+    }
+}
+
+/// <summary>The PostGIS fixture with plans enabled and a custom application/geo+json handler for one table.</summary>
+public sealed class GeoPlanFixture : GeoFixture
+{
+    protected override IReadOnlyDictionary<string, string> Env { get; } = new Dictionary<string, string> { ["PGRST_DB_PLAN_ENABLED"] = "true" };
+
+    protected override async Task InitializeDatabaseAsync(TestDatabase database)
+    {
+        await database.ExecuteAsync("""
+            CREATE TABLE public.routes (id int PRIMARY KEY, name text NOT NULL);
+            INSERT INTO public.routes VALUES (1, 'north'), (2, 'south');
+            GRANT SELECT ON public.routes TO anon, authenticated;
+            CREATE DOMAIN "application/geo+json" AS jsonb;
+            CREATE FUNCTION public.routes_geo_trans(state jsonb, next public.routes) RETURNS "application/geo+json"
+              LANGUAGE sql AS $$ SELECT (state || jsonb_build_array(next.name))::"application/geo+json" $$;
+            CREATE FUNCTION public.routes_geo_final(data jsonb) RETURNS "application/geo+json"
+              LANGUAGE sql AS $$ SELECT jsonb_build_object('type', 'FeatureCollection', 'names', data)::"application/geo+json" $$;
+            CREATE AGGREGATE public.routes_geo_agg(public.routes) (initcond = '[]', stype = "application/geo+json",
+              sfunc = public.routes_geo_trans, finalfunc = public.routes_geo_final);
+            """);
+        await base.InitializeDatabaseAsync(database);
+    }
+}
+
+/// <summary>GeoJSON as a plan's <c>for</c> media type, and a custom handler overriding the built-in GeoJSON for one table.</summary>
+public sealed class GeoJsonPlanTests(GeoPlanFixture fx) : IClassFixture<GeoPlanFixture>
+{
+    [Fact]
+    public async Task Plan_for_geojson_explains_st_asgeojson()
+    {
+        var (status, body, response) = await fx.GetAsync("/places", null, "Accept: application/vnd.pgrst.plan+text; for=\"application/geo+json\"; options=verbose");
+        Assert.Equal(200, status);
+        Assert.Equal("application/vnd.pgrst.plan+text; for=\"application/geo+json\"; options=verbose; charset=utf-8", response.Content.Headers.ContentType!.ToString());
+        Assert.Contains("st_asgeojson", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_geojson_handler_overrides_the_builtin_for_its_table_only()
+    {
+        var (status, body, response) = await fx.GetAsync("/routes?order=id", null, "Accept: application/geo+json");
+        Assert.Equal(200, status);
+        Assert.Equal("application/geo+json; charset=utf-8", response.Content.Headers.ContentType!.ToString());
+        Assert.Equal("""{"type":"FeatureCollection","names":["north","south"]}""", RestFixture.Norm(body));
+        var places = await fx.GetAsync("/places?select=id,geom&id=eq.1", null, "Accept: application/geo+json");
+        Assert.Equal(200, places.Status);
+        Assert.Contains("\"features\"", places.Body, StringComparison.Ordinal);
     }
 }

@@ -76,6 +76,25 @@ public sealed class MediaTypeTests(RestFixture fx) : IClassFixture<RestFixture>
     }
 
     [Fact]
+    public async Task Csv_is_postgresql_record_text_as_postgrest_builds_it()
+    {
+        var (status, body, _) = await fx.GetAsync("/posts?select=id,title,body,tags,published&order=id", null, "Accept: text/csv");
+        Assert.Equal(200, status);
+        // Values as PostgreSQL prints them in a record: booleans t/f, arrays {..} quoted, text with spaces quoted, NULL empty.
+        Assert.Equal("id,title,body,tags,published\n1,Hello,\"first post\",\"{a,b}\",t\n2,World,\"second post\",\"{b,c}\",f\n3,Bonjour,,{},t", body);
+        var json = await fx.GetAsync("/users?select=name,data&name=eq.Bob", null, "Accept: text/csv");
+        Assert.Equal("name,data\nBob,\"{\"\"city\"\": \"\"Berlin\"\", \"\"langs\"\": [\"\"de\"\"]}\"", json.Body);
+        // No rows: an empty header line, as PostgREST.
+        var empty = await fx.GetAsync("/posts?id=eq.999", null, "Accept: text/csv");
+        Assert.Equal((200, "\n"), (empty.Status, empty.Body));
+        // Written rows and set-returning functions too.
+        var written = await fx.SendAsync(HttpMethod.Post, "/tags?select=name", """{"name":"csv out"}""", null, "Accept: text/csv", "Prefer: return=representation");
+        Assert.Equal((201, "name\n\"csv out\""), (written.Status, written.Body));
+        var numbers = await fx.GetAsync("/rpc/numbers?n=2", null, "Accept: text/csv");
+        Assert.Equal((200, "pgrst_scalar\n1\n2"), (numbers.Status, numbers.Body));
+    }
+
+    [Fact]
     public async Task Root_offers_only_the_openapi_document()
     {
         var none = await fx.GetAsync("/");

@@ -19,6 +19,16 @@ public sealed class RelationReadTests(RestFixture fx) : IClassFixture<RestFixtur
     }
 
     [Fact]
+    public async Task Reads_send_a_canonical_content_location()
+    {
+        var (status, _, response) = await fx.GetAsync("/users?select=name,age&order=name&age=gt.1&age=lt.99&name=not.in.(a,%22b%20c%22)");
+        Assert.Equal(200, status);
+        Assert.Equal("/users?age=gt.1,lt.99&name=not.in.(a%2C%22b%20c%22)&order=name&select=name%2Cage", response.Content.Headers.ContentLocation!.OriginalString);
+        (_, _, response) = await fx.GetAsync("/users");
+        Assert.Equal("/users", response.Content.Headers.ContentLocation!.OriginalString);
+    }
+
+    [Fact]
     public async Task Select_columns_alias_cast_and_json_path()
     {
         var (status, body, _) = await fx.GetAsync("/users?select=nom:name,age::text,data->>city,lang:data->langs->0&name=eq.Alice");

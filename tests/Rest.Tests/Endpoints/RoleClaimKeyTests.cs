@@ -50,7 +50,8 @@ public sealed class RoleClaimFilterTests(RoleClaimFilterFixture fx) : IClassFixt
 {
     public Task InitializeAsync() => fx.Database.ExecuteAsync("""
         CREATE OR REPLACE FUNCTION public.whoami() RETURNS text LANGUAGE sql AS $$ SELECT current_user::text $$;
-        GRANT EXECUTE ON FUNCTION public.whoami() TO anon, authenticated, service_role;
+        CREATE OR REPLACE FUNCTION public.claimed_role() RETURNS text LANGUAGE sql AS $$ SELECT current_setting('request.jwt.claims')::json->>'role' $$;
+        GRANT EXECUTE ON FUNCTION public.whoami(), public.claimed_role() TO anon, authenticated, service_role;
         """);
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -65,6 +66,16 @@ public sealed class RoleClaimFilterTests(RoleClaimFilterFixture fx) : IClassFixt
         var (status, body, _) = await fx.SendAsync(HttpMethod.Post, "/rpc/whoami", "{}", token);
         Assert.Equal(200, status);
         Assert.Equal("\"service_role\"", body);
+    }
+
+    [Fact]
+    public async Task Claims_name_the_role_switched_to()
+    {
+        // As PostgREST: request.jwt.claims carries the effective role, not the token's own role claim.
+        var token = TestTokens.For(null, "authenticated", new Dictionary<string, object> { ["app_metadata"] = new { roles = Matching } });
+        Assert.Equal("\"service_role\"", (await fx.SendAsync(HttpMethod.Post, "/rpc/claimed_role", "{}", token)).Body);
+        var other = TestTokens.For(null, "authenticated", new Dictionary<string, object> { ["app_metadata"] = new { roles = NotMatching } });
+        Assert.Equal("\"anon\"", (await fx.SendAsync(HttpMethod.Post, "/rpc/claimed_role", "{}", other)).Body);
     }
 
     [Fact]
