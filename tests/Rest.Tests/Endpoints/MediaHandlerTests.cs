@@ -343,7 +343,14 @@ public sealed class MediaHandlerTests(MediaFixture fx) : IClassFixture<MediaFixt
         var refused = await fx.SendAsync(HttpMethod.Post, "/users", """{"id":"44444444-4444-4444-4444-444444444444","name":"Dan"}""",
             RestFixture.ServiceToken, "Accept: text/tab-separated-values");
         Assert.Equal(406, refused.Status);
+        var headersOnly = await fx.SendAsync(HttpMethod.Post, "/users", """{"id":"44444444-4444-4444-4444-444444444444","name":"Dan"}""",
+            RestFixture.ServiceToken, "Accept: text/tab-separated-values", "Prefer: return=headers-only");
+        Assert.Equal(406, headersOnly.Status);
         Assert.Equal(0L, await fx.Database.ScalarAsync<long>("SELECT count(*) FROM public.users WHERE name = 'Dan'"));
+        // With a handler, headers-only still answers without a body.
+        var located = await fx.SendAsync(HttpMethod.Post, "/items", """{"id":11,"name":"kiwi"}""", Alice, Tsv, "Prefer: return=headers-only");
+        Assert.Equal((201, "", "/items?id=eq.11"), (located.Status, located.Body, located.Response.Headers.Location?.ToString()));
+        await fx.Database.ExecuteAsync("DELETE FROM public.items WHERE id = 11");
     }
 
     [Fact]

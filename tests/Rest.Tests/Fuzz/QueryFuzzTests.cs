@@ -21,7 +21,9 @@ public sealed class QueryFuzzTests(RestFixture fx) : IClassFixture<RestFixture>
         "1); DROP TABLE users; --", "$1", "$$", "::text", "\0", "é€😀", "2024-01-01", "11111111-1111-1111-1111-111111111111", "1e309", "999999999999999999999", ")", "(", ",", "."];
     private static readonly string[] Embeds = ["users", "posts", "comments", "tags", "profiles", "messages", "nope", "users!inner", "users!left", "users!sender_id", "users!nope", "...users", "author:users", "posts!inner"];
     private static readonly string[] Prefers = ["count=exact", "count=planned", "count=estimated", "return=representation", "return=minimal", "handling=strict", "handling=strict, bogus=1", "tx=rollback", "timezone=Europe/Paris", "timezone=nope", "resolution=merge-duplicates", "max-affected=1", "params=single-object", "x"];
-    private static readonly string[] Accepts = ["application/json", "application/vnd.pgrst.object+json", "application/vnd.pgrst.object+json;nulls=stripped", "application/vnd.pgrst.array+json;nulls=stripped", "text/csv", "*/*", "text/html", "application/xml", ""];
+    private static readonly string[] Accepts = ["application/json", "application/vnd.pgrst.object+json", "application/vnd.pgrst.object+json;nulls=stripped", "application/vnd.pgrst.array+json;nulls=stripped", "text/csv", "*/*", "text/html", "application/xml", "",
+        "text/csv;q=0.5, application/json", "*/*;q=0", "a/b;q=abc", "application/vnd.pgrst.plan+json; for=\"x/y\"", "application/vnd.pgrst.array;nulls=stripped;x",
+        "text/plain", "application/octet-stream", ";;,,", "application/geo+json, */*;q=0.1"];
 
     [Fact]
     public async Task Random_requests_never_fail_on_our_side_and_change_nothing()
