@@ -67,6 +67,15 @@ internal sealed record RestSettings
     public IReadOnlyDictionary<string, Config.ImpersonatedRoleSettings> RoleSettings { get; init; } =
         new Dictionary<string, Config.ImpersonatedRoleSettings>();
 
+    /// <summary>
+    /// <c>app.settings.*</c> values every request sets as transaction-local settings (PostgREST's app.settings.*, from
+    /// <c>PGRST_APP_SETTINGS_X</c> → <c>app.settings.x</c>). Default none.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> AppSettings { get; init; } = [];
+
+    /// <summary>openapi-mode: follow-privileges (default), ignore-privileges or disabled.</summary>
+    public string OpenApiMode { get; init; } = "follow-privileges";
+
     public string DefaultSchema => Schemas.Count > 0 ? Schemas[0] : "public";
 
     /// <summary>The project's settings in effect now (config file, environment, then in-database configuration).</summary>
@@ -94,9 +103,20 @@ internal sealed record RestSettings
             RoleClaimPath = env("PGRST_JWT_ROLE_CLAIM_KEY") is { Length: > 0 } rck && rck.Trim() != ".role" ? Http.RoleClaimPath.Parse(rck.Trim()) : null,
             PlanEnabled = bool.TryParse(env("PGRST_DB_PLAN_ENABLED"), out var plan) && plan,
             PreparedStatements = !bool.TryParse(env("PGRST_DB_PREPARED_STATEMENTS"), out var prep) || prep,
+            OpenApiMode = env("PGRST_OPENAPI_MODE") is "ignore-privileges" or "disabled" or "follow-privileges" ? env("PGRST_OPENAPI_MODE")! : defaults.OpenApiMode,
             DbConfig = !bool.TryParse(env("PGRST_DB_CONFIG"), out var dbConfig) || dbConfig,
             PreConfig = env("PGRST_DB_PRE_CONFIG") is { Length: > 0 } preConfig ? preConfig : null,
         };
+    }
+
+    /// <summary><c>PGRST_APP_SETTINGS_JWT_EXP</c> → <c>app.settings.jwt_exp</c>, for every such variable name.</summary>
+    public static List<KeyValuePair<string, string>> ReadAppSettings(IEnumerable<string> names, Func<string, string?> env)
+    {
+        const string Prefix = "PGRST_APP_SETTINGS_";
+        return names.Where(n => n.StartsWith(Prefix, StringComparison.Ordinal) && n.Length > Prefix.Length)
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Select(n => new KeyValuePair<string, string>("app.settings." + n[Prefix.Length..].ToLowerInvariant(), env(n) ?? ""))
+            .ToList();
     }
 
     private static List<string>? List(string? value) =>

@@ -36,7 +36,8 @@ public class RestFixture : DatabaseFixture, IAsyncLifetime
         await database.ExecuteAsync(Sql);
         Host = await SupacsTestHost.StartAsync(database, s => s.AddSupacsRest(), app => app.MapSupacsRest(), ConfigToml);
         // Registered before the first request, so RestSettings.For finds these settings.
-        Host.Project.Feature(p => new Supacs.Rest.Config.RestConfigState(p, n => Env.TryGetValue(n, out var v) ? v : Environment.GetEnvironmentVariable(n)));
+        Host.Project.Feature(p => new Supacs.Rest.Config.RestConfigState(p, n => Env.TryGetValue(n, out var v) ? v : Environment.GetEnvironmentVariable(n),
+            Env.Keys.Concat(Environment.GetEnvironmentVariables().Keys.Cast<string>())));
     }
 
     public new async Task DisposeAsync()

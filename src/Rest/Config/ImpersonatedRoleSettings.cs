@@ -10,17 +10,20 @@ namespace Supacs.Rest.Config;
 internal sealed record ImpersonatedRoleSettings(IReadOnlyList<KeyValuePair<string, string>> Settings, System.Data.IsolationLevel? Isolation)
 {
     /// <summary>One <c>SELECT set_config(…), …</c> applying every setting, or null when there is none.</summary>
-    public NpgsqlBatchCommand? CreateCommand()
+    public NpgsqlBatchCommand? CreateCommand() => SetConfigCommand(Settings);
+
+    /// <summary>One <c>SELECT set_config(name, value, true), …</c> for <paramref name="settings"/>; null when empty.</summary>
+    public static NpgsqlBatchCommand? SetConfigCommand(IReadOnlyList<KeyValuePair<string, string>> settings)
     {
-        if (Settings.Count == 0) return null;
+        if (settings.Count == 0) return null;
         var sql = new System.Text.StringBuilder("SELECT ");
         var cmd = new NpgsqlBatchCommand();
-        for (var i = 0; i < Settings.Count; i++)
+        for (var i = 0; i < settings.Count; i++)
         {
             if (i > 0) sql.Append(", ");
             sql.Append("set_config($").Append(2 * i + 1).Append(", $").Append(2 * i + 2).Append(", true)");
-            cmd.Parameters.Add(new NpgsqlParameter { Value = Settings[i].Key });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = Settings[i].Value });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = settings[i].Key });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = settings[i].Value });
         }
         cmd.CommandText = sql.ToString();
         return cmd;

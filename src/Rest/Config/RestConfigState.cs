@@ -17,16 +17,18 @@ internal sealed partial class RestConfigState : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile RestSettings _current;
 
-    public RestConfigState(SupacsProject project, Func<string, string?> env)
+    /// <param name="envNames">The variable names <paramref name="env"/> knows (for the PGRST_APP_SETTINGS_* family).</param>
+    public RestConfigState(SupacsProject project, Func<string, string?> env, IEnumerable<string> envNames)
     {
         _project = project;
         _env = env;
-        _base = RestSettings.Read(project, env);
+        _base = RestSettings.Read(project, env) with { AppSettings = RestSettings.ReadAppSettings(envNames, env) };
         _current = _base;
     }
 
     public static RestConfigState For(SupacsProject project) =>
-        project.Feature(static p => new RestConfigState(p, Environment.GetEnvironmentVariable));
+        project.Feature(static p => new RestConfigState(p, Environment.GetEnvironmentVariable,
+            Environment.GetEnvironmentVariables().Keys.Cast<string>()));
 
     public void Dispose() => _gate.Dispose();
 
@@ -87,7 +89,7 @@ internal sealed partial class RestConfigState : IDisposable
             roles = [];
         }
         var settings = inDb.Count == 0 ? _base : RestSettings.Read(_project, name => inDb.TryGetValue(name, out var v) ? v : _env(name));
-        return (settings with { RoleSettings = roles }, string.Join(", ", inDb.Keys.Order(StringComparer.Ordinal)));
+        return (settings with { RoleSettings = roles, AppSettings = _base.AppSettings }, string.Join(", ", inDb.Keys.Order(StringComparer.Ordinal)));
     }
 
     /// <summary>True when both settings expose the same schemas in the same order (the schema cache depends on them).</summary>

@@ -15,11 +15,16 @@ internal static class OpenApiRoot
         var accepted = Media.AcceptHeader.Parse(http.Request.Headers.Accept.ToString());
         if (!accepted.Any(a => a.Mime is "application/openapi+json" or "application/json" or "*/*"))
             throw new RestException(406, "PGRST107", "None of these media types are available: " + Media.AcceptHeader.Describe(accepted), (string?)null);
-        var doc = Build(req.Cache, req.Schema, http.Request.Host.Value ?? "localhost", http.Request.PathBase + "/rest/v1");
+        if (req.Settings.OpenApiMode == "disabled")
+            throw new RestException(404, "PGRST126", "Root endpoint metadata is disabled", (string?)null);
+        // follow-privileges (the default) lists only what the request's role may use; ignore-privileges lists everything.
+        var accessible = req.Settings.OpenApiMode == "ignore-privileges" ? null
+            : await AccessibleObjects.ReadAsync(req, http.RequestAborted).ConfigureAwait(false);
+        var doc = Build(req.Cache, req.Schema, http.Request.Host.Value ?? "localhost", http.Request.PathBase + "/rest/v1", accessible);
         await RestResponses.WriteBodyAsync(http, 200, doc.ToJsonString(), "application/openapi+json; charset=utf-8").ConfigureAwait(false);
     });
 
-    internal static JsonObject Build(SchemaCache cache, string schema, string host, string basePath)
+    internal static JsonObject Build(SchemaCache cache, string schema, string host, string basePath, AccessibleObjects? accessible = null)
     {
         var paths = new JsonObject
         {
@@ -36,7 +41,8 @@ internal static class OpenApiRoot
         };
         var definitions = new JsonObject();
         var parameters = Parameters();
-        foreach (var rel in cache.Relations.Values.Where(r => r.Schema == schema).OrderBy(r => r.Name, StringComparer.Ordinal))
+        foreach (var rel in cache.Relations.Values.Where(r => r.Schema == schema && (accessible is null || accessible.Relations.Contains(r.Name)))
+                     .OrderBy(r => r.Name, StringComparer.Ordinal))
         {
             definitions[rel.Name] = Definition(rel);
             parameters["body." + rel.Name] = new JsonObject
@@ -61,8 +67,10 @@ internal static class OpenApiRoot
             if (rel.Deletable) ops["delete"] = Operation(tag, null, ["rowFilter", "preferReturn"], "204", rel.Name, false, rel.Columns.Select(c => c.Name));
             paths["/" + rel.Name] = ops;
         }
-        foreach (var (key, fns) in cache.Functions.Where(f => f.Key.Schema == schema).OrderBy(f => f.Key.Name, StringComparer.Ordinal))
+        foreach (var (key, all) in cache.Functions.Where(f => f.Key.Schema == schema).OrderBy(f => f.Key.Name, StringComparer.Ordinal))
         {
+            var fns = accessible is null ? all : all.Where(f => accessible.Functions.Contains(f.Oid)).ToList();
+            if (fns.Count == 0) continue;
             var fn = fns[0];
             var props = new JsonObject();
             foreach (var p in fn.Params.Where(p => p.Name.Length > 0)) props[p.Name] = TypeOf(p.Type);

@@ -37,10 +37,21 @@ internal static partial class RestResponses
         {
             var log = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Supacs.Rest");
             LogUnexpected(log, e);
-            var status = e is Npgsql.NpgsqlException or TimeoutException ? 503 : 500;
-            await WriteErrorAsync(http, new RestException(status, status == 503 ? "PGRST000" : "PGRSTX00",
-                status == 503 ? "Database client error. Retrying the connection." : "Internal server error", e.GetType().Name + ": " + e.Message)).ConfigureAwait(false);
+            await WriteErrorAsync(http, Unexpected(e)).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// An error that is not PostgreSQL's: no pooled connection within the pool's timeout is PGRST003 (504), another
+    /// client or connection failure PGRST000 (503), anything else PGRSTX00 (500).
+    /// </summary>
+    public static RestException Unexpected(Exception e)
+    {
+        if (e is Npgsql.NpgsqlException { InnerException: TimeoutException } && e.Message.Contains("pool", StringComparison.OrdinalIgnoreCase))
+            return new RestException(504, "PGRST003", "Timed out acquiring connection from connection pool.", (string?)null);
+        var status = e is Npgsql.NpgsqlException or TimeoutException ? 503 : 500;
+        return new RestException(status, status == 503 ? "PGRST000" : "PGRSTX00",
+            status == 503 ? "Database client error. Retrying the connection." : "Internal server error", e.GetType().Name + ": " + e.Message);
     }
 
     public static async Task WriteErrorAsync(HttpContext http, RestException e)

@@ -94,6 +94,11 @@ internal static class StatementRunner
                     skip++;
                 }
             }
+            if (Config.ImpersonatedRoleSettings.SetConfigCommand(req.Settings.AppSettings) is { } appCmd)
+            {
+                batch.BatchCommands.Add(appCmd);
+                skip++;
+            }
             if (req.Settings.PreRequest is { } pre)
             {
                 var parts = pre.Split('.', 2);
