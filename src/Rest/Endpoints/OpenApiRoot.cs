@@ -11,6 +11,12 @@ internal static class OpenApiRoot
     public static Task HandleAsync(HttpContext http) => RestResponses.HandleAsync(http, async () =>
     {
         var req = await RestRequest.CreateAsync(http).ConfigureAwait(false);
+        // db-root-spec: the root is a GET of that function (in the request's schema), answered like /rpc/{function}.
+        if (req.Settings.RootSpec is { } rootSpec)
+        {
+            await RpcCall.HandleAsync(http, rootSpec).ConfigureAwait(false);
+            return;
+        }
         // The root produces only the OpenAPI document (PostgREST: application/openapi+json, application/json or */*).
         var accepted = Media.AcceptHeader.Parse(http.Request.Headers.Accept.ToString());
         if (!accepted.Any(a => a.Mime is "application/openapi+json" or "application/json" or "*/*"))

@@ -106,3 +106,28 @@ public sealed class OpenApiDisabledTests(OpenApiDisabledFixture fx) : IClassFixt
         Assert.Equal(200, (await fx.GetAsync("/users?limit=1")).Status);
     }
 }
+
+public sealed class RootSpecFixture : RestFixture
+{
+    protected override IReadOnlyDictionary<string, string> Env { get; } = new Dictionary<string, string> { ["PGRST_DB_ROOT_SPEC"] = "root" };
+
+    protected override async Task InitializeDatabaseAsync(TestDatabase database)
+    {
+        await base.InitializeDatabaseAsync(database);
+        await database.ExecuteAsync("""
+            CREATE FUNCTION public.root() RETURNS json LANGUAGE sql STABLE AS $$ SELECT json_build_object('swagger', 'custom', 'role', current_user) $$;
+            """);
+    }
+}
+
+/// <summary>db-root-spec: the root answers the configured function's result instead of the generated document.</summary>
+public sealed class RootSpecTests(RootSpecFixture fx) : IClassFixture<RootSpecFixture>
+{
+    [Fact]
+    public async Task Root_calls_the_function_as_the_request_role()
+    {
+        var (status, body, _) = await fx.GetAsync("/");
+        Assert.Equal(200, status);
+        Assert.Equal("""{"swagger":"custom","role":"anon"}""", RestFixture.Norm(body));
+    }
+}
