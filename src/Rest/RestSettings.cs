@@ -82,6 +82,9 @@ internal sealed record RestSettings
     /// <summary>Function whose result the root answers instead of the OpenAPI document (db-root-spec). Default none.</summary>
     public string? RootSpec { get; init; }
 
+    /// <summary>Document the JWT security scheme in the OpenAPI output (openapi-security-active). Default false.</summary>
+    public bool OpenApiSecurityActive { get; init; }
+
     public string DefaultSchema => Schemas.Count > 0 ? Schemas[0] : "public";
 
     /// <summary>The project's settings in effect now (config file, environment, then in-database configuration).</summary>
@@ -113,6 +116,7 @@ internal sealed record RestSettings
             OpenApiServerProxyUri = Uri.TryCreate(env("PGRST_OPENAPI_SERVER_PROXY_URI"), UriKind.Absolute, out var proxy)
                 && proxy.Scheme is "http" or "https" ? proxy : null,
             RootSpec = env("PGRST_DB_ROOT_SPEC") is { Length: > 0 } rootSpec ? rootSpec : null,
+            OpenApiSecurityActive = bool.TryParse(env("PGRST_OPENAPI_SECURITY_ACTIVE"), out var security) && security,
             DbConfig = !bool.TryParse(env("PGRST_DB_CONFIG"), out var dbConfig) || dbConfig,
             PreConfig = env("PGRST_DB_PRE_CONFIG") is { Length: > 0 } preConfig ? preConfig : null,
         };

@@ -31,6 +31,19 @@ internal static class OpenApiRoot
         if (req.Settings.OpenApiServerProxyUri is { } proxy)
             (scheme, host, basePath) = (proxy.Scheme, proxy.IsDefaultPort ? proxy.Host : proxy.Authority, proxy.AbsolutePath);
         var doc = Build(req.Cache, req.Schema, host, basePath, accessible, scheme);
+        if (req.Settings.OpenApiSecurityActive)
+        {
+            // openapi-security-active: document the bearer JWT the API expects, as PostgREST does.
+            doc["securityDefinitions"] = new JsonObject
+            {
+                ["JWT"] = new JsonObject
+                {
+                    ["description"] = "Add the token prepending \"Bearer \" (without quotes) to it",
+                    ["in"] = "header", ["name"] = "Authorization", ["type"] = "apiKey",
+                },
+            };
+            doc["security"] = new JsonArray(new JsonObject { ["JWT"] = new JsonArray() });
+        }
         await RestResponses.WriteBodyAsync(http, 200, doc.ToJsonString(), "application/openapi+json; charset=utf-8").ConfigureAwait(false);
     });
 

@@ -64,6 +64,7 @@ public sealed class OpenApiIgnorePrivilegesFixture : OpenApiPrivilegesFixture
     {
         ["PGRST_OPENAPI_MODE"] = "ignore-privileges",
         ["PGRST_OPENAPI_SERVER_PROXY_URI"] = "https://api.example.com:8443/project/rest/v1",
+        ["PGRST_OPENAPI_SECURITY_ACTIVE"] = "true",
     };
 }
 
@@ -87,6 +88,15 @@ public sealed class OpenApiIgnorePrivilegesTests(OpenApiIgnorePrivilegesFixture 
         Assert.Equal("api.example.com:8443", doc.GetProperty("host").GetString());
         Assert.Equal("/project/rest/v1", doc.GetProperty("basePath").GetString());
         Assert.Equal("https", doc.GetProperty("schemes")[0].GetString());
+    }
+
+    [Fact]
+    public async Task Security_active_documents_the_bearer_jwt()
+    {
+        var doc = JsonDocument.Parse((await fx.GetAsync("/")).Body).RootElement;
+        var jwt = doc.GetProperty("securityDefinitions").GetProperty("JWT");
+        Assert.Equal(("apiKey", "header", "Authorization"), (jwt.GetProperty("type").GetString(), jwt.GetProperty("in").GetString(), jwt.GetProperty("name").GetString()));
+        Assert.Equal(JsonValueKind.Array, doc.GetProperty("security")[0].GetProperty("JWT").ValueKind);
     }
 }
 
