@@ -76,6 +76,9 @@ internal sealed record RestSettings
     /// <summary>openapi-mode: follow-privileges (default), ignore-privileges or disabled.</summary>
     public string OpenApiMode { get; init; } = "follow-privileges";
 
+    /// <summary>The public URL the OpenAPI document names (openapi-server-proxy-uri), e.g. https://api.example.com/rest/v1. Default none.</summary>
+    public Uri? OpenApiServerProxyUri { get; init; }
+
     public string DefaultSchema => Schemas.Count > 0 ? Schemas[0] : "public";
 
     /// <summary>The project's settings in effect now (config file, environment, then in-database configuration).</summary>
@@ -104,6 +107,8 @@ internal sealed record RestSettings
             PlanEnabled = bool.TryParse(env("PGRST_DB_PLAN_ENABLED"), out var plan) && plan,
             PreparedStatements = !bool.TryParse(env("PGRST_DB_PREPARED_STATEMENTS"), out var prep) || prep,
             OpenApiMode = env("PGRST_OPENAPI_MODE") is "ignore-privileges" or "disabled" or "follow-privileges" ? env("PGRST_OPENAPI_MODE")! : defaults.OpenApiMode,
+            OpenApiServerProxyUri = Uri.TryCreate(env("PGRST_OPENAPI_SERVER_PROXY_URI"), UriKind.Absolute, out var proxy)
+                && proxy.Scheme is "http" or "https" ? proxy : null,
             DbConfig = !bool.TryParse(env("PGRST_DB_CONFIG"), out var dbConfig) || dbConfig,
             PreConfig = env("PGRST_DB_PRE_CONFIG") is { Length: > 0 } preConfig ? preConfig : null,
         };

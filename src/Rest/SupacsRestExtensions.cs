@@ -19,6 +19,7 @@ public static class SupacsRestExtensions
     {
         services.AddSingleton(new SupacsModule("rest", DefaultPrefix));
         services.AddSingleton<ISchemaContributor, RestSchemaContributor>();
+        services.AddHostedService<ReloadSignals>();
         return services;
     }
 

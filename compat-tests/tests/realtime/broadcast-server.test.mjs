@@ -107,12 +107,13 @@ test('httpSend() and the REST fallback of send() deliver to subscribers', async 
   }
   assert.deepEqual((await inbox.next((m) => m.event === 'via-fallback')).payload, { n: 2 });
 
-  // Private REST messages from a user without the write policy are dropped; alice's arrive.
+  // A private REST message from a user without the write policy is refused (403 "Unauthorized", as upstream's single
+  // endpoint) and not delivered; alice's arrives.
   const reader = await client('2.0.0', { accessToken: await sb.tokenFor(alice) });
   const privateInbox = new Inbox();
   await subscribed(reader.channel('team-rest', { config: { private: true } }).on('broadcast', { event: '*' }, (m) => privateInbox.push(m)));
   const bobClient = await client('2.0.0', { accessToken: await sb.tokenFor(bob) });
-  await bobClient.channel('team-rest', { config: { private: true } }).httpSend('e', { from: 'bob' });
+  await assert.rejects(bobClient.channel('team-rest', { config: { private: true } }).httpSend('e', { from: 'bob' }), /Unauthorized/);
   await reader.channel('team-rest-2', { config: { private: true } });
   const aliceClient = await client('2.0.0', { accessToken: await sb.tokenFor(alice) });
   await aliceClient.channel('team-rest', { config: { private: true } }).httpSend('e', { from: 'alice' });

@@ -47,8 +47,19 @@ internal sealed record ChannelConfig(bool BroadcastSelf, bool BroadcastAck, stri
                 changes.Add(new PostgresChangeRequest(ev, schema, table, filter, StableId(ev, schema, table, filter, select)) { Select = select });
             }
         }
-        var presenceKey = Str(presence, "key") ?? "";
-        var presenceEnabled = Bool(presence, "enabled") ?? false;
+        // A string, number or boolean key (upstream's accepted types), as text.
+        var presenceKey = presence.ValueKind == JsonValueKind.Object && presence.TryGetProperty("key", out var k)
+            ? k.ValueKind switch
+            {
+                JsonValueKind.String => k.GetString()!,
+                JsonValueKind.Number => k.GetRawText(),
+                JsonValueKind.True => "true",
+                JsonValueKind.False => "false",
+                _ => "",
+            }
+            : "";
+        // As upstream: a config without a presence object has presence on (the 2.3x behaviour); with one, only when enabled.
+        var presenceEnabled = presence.ValueKind != JsonValueKind.Object || (Bool(presence, "enabled") ?? false);
         ReplayRequest? replay = null;
         if (broadcast.ValueKind == JsonValueKind.Object && broadcast.TryGetProperty("replay", out var r) && r.ValueKind != JsonValueKind.Null)
         {
@@ -71,7 +82,8 @@ internal sealed record ChannelConfig(bool BroadcastSelf, bool BroadcastAck, stri
         var schema = parts[0];
         var table = parts.Length > 1 ? parts[1] : null;
         var filter = parts.Length > 2 ? parts[2] : null;
-        return new ChannelConfig(false, false, "", false, false, [new PostgresChangeRequest("*", schema, table, filter, StableId("*", schema, table, filter))], Legacy: true);
+        // No config: presence is on, as upstream.
+        return new ChannelConfig(false, false, "", true, false, [new PostgresChangeRequest("*", schema, table, filter, StableId("*", schema, table, filter))], Legacy: true);
     }
 
     /// <summary>Same parameters give the same id (upstream uses a hash of the params too), so clients can match ids.</summary>

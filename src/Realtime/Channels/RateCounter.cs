@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Supacs.Realtime.Channels;
 
 /// <summary>
-/// A rolling-window event counter (upstream averages events/s over 60 s in 12 buckets of 5 s; joins/s over 1 s).
+/// A rolling-window event counter (upstream averages events/s, joins/s and presence events/s over 60 s in 12 buckets of 5 s).
 /// Thread-safe; <see cref="TryAdd"/> counts the event only when the window's total stays within the limit.
 /// </summary>
 internal sealed class RateCounter(long limitPerWindow, TimeSpan window, int buckets)

@@ -31,7 +31,8 @@ internal sealed class RealtimeHub : IAsyncDisposable
         SocketLogger = loggers.CreateLogger<RealtimeSocket>();
         Options = RealtimeOptions.From(project.Config);
         Tokens = new TokenCache(project.Keys);
-        Joins = new RateCounter(Options.MaxJoinsPerSecond, TimeSpan.FromSeconds(1), 1);
+        // Averaged over 60 s like events (upstream: 12 ticks of 5 s), so a reconnect burst is not refused as a 1 s window would.
+        Joins = new RateCounter(Options.MaxJoinsPerSecond * 60L, TimeSpan.FromSeconds(60), 12);
         Events = new RateCounter(Options.MaxEventsPerSecond * 60L, TimeSpan.FromSeconds(60), 12);
         PresenceEvents = new RateCounter(Options.MaxPresenceEventsPerSecond * 60L, TimeSpan.FromSeconds(60), 12);
         Changes = new PostgresChanges(project, Options, DeliverDatabaseMessage, metrics, loggers.CreateLogger<PostgresChanges>());
@@ -85,7 +86,7 @@ internal sealed class RealtimeHub : IAsyncDisposable
     public PostgresChanges Changes { get; }
     public Backplane Backplane { get; }
 
-    /// <summary>Joins per second (<c>max_joins_per_second</c>).</summary>
+    /// <summary>Joins per second, averaged over 60 s (<c>max_joins_per_second</c>).</summary>
     public RateCounter Joins { get; }
 
     /// <summary>Presence tracks, states and the diffs they fan out per second, averaged over 60 s (<c>max_presence_events_per_second</c>).</summary>

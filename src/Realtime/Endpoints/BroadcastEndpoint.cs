@@ -136,34 +136,31 @@ internal static partial class BroadcastEndpoint
             return;
         }
         var encoding = isJson ? BroadcastEncoding.Json : BroadcastEncoding.Binary;
-        if (persist is null)
+        var api = hub.Project.Database.Api;
+        // Unlike the batch endpoint (which drops them silently), a private message the caller may not write is a 403, as upstream.
+        if (isPrivate && !await ChannelAuthorization.WriteAsync(api, identity, topic, "broadcast").ConfigureAwait(false))
         {
-            await PublishAsync(hub, identity, topic, @event, encoding, payload, isPrivate, null).ConfigureAwait(false);
-            context.Response.StatusCode = StatusCodes.Status202Accepted;
+            await WriteJsonAsync(context, StatusCodes.Status403Forbidden, new Dictionary<string, string> { ["message"] = "Unauthorized" }).ConfigureAwait(false);
             return;
         }
-        // Private and persisted: sent when the caller may write broadcasts, stored when it may also write the persistence
-        // extension (otherwise sent only, as upstream). Unlike upstream (a background task) the 202 comes after the row is stored.
-        var api = hub.Project.Database.Api;
-        if (await ChannelAuthorization.WriteAsync(api, identity, topic, "broadcast").ConfigureAwait(false))
+        var message = new BroadcastMessage("realtime:" + topic, @event, encoding, payload);
+        // Persisted when asked for and the caller may also write the persistence extension (otherwise only sent, as upstream).
+        // Unlike upstream (a background task) the 202 comes after the row is stored.
+        if (persist is null || !await ChannelAuthorization.WriteAsync(api, identity, topic, "persistence").ConfigureAwait(false))
         {
-            var message = new BroadcastMessage("realtime:" + topic, @event, encoding, payload);
-            if (!await ChannelAuthorization.WriteAsync(api, identity, topic, "persistence").ConfigureAwait(false))
+            hub.Publish(topic, isPrivate, message);
+        }
+        else
+        {
+            var id = Guid.CreateVersion7();
+            hub.Publish(topic, isPrivate: true, message.WithMeta(BroadcastPersistence.Meta(id)));
+            try
             {
-                hub.Publish(topic, isPrivate: true, message);
+                await BroadcastPersistence.StoreAsync(hub.Project.Database.Admin, id, topic, message, persist.Ttl).ConfigureAwait(false);
             }
-            else
+            catch (Npgsql.NpgsqlException e)
             {
-                var id = Guid.CreateVersion7();
-                hub.Publish(topic, isPrivate: true, message.WithMeta(BroadcastPersistence.Meta(id)));
-                try
-                {
-                    await BroadcastPersistence.StoreAsync(hub.Project.Database.Admin, id, topic, message, persist.Ttl).ConfigureAwait(false);
-                }
-                catch (Npgsql.NpgsqlException e)
-                {
-                    Log.PersistFailed(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(BroadcastEndpoint)), e);
-                }
+                Log.PersistFailed(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(BroadcastEndpoint)), e);
             }
         }
         context.Response.StatusCode = StatusCodes.Status202Accepted;

@@ -20,11 +20,16 @@ internal static class OpenApiRoot
         // follow-privileges (the default) lists only what the request's role may use; ignore-privileges lists everything.
         var accessible = req.Settings.OpenApiMode == "ignore-privileges" ? null
             : await AccessibleObjects.ReadAsync(req, http.RequestAborted).ConfigureAwait(false);
-        var doc = Build(req.Cache, req.Schema, http.Request.Host.Value ?? "localhost", http.Request.PathBase + "/rest/v1", accessible);
+        var (scheme, host, basePath) = ("http", http.Request.Host.Value ?? "localhost", http.Request.PathBase + "/rest/v1");
+        // openapi-server-proxy-uri: the public address in front of the API names the host, path and scheme instead.
+        if (req.Settings.OpenApiServerProxyUri is { } proxy)
+            (scheme, host, basePath) = (proxy.Scheme, proxy.IsDefaultPort ? proxy.Host : proxy.Authority, proxy.AbsolutePath);
+        var doc = Build(req.Cache, req.Schema, host, basePath, accessible, scheme);
         await RestResponses.WriteBodyAsync(http, 200, doc.ToJsonString(), "application/openapi+json; charset=utf-8").ConfigureAwait(false);
     });
 
-    internal static JsonObject Build(SchemaCache cache, string schema, string host, string basePath, AccessibleObjects? accessible = null)
+    internal static JsonObject Build(SchemaCache cache, string schema, string host, string basePath, AccessibleObjects? accessible = null,
+        string scheme = "http")
     {
         var paths = new JsonObject
         {
@@ -121,7 +126,7 @@ internal static class OpenApiRoot
             ["info"] = new JsonObject { ["description"] = "", ["title"] = "Supacs REST API", ["version"] = "12.2.0 (supacs)" },
             ["host"] = host,
             ["basePath"] = basePath,
-            ["schemes"] = new JsonArray("http"),
+            ["schemes"] = new JsonArray(scheme),
             ["consumes"] = new JsonArray("application/json", "application/vnd.pgrst.object+json;nulls=stripped", "application/vnd.pgrst.object+json", "text/csv"),
             ["produces"] = new JsonArray("application/json", "application/vnd.pgrst.object+json;nulls=stripped", "application/vnd.pgrst.object+json", "text/csv"),
             ["paths"] = paths,

@@ -75,7 +75,7 @@ internal static class RelationInsert
             if (countInserted)
                 dml.Append(req.Prefer.Resolution == "ignore-duplicates" ? ", true AS pgrst_inserted" : $", ({Sql.Sql.Ident(rel.Name)}.xmax = 0) AS pgrst_inserted");
             // headers-only answers no body, but the Accept must still be producible (PGRST107), as in PostgREST.
-            if (headersOnly) media.Resolve(cache, new Media.MediaTarget(rel.Oid, 0, Media.MediaTarget.IsDefaultSelect(query)));
+            if (headersOnly) media.Resolve(cache, Media.MediaTarget.For(req, rel.Oid, 0, query));
             if (headersOnly && rel.PrimaryKey.Count > 0)
             {
                 query.Select = rel.PrimaryKey.Select(k => (Query.SelectItem)new Query.FieldItem(Query.Field.Of(k), null, null)).ToList();

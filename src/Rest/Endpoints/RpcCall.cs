@@ -58,7 +58,7 @@ internal static class RpcCall
         {
             fn = rawType is null ? Resolve(req, cache, name, argNames, bodyJson) : ResolveRaw(req, cache, name, rawType);
             // The function's own media type domain, or handlers of the table it returns rows of, may answer.
-            var resolved = media.Resolve(cache, new Media.MediaTarget(fn.ReturnRelation?.Oid ?? 0, fn.Oid, Media.MediaTarget.IsDefaultSelect(query))).Remember(http);
+            var resolved = media.Resolve(cache, Media.MediaTarget.For(req, fn.ReturnRelation?.Oid ?? 0, fn.Oid, query)).Remember(http);
             var p = new SqlParams();
             var ctes = "";
             string call;

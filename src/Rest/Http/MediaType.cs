@@ -141,6 +141,7 @@ internal sealed record MediaType(MediaKind Kind, bool StripNulls)
             var builtin = Builtin(a, Accepted);
             if (builtin is { Kind: MediaKind.Plan })
             {
+                if (!target.PlansEnabled) continue;
                 // PostgREST's plan explains the query of its "for" media type's handler; none: try the next range.
                 if (PlanTarget(builtin, cache, target) is { } inner) return builtin with { PlanInner = inner };
                 continue;

@@ -56,12 +56,3 @@ internal static class AcceptHeader
     /// <summary>PGRST107's list: the ranges in preference order, comma separated.</summary>
     public static string Describe(IReadOnlyList<AcceptedMedia> accepted) => string.Join(", ", accepted.Select(a => a.Text));
 }
-
-/// <summary>What a response is about, for handler lookup: the relation whose rows it holds, the function called.</summary>
-/// <param name="RelationOid">The table/view (or a function's returned table) whose aggregates apply; 0 for none.</param>
-/// <param name="FunctionOid">The called function, whose media type domain result makes it a handler; 0 for none.</param>
-/// <param name="DefaultSelect">No <c>select</c> or <c>select=*</c>: only then do the relation's/function's own handlers apply.</param>
-internal readonly record struct MediaTarget(uint RelationOid, uint FunctionOid, bool DefaultSelect)
-{
-    public static bool IsDefaultSelect(Query.ApiQuery query) => !query.HasSelect || query.Select is [Query.StarItem];
-}

@@ -32,7 +32,7 @@ internal static class ReadStatement
     public static PlannedStatement Build(RestRequest req, SchemaCache cache, Relation rel, string alias, string fromSql,
         ApiQuery query, MediaType media, SqlParams parameters, bool withBody, long? rangeOffset, long? rangeLimit, string ctes = "")
     {
-        media = media.Resolve(cache, new Media.MediaTarget(rel.Oid, 0, Media.MediaTarget.IsDefaultSelect(query))).Remember(req.Http);
+        media = media.Resolve(cache, Media.MediaTarget.For(req, rel.Oid, 0, query)).Remember(req.Http);
         var builder = new ReadBuilder(req.Schema, parameters, req.Settings, query);
         var level = builder.BuildTop(rel, alias, rangeOffset, rangeLimit);
         var source = ReadBuilder.Compose(level, fromSql);

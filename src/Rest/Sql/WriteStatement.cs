@@ -83,7 +83,7 @@ internal static class WriteStatement
         var read = ReadBuilder.Compose(level, source);
         var total = req.Prefer.Count == CountPreference.None ? "NULL::bigint" : "(SELECT pg_catalog.count(*) FROM pgrst_source)";
         if (req.Prefer.Count != CountPreference.None) req.Prefer.Applied.Add("count=" + req.Prefer.Count.ToString().ToLowerInvariant());
-        media = media.Resolve(cache, new Media.MediaTarget(rel.Oid, 0, Media.MediaTarget.IsDefaultSelect(query))).Remember(req.Http);
+        media = media.Resolve(cache, Media.MediaTarget.For(req, rel.Oid, 0, query)).Remember(req.Http);
         var body = withBody ? media.BodySql(source: "pgrst_read") : "NULL::text";
         var sql = StatementRunner.Wrap($"pgrst_source AS ({dml}), pgrst_read AS ({read})", total, body, "(SELECT * FROM pgrst_read) _postgrest_t",
             inserted ? "(SELECT pg_catalog.count(*) FROM pgrst_source WHERE pgrst_inserted)" : "NULL::bigint");

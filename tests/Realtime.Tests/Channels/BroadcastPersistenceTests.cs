@@ -117,6 +117,13 @@ public sealed class BroadcastPersistenceTests(PersistenceFixture fixture) : ICla
             var response = await fixture.Host.Client.SendAsync(publicPersist);
             Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         }
+        // A caller without the write policy gets 403 on the single endpoint, as upstream.
+        using (var outsider = Post("?private=true", Guid.NewGuid()))
+        {
+            var response = await fixture.Host.Client.SendAsync(outsider);
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Equal("""{"message":"Unauthorized"}""", await response.Content.ReadAsStringAsync());
+        }
         using (var stored = Post("?private=true&persist%5Bttl%5D=600", PersistenceFixture.Alice))
             Assert.Equal(HttpStatusCode.Accepted, (await fixture.Host.Client.SendAsync(stored)).StatusCode);
         var live = await listener.WaitForAsync(m => m.Event == "broadcast");

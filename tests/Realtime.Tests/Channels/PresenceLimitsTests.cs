@@ -90,3 +90,25 @@ public sealed class PresenceEventBudgetTests(OnePresenceEventPerSecondFixture fi
         }
     }
 }
+
+/// <summary>Upstream's join defaults for presence: on without a presence object, keys may be numbers.</summary>
+public sealed class PresenceDefaultsTests(RealtimeFixture fixture) : IClassFixture<RealtimeFixture>
+{
+    [Fact]
+    public async Task A_config_without_presence_has_presence_on_and_a_numeric_key_is_used_as_text()
+    {
+        await using var client = await fixture.ConnectAsync();
+        await client.JoinAsync("realtime:defaults", new { config = new { broadcast = new { self = false } } });
+        Assert.Equal("{}", (await client.WaitForAsync(m => m.Event == "presence_state" && m.Topic == "realtime:defaults")).Payload!.ToJsonString());
+
+        // With a presence object, presence is on only when enabled.
+        await client.JoinAsync("realtime:quiet-presence", new { config = new { presence = new { key = "" } } });
+        await client.AssertNoneAsync(m => m.Event == "presence_state" && m.Topic == "realtime:quiet-presence");
+
+        var (joinRef, _) = await client.JoinAsync("realtime:numbered", new { config = new { presence = new { key = 42, enabled = true } } });
+        var r = await PresencePush.TrackAsync(client, "realtime:numbered", joinRef, 1);
+        await client.ReplyAsync("realtime:numbered", r);
+        var diff = await client.WaitForAsync(m => m.Event == "presence_diff" && m.Topic == "realtime:numbered");
+        Assert.NotNull(diff.Payload!["joins"]!["42"]);
+    }
+}

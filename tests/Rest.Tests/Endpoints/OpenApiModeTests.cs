@@ -60,7 +60,11 @@ public sealed class OpenApiFollowPrivilegesTests(OpenApiPrivilegesFixture fx) : 
 
 public sealed class OpenApiIgnorePrivilegesFixture : OpenApiPrivilegesFixture
 {
-    protected override IReadOnlyDictionary<string, string> Env { get; } = new Dictionary<string, string> { ["PGRST_OPENAPI_MODE"] = "ignore-privileges" };
+    protected override IReadOnlyDictionary<string, string> Env { get; } = new Dictionary<string, string>
+    {
+        ["PGRST_OPENAPI_MODE"] = "ignore-privileges",
+        ["PGRST_OPENAPI_SERVER_PROXY_URI"] = "https://api.example.com:8443/project/rest/v1",
+    };
 }
 
 public sealed class OpenApiIgnorePrivilegesTests(OpenApiIgnorePrivilegesFixture fx) : IClassFixture<OpenApiIgnorePrivilegesFixture>
@@ -70,9 +74,19 @@ public sealed class OpenApiIgnorePrivilegesTests(OpenApiIgnorePrivilegesFixture 
     {
         var (status, body, _) = await fx.GetAsync("/");
         Assert.Equal(200, status);
-        var paths = JsonDocument.Parse(body).RootElement.GetProperty("paths");
+        var doc = JsonDocument.Parse(body).RootElement;
+        var paths = doc.GetProperty("paths");
         Assert.True(paths.TryGetProperty("/staff_only", out _));
         Assert.True(paths.TryGetProperty("/rpc/staff_fn", out _));
+    }
+
+    [Fact]
+    public async Task Server_proxy_uri_names_host_path_and_scheme()
+    {
+        var doc = JsonDocument.Parse((await fx.GetAsync("/")).Body).RootElement;
+        Assert.Equal("api.example.com:8443", doc.GetProperty("host").GetString());
+        Assert.Equal("/project/rest/v1", doc.GetProperty("basePath").GetString());
+        Assert.Equal("https", doc.GetProperty("schemes")[0].GetString());
     }
 }
 

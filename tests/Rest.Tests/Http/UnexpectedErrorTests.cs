@@ -1,15 +1,18 @@
 using Npgsql;
 using Supacs.Rest.Http;
+using Supacs.Testing;
 
 namespace Supacs.Rest.Tests.Http;
 
 /// <summary>Errors that are not PostgreSQL's: an exhausted pool is PGRST003 (504), as PostgREST answers.</summary>
-public sealed class UnexpectedErrorTests(RestFixture fx) : IClassFixture<RestFixture>
+public sealed class UnexpectedErrorTests
 {
     [Fact]
     public async Task Exhausted_pool_is_PGRST003()
     {
-        var b = new NpgsqlConnectionStringBuilder(fx.Database.AdminConnectionString) { MaxPoolSize = 1, Timeout = 1 };
+        // The shared test server's maintenance database: no database of its own is needed for a pool of one.
+        var server = await TestPostgres.SharedAsync();
+        var b = new NpgsqlConnectionStringBuilder(server.ConnectionString("postgres")) { MaxPoolSize = 1, Timeout = 1 };
         await using var ds = NpgsqlDataSource.Create(b.ConnectionString);
         await using var held = await ds.OpenConnectionAsync();
         var error = await Assert.ThrowsAnyAsync<NpgsqlException>(async () => await ds.OpenConnectionAsync());
