@@ -181,3 +181,18 @@ test('stripNulls() on rows, single rows and an RPC scalar; Content-Type as Postg
   const res = await rest('/users?select=name,age&name=eq.Carol', { Accept: 'application/vnd.pgrst.array+json;nulls=stripped' });
   assert.equal(res.headers.get('content-type'), 'application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8');
 });
+
+test('handlers in another exposed schema answer through supabase-js .schema()', async () => {
+  await sb.sql(`
+    create function extra.items_lines_trans(state text, next extra.items) returns "text/csv"
+      language sql as $$ select (state || next.label || E'\\n')::"text/csv" $$;
+    create aggregate extra.items_lines_agg(extra.items) (initcond = '', stype = "text/csv", sfunc = extra.items_lines_trans);
+  `);
+  const { data, error, status } = await sb.client().schema('extra').from('items').select().csv();
+  assert.equal(error, null);
+  assert.equal(status, 200);
+  assert.equal(data, 'from extra\n');
+  // public.users keeps the built-in CSV.
+  const users = await sb.client().from('users').select('name').eq('name', 'Bob').csv();
+  assert.equal(users.data, 'name\nBob');
+});
