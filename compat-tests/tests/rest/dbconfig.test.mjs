@@ -10,7 +10,7 @@ import { startSupacs, fixturesDir } from '../../lib/supacs.mjs';
 let sb;
 let db;
 before(async () => {
-  sb = await startSupacs({ projectDir: join(fixturesDir, 'rest', 'dbconfig'), env: { PGRST_DB_PRE_CONFIG: 'postgrest.pre_config' } });
+  sb = await startSupacs({ projectDir: join(fixturesDir, 'rest', 'dbconfig'), env: { PGRST_DB_PRE_CONFIG: 'postgrest.pre_config', PGRST_APP_SETTINGS_GREETING: 'hello' } });
   db = createClient(sb.url, sb.anonKey, { auth: { persistSession: false } });
 });
 after(async () => { await sb?.stop(); });
@@ -47,4 +47,19 @@ test("NOTIFY pgrst, 'reload config' applies a new schema list without a restart"
   assert.deepEqual(data, [{ label: 'exposed after reload config' }]);
   const personal = await db.schema('personal').from('notes').select('body');
   assert.deepEqual(personal.data, [{ body: 'mine' }]);
+});
+
+test("the anon role's statement_timeout cancels its slow calls, not service_role's", async () => {
+  const { error } = await db.rpc('slow');
+  assert.equal(error?.code, '57014');
+  const admin = createClient(sb.url, sb.serviceRoleKey, { auth: { persistSession: false } });
+  const ok = await admin.rpc('slow');
+  assert.equal(ok.error, null);
+  assert.equal(ok.data, 1);
+});
+
+test('app.settings.* from PGRST_APP_SETTINGS_* are set for every request', async () => {
+  const { data, error } = await db.rpc('show_setting', { name: 'app.settings.greeting' });
+  assert.equal(error, null);
+  assert.equal(data, 'hello');
 });

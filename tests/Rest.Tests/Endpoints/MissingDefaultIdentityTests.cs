@@ -84,4 +84,22 @@ public sealed class MissingDefaultIdentityTests(RestFixture fx) : IClassFixture<
         Assert.Equal(201, status);
         Assert.Equal("""[{"label":"d","n":7},{"label":"e","n":3}]""", RestFixture.Norm(body));
     }
+
+    [Fact]
+    public async Task Patch_sets_columns_absent_from_the_body_to_their_default()
+    {
+        var (status, body) = await PostAsync("/with_domain?select=id", """{"n":9,"label":"p"}""", "Prefer: return=representation");
+        Assert.Equal(201, status);
+        var id = JsonDocument.Parse(body).RootElement[0].GetProperty("id").GetInt32();
+        var (patchStatus, patched, response) = await fx.SendAsync(HttpMethod.Patch, $"/with_domain?id=eq.{id}&columns=n,label&select=n,label",
+            """{"label":"q"}""", null, Representation);
+        Assert.Equal(200, patchStatus);
+        Assert.Equal("""[{"n":7,"label":"q"}]""", RestFixture.Norm(patched));
+        Assert.Contains("missing=default", response.Headers.GetValues("Preference-Applied").Single(), StringComparison.Ordinal);
+        // Without the preference a column named in columns= but absent from the body becomes null, as in PostgREST.
+        (patchStatus, patched, _) = await fx.SendAsync(HttpMethod.Patch, $"/with_domain?id=eq.{id}&columns=label,n&select=n,label",
+            """{"n":5}""", null, "Prefer: return=representation");
+        Assert.Equal(200, patchStatus);
+        Assert.Equal("""[{"n":5,"label":null}]""", RestFixture.Norm(patched));
+    }
 }
