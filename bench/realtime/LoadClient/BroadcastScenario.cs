@@ -6,7 +6,11 @@ namespace Supacs.Realtime.Bench;
 /// <summary>Broadcast fan-out: channels of N members, one sender per channel at a steady rate, every other member receives.</summary>
 internal static class BroadcastScenario
 {
-    public static async Task<string> RunAsync(Target target, int connections, int perChannel, int ratePerChannel, int seconds)
+    /// <param name="aligned">
+    /// All senders tick at the same instant (session 1-2 behaviour: a burst of channels x receivers frames every tick) instead of
+    /// independently, each channel's phase spread evenly over the interval as independent clients' would be.
+    /// </param>
+    public static async Task<string> RunAsync(Target target, int connections, int perChannel, int ratePerChannel, int seconds, bool aligned = false)
     {
         var channels = connections / perChannel;
         var latencies = new Latencies();
@@ -62,6 +66,7 @@ internal static class BroadcastScenario
             {
                 var s = sockets[c * perChannel];
                 var interval = TimeSpan.FromSeconds(1.0 / ratePerChannel);
+                if (!aligned) await Task.Delay(interval * c / channels).ConfigureAwait(false);
                 using var timer = new PeriodicTimer(interval);
                 try
                 {
@@ -81,16 +86,26 @@ internal static class BroadcastScenario
         Volatile.Write(ref measuring, 1);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         var serverCpu = target.ServerCpuSeconds();
+        var serverJit = target.ServerJitCpuSeconds();
         var clientCpu = Target.ClientCpuSeconds();
         var start = Stopwatch.GetTimestamp();
         Volatile.Write(ref measureFrom, start);
+        // Heartbeats as realtime-js sends them (every 25 s per socket), the sockets' phases spread over the interval like
+        // independent clients' (not all 5,000 at once at the start of the measured window).
         var heartbeats = Task.Run(async () =>
         {
-            while (!stop.IsCancellationRequested)
+            var period = TimeSpan.FromSeconds(25);
+            var sentBeats = 0L;
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
+            try
             {
-                foreach (var s in sockets) await s.HeartbeatAsync().ConfigureAwait(false);
-                try { await Task.Delay(20_000, stop.Token).ConfigureAwait(false); } catch (OperationCanceledException) { }
+                while (await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false))
+                {
+                    var due = (long)(Stopwatch.GetElapsedTime(start) / period * sockets.Count);
+                    for (; sentBeats < due; sentBeats++) await sockets[(int)(sentBeats % sockets.Count)].HeartbeatAsync().ConfigureAwait(false);
+                }
             }
+            catch (OperationCanceledException) { }
         });
         var sent = await SendAsync(seconds).ConfigureAwait(false);
         var expected = sent * (perChannel - 1);
@@ -100,12 +115,13 @@ internal static class BroadcastScenario
         var elapsed = (latencies.Last - start) / (double)Stopwatch.Frequency;
         var delivered = latencies.Count;
         serverCpu = target.ServerCpuSeconds() - serverCpu;
+        serverJit = target.ServerJitCpuSeconds() - serverJit;
         clientCpu = Target.ClientCpuSeconds() - clientCpu;
         await heartbeats.ConfigureAwait(false);
         foreach (var s in sockets) await s.DisposeAsync().ConfigureAwait(false);
         return string.Create(CultureInfo.InvariantCulture,
-            $"broadcast: {connections} connections, {channels} channels of {perChannel}, {ratePerChannel} msg/s per channel, {seconds} s; " +
+            $"broadcast: {connections} connections, {channels} channels of {perChannel}, {ratePerChannel} msg/s per channel{(aligned ? " (senders aligned)" : "")}, {seconds} s; " +
             $"connected+joined in {connectSeconds:F1} s; sent {sent}, delivered {delivered} of {expected} ({delivered / elapsed:F0} delivered/s); " +
-            $"{latencies.Percentiles()}; CPU per delivered message: server {serverCpu * 1e6 / Math.Max(1, delivered):F1} µs, load client {clientCpu * 1e6 / Math.Max(1, delivered):F1} µs; server RSS {rssBefore / 1024.0:F1} MB -> {rssIdle / 1024.0:F1} MB idle = {perConnectionKb:F1} KB per connection");
+            $"{latencies.Percentiles()}; CPU per delivered message: server {serverCpu * 1e6 / Math.Max(1, delivered):F1} µs (JIT thread {serverJit * 1e6 / Math.Max(1, delivered):F1} µs), load client {clientCpu * 1e6 / Math.Max(1, delivered):F1} µs; server RSS {rssBefore / 1024.0:F1} MB -> {rssIdle / 1024.0:F1} MB idle = {perConnectionKb:F1} KB per connection");
     }
 }

@@ -10,7 +10,7 @@ int Opt(string name, int fallback) => options.TryGetValue(name, out var v) ? int
 
 var report = scenario switch
 {
-    "broadcast" => await BroadcastScenario.RunAsync(target, Opt("connections", 5000), Opt("perChannel", 100), Opt("rate", 20), Opt("seconds", 10)),
+    "broadcast" => await BroadcastScenario.RunAsync(target, Opt("connections", 5000), Opt("perChannel", 100), Opt("rate", 20), Opt("seconds", 10), Opt("aligned", 0) == 1),
     "changes" => await ChangesScenario.RunAsync(target, Opt("subscribers", 1000), Opt("users", 100), Opt("rate", 200), Opt("seconds", 10)),
     "idle" => await IdleScenario.RunAsync(target, Opt("connections", 5000), Opt("perChannel", 100), Opt("hold", 0)),
     _ => throw new ArgumentException("scenario must be broadcast, changes or idle"),

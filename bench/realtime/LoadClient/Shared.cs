@@ -32,6 +32,24 @@ internal sealed record Target(Uri Url, string AnonKey, string JwtSecret, string 
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 
+    /// <summary>CPU time of the server's tiered-compilation thread (the JIT compiling hot paths again at tier 1), in seconds.</summary>
+    public double ServerJitCpuSeconds()
+    {
+        long ticks = 0;
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{ServerPid}/task"))
+        {
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered", StringComparison.Ordinal)) continue;
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (IOException) { }
+        }
+        return ticks / 100.0;
+    }
+
     /// <summary>
     /// CPU time of the PostgreSQL postmaster (env PG_PID) and its live children, in seconds; 0 when unknown.
     /// Backends that exit take their time with them, so this is a lower bound.

@@ -54,12 +54,13 @@ internal static partial class BroadcastEndpoint
             {
                 var topic = m.ValueKind == JsonValueKind.Object && m.TryGetProperty("topic", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
                 var ev = m.ValueKind == JsonValueKind.Object && m.TryGetProperty("event", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
-                if (string.IsNullOrEmpty(topic) || string.IsNullOrEmpty(ev))
+                // Upstream requires topic, event and payload (a map) on every message.
+                if (string.IsNullOrEmpty(topic) || string.IsNullOrEmpty(ev) || !m.TryGetProperty("payload", out var p) || p.ValueKind != JsonValueKind.Object)
                 {
-                    await ErrorAsync(context, StatusCodes.Status422UnprocessableEntity, "Each message needs a topic and an event").ConfigureAwait(false);
+                    await ErrorAsync(context, StatusCodes.Status422UnprocessableEntity, "Each message needs a topic, an event and a payload object").ConfigureAwait(false);
                     return;
                 }
-                var payload = m.TryGetProperty("payload", out var p) ? PhoenixCodec.RawJson(p).ToArray() : Json.EmptyObject;
+                var payload = PhoenixCodec.RawJson(p).ToArray();
                 if (payload.Length > hub.Options.MaxPayloadSizeInKb * 1024L)
                 {
                     await ErrorAsync(context, StatusCodes.Status422UnprocessableEntity, "Payload size exceeds tenant limit").ConfigureAwait(false);

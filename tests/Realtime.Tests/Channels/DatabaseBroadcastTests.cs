@@ -58,6 +58,15 @@ public sealed class DatabaseBroadcastTests(RealtimeFixture fixture) : IClassFixt
         using (var request = Post(untyped))
             Assert.Equal(HttpStatusCode.Accepted, (await fixture.Host.Client.SendAsync(request)).StatusCode);
         Assert.Equal(1, (await listener.WaitForAsync(m => m.Event == "broadcast")).Payload!["payload"]!["n"]!.GetValue<int>());
+
+        // The batch endpoint requires a payload object on every message, as upstream.
+        using var batch = new HttpRequestMessage(HttpMethod.Post, "/realtime/v1/api/broadcast")
+        {
+            Content = JsonContent.Create(new { messages = new object[] { new { topic = "media", @event = "e" } } }),
+        };
+        batch.Headers.Add("apikey", fixture.Host.Project.Keys.AnonKey);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await fixture.Host.Client.SendAsync(batch)).StatusCode);
+        await listener.AssertNoneAsync(m => m.Event == "broadcast");
     }
 }
 
