@@ -85,6 +85,12 @@ internal sealed record RestSettings
     /// <summary>Document the JWT security scheme in the OpenAPI output (openapi-security-active). Default false.</summary>
     public bool OpenApiSecurityActive { get; init; }
 
+    /// <summary>The NOTIFY channel reloads are requested on (db-channel). Default pgrst.</summary>
+    public string DbChannel { get; init; } = "pgrst";
+
+    /// <summary>Listen on db-channel at all (db-channel-enabled). Default true.</summary>
+    public bool DbChannelEnabled { get; init; } = true;
+
     public string DefaultSchema => Schemas.Count > 0 ? Schemas[0] : "public";
 
     /// <summary>The project's settings in effect now (config file, environment, then in-database configuration).</summary>
@@ -117,6 +123,8 @@ internal sealed record RestSettings
                 && proxy.Scheme is "http" or "https" ? proxy : null,
             RootSpec = env("PGRST_DB_ROOT_SPEC") is { Length: > 0 } rootSpec ? rootSpec : null,
             OpenApiSecurityActive = bool.TryParse(env("PGRST_OPENAPI_SECURITY_ACTIVE"), out var security) && security,
+            DbChannel = env("PGRST_DB_CHANNEL") is { Length: > 0 } channel ? channel : defaults.DbChannel,
+            DbChannelEnabled = !bool.TryParse(env("PGRST_DB_CHANNEL_ENABLED"), out var channelEnabled) || channelEnabled,
             DbConfig = !bool.TryParse(env("PGRST_DB_CONFIG"), out var dbConfig) || dbConfig,
             PreConfig = env("PGRST_DB_PRE_CONFIG") is { Length: > 0 } preConfig ? preConfig : null,
         };

@@ -136,11 +136,12 @@ internal sealed partial class SchemaCacheState
 
     private void StartListening()
     {
+        if (!_config.Current.DbChannelEnabled) return;
         if (Interlocked.Exchange(ref _listening, 1) == 1) return;
         _ = Task.Run(ListenAsync);
     }
 
-    /// <summary>LISTEN pgrst on a dedicated admin connection; reconnects (and reloads) after failures.</summary>
+    /// <summary>LISTEN on db-channel (pgrst) on a dedicated admin connection; reconnects (and reloads) after failures.</summary>
     private async Task ListenAsync()
     {
         while (!_stopping.IsCancellationRequested)
@@ -166,7 +167,7 @@ internal sealed partial class SchemaCacheState
                         ReloadConfigInBackground();
                     }
                 };
-                await using (var cmd = new NpgsqlCommand("LISTEN pgrst", conn))
+                await using (var cmd = new NpgsqlCommand("LISTEN " + Sql.Sql.Ident(_config.Current.DbChannel), conn))
                     await cmd.ExecuteNonQueryAsync(_stopping).ConfigureAwait(false);
                 // Anything that changed before LISTEN took effect sent no notification we could see: reload once.
                 ReloadInBackground();
