@@ -79,6 +79,12 @@ internal sealed record RestSettings
     /// <summary>The public URL the OpenAPI document names (openapi-server-proxy-uri), e.g. https://api.example.com/rest/v1. Default none.</summary>
     public Uri? OpenApiServerProxyUri { get; init; }
 
+    /// <summary>Function whose result the root answers instead of the OpenAPI document (db-root-spec). Default none.</summary>
+    public string? RootSpec { get; init; }
+
+    /// <summary>Document the JWT security scheme in the OpenAPI output (openapi-security-active). Default false.</summary>
+    public bool OpenApiSecurityActive { get; init; }
+
     public string DefaultSchema => Schemas.Count > 0 ? Schemas[0] : "public";
 
     /// <summary>The project's settings in effect now (config file, environment, then in-database configuration).</summary>
@@ -109,6 +115,8 @@ internal sealed record RestSettings
             OpenApiMode = env("PGRST_OPENAPI_MODE") is "ignore-privileges" or "disabled" or "follow-privileges" ? env("PGRST_OPENAPI_MODE")! : defaults.OpenApiMode,
             OpenApiServerProxyUri = Uri.TryCreate(env("PGRST_OPENAPI_SERVER_PROXY_URI"), UriKind.Absolute, out var proxy)
                 && proxy.Scheme is "http" or "https" ? proxy : null,
+            RootSpec = env("PGRST_DB_ROOT_SPEC") is { Length: > 0 } rootSpec ? rootSpec : null,
+            OpenApiSecurityActive = bool.TryParse(env("PGRST_OPENAPI_SECURITY_ACTIVE"), out var security) && security,
             DbConfig = !bool.TryParse(env("PGRST_DB_CONFIG"), out var dbConfig) || dbConfig,
             PreConfig = env("PGRST_DB_PRE_CONFIG") is { Length: > 0 } preConfig ? preConfig : null,
         };

@@ -14,7 +14,7 @@ internal static class InDatabaseConfig
 {
     /// <summary>The settings PostgREST v12 reads in-database that Supacs implements, as <c>pgrst.</c> names.</summary>
     /// <remarks>
-    /// PostgREST also reads jwt_secret, jwt_secret_is_base64, jwt_cache_max_lifetime, db_root_spec, openapi_security_active,
+    /// PostgREST also reads jwt_secret, jwt_secret_is_base64, jwt_cache_max_lifetime,
     /// server_* and db_timezone_enabled in-database. Supacs has no such REST settings (the JWT keys are the
     /// project's, shared by every module), so those are ignored.
     /// </remarks>
@@ -23,7 +23,8 @@ internal static class InDatabaseConfig
         "pgrst.db_aggregates_enabled", "pgrst.db_anon_role", "pgrst.db_pre_config", "pgrst.db_extra_search_path",
         "pgrst.db_max_rows", "pgrst.db_plan_enabled", "pgrst.db_pre_request", "pgrst.db_prepared_statements",
         "pgrst.db_schemas", "pgrst.db_tx_end", "pgrst.db_hoisted_tx_settings", "pgrst.jwt_aud", "pgrst.jwt_role_claim_key",
-        "pgrst.openapi_mode", "pgrst.openapi_server_proxy_uri",
+        "pgrst.openapi_mode", "pgrst.openapi_server_proxy_uri", "pgrst.db_root_spec",
+        "pgrst.openapi_security_active",
     ];
 
     private const string RoleSettingsSql = """

@@ -11,6 +11,12 @@ internal static class OpenApiRoot
     public static Task HandleAsync(HttpContext http) => RestResponses.HandleAsync(http, async () =>
     {
         var req = await RestRequest.CreateAsync(http).ConfigureAwait(false);
+        // db-root-spec: the root is a GET of that function (in the request's schema), answered like /rpc/{function}.
+        if (req.Settings.RootSpec is { } rootSpec)
+        {
+            await RpcCall.HandleAsync(http, rootSpec).ConfigureAwait(false);
+            return;
+        }
         // The root produces only the OpenAPI document (PostgREST: application/openapi+json, application/json or */*).
         var accepted = Media.AcceptHeader.Parse(http.Request.Headers.Accept.ToString());
         if (!accepted.Any(a => a.Mime is "application/openapi+json" or "application/json" or "*/*"))
@@ -25,6 +31,19 @@ internal static class OpenApiRoot
         if (req.Settings.OpenApiServerProxyUri is { } proxy)
             (scheme, host, basePath) = (proxy.Scheme, proxy.IsDefaultPort ? proxy.Host : proxy.Authority, proxy.AbsolutePath);
         var doc = Build(req.Cache, req.Schema, host, basePath, accessible, scheme);
+        if (req.Settings.OpenApiSecurityActive)
+        {
+            // openapi-security-active: document the bearer JWT the API expects, as PostgREST does.
+            doc["securityDefinitions"] = new JsonObject
+            {
+                ["JWT"] = new JsonObject
+                {
+                    ["description"] = "Add the token prepending \"Bearer \" (without quotes) to it",
+                    ["in"] = "header", ["name"] = "Authorization", ["type"] = "apiKey",
+                },
+            };
+            doc["security"] = new JsonArray(new JsonObject { ["JWT"] = new JsonArray() });
+        }
         await RestResponses.WriteBodyAsync(http, 200, doc.ToJsonString(), "application/openapi+json; charset=utf-8").ConfigureAwait(false);
     });
 

@@ -64,6 +64,7 @@ public sealed class OpenApiIgnorePrivilegesFixture : OpenApiPrivilegesFixture
     {
         ["PGRST_OPENAPI_MODE"] = "ignore-privileges",
         ["PGRST_OPENAPI_SERVER_PROXY_URI"] = "https://api.example.com:8443/project/rest/v1",
+        ["PGRST_OPENAPI_SECURITY_ACTIVE"] = "true",
     };
 }
 
@@ -88,6 +89,15 @@ public sealed class OpenApiIgnorePrivilegesTests(OpenApiIgnorePrivilegesFixture 
         Assert.Equal("/project/rest/v1", doc.GetProperty("basePath").GetString());
         Assert.Equal("https", doc.GetProperty("schemes")[0].GetString());
     }
+
+    [Fact]
+    public async Task Security_active_documents_the_bearer_jwt()
+    {
+        var doc = JsonDocument.Parse((await fx.GetAsync("/")).Body).RootElement;
+        var jwt = doc.GetProperty("securityDefinitions").GetProperty("JWT");
+        Assert.Equal(("apiKey", "header", "Authorization"), (jwt.GetProperty("type").GetString(), jwt.GetProperty("in").GetString(), jwt.GetProperty("name").GetString()));
+        Assert.Equal(JsonValueKind.Array, doc.GetProperty("security")[0].GetProperty("JWT").ValueKind);
+    }
 }
 
 public sealed class OpenApiDisabledFixture : RestFixture
@@ -104,5 +114,30 @@ public sealed class OpenApiDisabledTests(OpenApiDisabledFixture fx) : IClassFixt
         Assert.Equal(404, status);
         Assert.Equal("PGRST126", JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
         Assert.Equal(200, (await fx.GetAsync("/users?limit=1")).Status);
+    }
+}
+
+public sealed class RootSpecFixture : RestFixture
+{
+    protected override IReadOnlyDictionary<string, string> Env { get; } = new Dictionary<string, string> { ["PGRST_DB_ROOT_SPEC"] = "root" };
+
+    protected override async Task InitializeDatabaseAsync(TestDatabase database)
+    {
+        await base.InitializeDatabaseAsync(database);
+        await database.ExecuteAsync("""
+            CREATE FUNCTION public.root() RETURNS json LANGUAGE sql STABLE AS $$ SELECT json_build_object('swagger', 'custom', 'role', current_user) $$;
+            """);
+    }
+}
+
+/// <summary>db-root-spec: the root answers the configured function's result instead of the generated document.</summary>
+public sealed class RootSpecTests(RootSpecFixture fx) : IClassFixture<RootSpecFixture>
+{
+    [Fact]
+    public async Task Root_calls_the_function_as_the_request_role()
+    {
+        var (status, body, _) = await fx.GetAsync("/");
+        Assert.Equal(200, status);
+        Assert.Equal("""{"swagger":"custom","role":"anon"}""", RestFixture.Norm(body));
     }
 }
