@@ -98,10 +98,17 @@ internal sealed class RestRequest
                 : a.ValueKind == JsonValueKind.Array && a.EnumerateArray().Any(x => x.ValueKind == JsonValueKind.String && x.GetString() == aud);
             if (!ok) throw Unauthorized("JWT not in audience");
         }
+        if (IssuedInTheFuture(identity.Claims)) throw Unauthorized("JWT issued at future");
         identity = WithRoleClaim(identity);
         if (token is not null) cache.Add(token, identity);
         return identity;
     }
+
+    /// <summary>PostgREST refuses a token whose <c>iat</c> lies more than its 30 s clock skew ahead (Core checks only exp/nbf).</summary>
+    private static bool IssuedInTheFuture(JsonElement claims) =>
+        claims.ValueKind == JsonValueKind.Object && claims.TryGetProperty("iat", out var iat)
+        && iat.ValueKind == JsonValueKind.Number && iat.TryGetDouble(out var issuedAt)
+        && issuedAt > DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 30;
 
     /// <summary>
     /// PostgREST puts the role it switched to in <c>request.jwt.claims</c> as <c>role</c> (the claims of a token without

@@ -67,6 +67,20 @@ public sealed class AuthTests(RestFixture fx) : IClassFixture<RestFixture>
     }
 
     [Fact]
+    public async Task Iat_in_the_future_beyond_the_skew_is_401_PGRST301()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var future = TestTokens.For("x", extra: new Dictionary<string, object> { ["iat"] = now + 120 });
+        var (status, body, _) = await fx.GetAsync("/users", future);
+        Assert.Equal(401, status);
+        Assert.Equal("PGRST301", Json(body).GetProperty("code").GetString());
+        Assert.Equal("JWT issued at future", Json(body).GetProperty("message").GetString());
+        var withinSkew = TestTokens.For("x", extra: new Dictionary<string, object> { ["iat"] = now + 10 });
+        (status, _, _) = await fx.GetAsync("/users", withinSkew);
+        Assert.Equal(200, status);
+    }
+
+    [Fact]
     public async Task Unknown_profile_is_406()
     {
         var (status, body, _) = await fx.GetAsync("/users", null, "Accept-Profile: secret");
