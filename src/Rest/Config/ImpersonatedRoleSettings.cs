@@ -29,13 +29,13 @@ internal sealed record ImpersonatedRoleSettings(IReadOnlyList<KeyValuePair<strin
         return cmd;
     }
 
-    /// <summary>PostgreSQL's isolation level names (case-insensitive); null for read committed or anything else.</summary>
-    public static System.Data.IsolationLevel? ParseIsolation(string? value) => value?.Trim().ToLowerInvariant() switch
-    {
-        "serializable" => System.Data.IsolationLevel.Serializable,
-        "repeatable read" => System.Data.IsolationLevel.RepeatableRead,
-        _ => null,
-    };
+    /// <summary>
+    /// The level a role's <c>default_transaction_isolation</c> opens its transactions with: only the levels above read
+    /// committed need a BEGIN of their own; null keeps the request's single-batch path.
+    /// </summary>
+    public static System.Data.IsolationLevel? ParseIsolation(string? value) =>
+        Sql.IsolationLevels.FromPostgresName(value) is { } level
+        && level is System.Data.IsolationLevel.Serializable or System.Data.IsolationLevel.RepeatableRead ? level : null;
 
     /// <summary>A stable text of every role's settings, to tell whether a reload changed them.</summary>
     public static string Fingerprint(IReadOnlyDictionary<string, ImpersonatedRoleSettings> roles) =>

@@ -41,13 +41,7 @@ internal static class StatementRunner
         var rollback = ShouldRollback(req);
         // A hoisted default_transaction_isolation needs BEGIN with that level (before any query of the transaction).
         System.Data.IsolationLevel? isolation = hoisted is not null && hoisted.TryGetValue("default_transaction_isolation", out var iso)
-            ? iso.Trim().ToLowerInvariant() switch
-            {
-                "serializable" => System.Data.IsolationLevel.Serializable,
-                "repeatable read" => System.Data.IsolationLevel.RepeatableRead,
-                "read uncommitted" => System.Data.IsolationLevel.ReadUncommitted,
-                _ => System.Data.IsolationLevel.ReadCommitted,
-            }
+            ? Sql.IsolationLevels.FromPostgresName(iso) ?? System.Data.IsolationLevel.ReadCommitted
             : null;
         var roleSettings = req.Settings.RoleSettings.Count > 0 ? req.Settings.RoleSettings.GetValueOrDefault(req.Identity.Role) : null;
         isolation ??= roleSettings?.Isolation;
