@@ -86,3 +86,17 @@ test('a bad JWT is 401 PGRST301', async () => {
   assert.equal(e.status, 401);
   assert.equal(e.error.message, 'JWT expired');
 });
+
+test('a JWT issued more than 30 s in the future is 401 PGRST301; within the skew it is accepted', async () => {
+  const sign = (iat) => new SignJWT({ sub: ALICE, role: 'authenticated' }).setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt(iat).setExpirationTime(iat + 3600).sign(new TextEncoder().encode(sb.jwtSecret));
+  const now = Math.floor(Date.now() / 1000);
+  const future = await sb.client(sb.anonKey, await sign(now + 300)).from('secrets').select('owner');
+  assert.equal(future.status, 401);
+  assert.equal(future.error.code, 'PGRST301');
+  assert.equal(future.error.message, 'JWT issued at future');
+  const skewed = await sb.client(sb.anonKey, await sign(now + 10)).from('secrets').select('owner');
+  assert.equal(skewed.error, null);
+  assert.ok(skewed.data.length > 0);
+  assert.ok(skewed.data.every((x) => x.owner === ALICE));
+});
