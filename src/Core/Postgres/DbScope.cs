@@ -12,13 +12,24 @@ namespace Supacs.Core.Postgres;
 /// </summary>
 public sealed class DbScope : IAsyncDisposable
 {
-    private const string SettingsSql =
+    private const string BaseSettingsSql =
         "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), " +
         "set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $4, true), " +
         "set_config('request.method', $5, true), set_config('request.path', $6, true), " +
         "set_config('request.headers', $7, true), set_config('request.cookies', $8, true)";
 
+    // The optional search_path and READ ONLY ride in the same statement (one statement less per request on the hot path
+    // than setting them separately); four fixed texts, so each is prepared once per backend.
+    private static readonly string[] SettingsSqlVariants =
+    [
+        BaseSettingsSql,
+        BaseSettingsSql + ", set_config('search_path', $9, true)",
+        BaseSettingsSql + ", set_config('transaction_read_only', 'on', true)",
+        BaseSettingsSql + ", set_config('search_path', $9, true), set_config('transaction_read_only', 'on', true)",
+    ];
+
     private readonly DbScopeSettings _settings;
+    private readonly string _settingsSql;
     private readonly NpgsqlTransaction? _transaction;
     private bool _settingsSent;
     private bool _completed;
@@ -28,6 +39,7 @@ public sealed class DbScope : IAsyncDisposable
         Connection = connection;
         _transaction = transaction;
         _settings = settings;
+        _settingsSql = SettingsSqlVariants[(settings.SearchPath is null ? 0 : 1) + (settings.ReadOnly ? 2 : 0)];
     }
 
     public NpgsqlConnection Connection { get; }
@@ -84,7 +96,7 @@ public sealed class DbScope : IAsyncDisposable
 
     public async Task<NpgsqlDataReader> ExecuteReaderAsync(NpgsqlBatch batch, CancellationToken ct = default)
     {
-        var includesSettings = !_settingsSent && batch.BatchCommands.Count > 0 && batch.BatchCommands[0].CommandText == SettingsSql;
+        var includesSettings = !_settingsSent && batch.BatchCommands.Count > 0 && ReferenceEquals(batch.BatchCommands[0].CommandText, _settingsSql);
         var reader = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
         if (includesSettings)
         {
@@ -99,7 +111,7 @@ public sealed class DbScope : IAsyncDisposable
     {
         if (_settingsSent) return;
         if (IsSingleBatch) throw new InvalidOperationException("A single-batch DbScope sends its settings with its batch.");
-        await using var cmd = new NpgsqlCommand(SettingsSql, Connection, _transaction);
+        await using var cmd = new NpgsqlCommand(_settingsSql, Connection, _transaction);
         AddSettingsParameters(cmd.Parameters);
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         _settingsSent = true;
@@ -152,7 +164,7 @@ public sealed class DbScope : IAsyncDisposable
 
     private NpgsqlBatchCommand CreateSettingsCommand()
     {
-        var cmd = new NpgsqlBatchCommand(SettingsSql);
+        var cmd = new NpgsqlBatchCommand(_settingsSql);
         AddSettingsParameters(cmd.Parameters);
         return cmd;
     }
@@ -168,9 +180,20 @@ public sealed class DbScope : IAsyncDisposable
         parameters.Add(new NpgsqlParameter { Value = s.Path ?? "" });
         parameters.Add(new NpgsqlParameter { Value = s.HeadersJson ?? "{}" });
         parameters.Add(new NpgsqlParameter { Value = s.CookiesJson ?? "{}" });
+        if (s.SearchPath is not null) parameters.Add(new NpgsqlParameter { Value = s.SearchPath });
     }
 }
 
-/// <summary>What a <see cref="DbScope"/> sets before the caller's SQL.</summary>
+/// <summary>
+/// What a <see cref="DbScope"/> sets before the caller's SQL: role and <c>request.*</c> settings, and optionally the
+/// transaction's search_path and READ ONLY.
+/// </summary>
 public sealed record DbScopeSettings(RequestIdentity Identity, string? Method = null, string? Path = null,
-    string? HeadersJson = null, string? CookiesJson = null);
+    string? HeadersJson = null, string? CookiesJson = null)
+{
+    /// <summary>A search_path for the transaction (a ready-quoted list), or null to keep the role's.</summary>
+    public string? SearchPath { get; init; }
+
+    /// <summary>True to make the transaction READ ONLY.</summary>
+    public bool ReadOnly { get; init; }
+}

@@ -32,7 +32,7 @@ internal static class StatementRunner
     {
         var ct = req.Http.RequestAborted;
         var settings = new DbScopeSettings(req.Identity, req.Http.Request.Method, req.Http.Request.Path.Value,
-            req.HeadersJson(), req.CookiesJson());
+            req.HeadersJson(), req.CookiesJson()) { SearchPath = req.SearchPath(), ReadOnly = readOnly };
         // Whether to end with COMMIT or ROLLBACK is known before running unless a check inspects the result. When it
         // is known to be COMMIT (or nothing can be written: READ ONLY), the whole request is one round trip: one batch
         // as PostgreSQL's implicit transaction, no BEGIN/COMMIT.
@@ -53,13 +53,9 @@ internal static class StatementRunner
             await using var scope = singleBatch
                 ? await DbScope.BeginSingleBatchAsync(req.Project.Database.Api, settings, ct).ConfigureAwait(false)
                 : await DbScope.BeginAsync(req.Project.Database.Api, settings, isolation ?? System.Data.IsolationLevel.ReadCommitted, ct).ConfigureAwait(false);
+            // The scope's settings statement also sets search_path and READ ONLY (see DbScopeSettings).
             await using var batch = scope.CreateBatch();
-            var prelude = new NpgsqlBatchCommand(readOnly
-                ? "SELECT set_config('search_path', $1, true), set_config('transaction_read_only', 'on', true)"
-                : "SELECT set_config('search_path', $1, true)");
-            prelude.Parameters.Add(new NpgsqlParameter { Value = req.SearchPath() });
-            batch.BatchCommands.Add(prelude);
-            var skip = 1;
+            var skip = 0;
             if (roleSettings?.CreateCommand() is { } roleCmd)
             {
                 // The role's own settings (ALTER ROLE … SET): switching role with set_config does not apply them.
