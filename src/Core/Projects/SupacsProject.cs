@@ -59,7 +59,15 @@ public sealed class SupacsProject(string name, SupacsOptions options, ProjectCon
 
     /// <summary>Per-project state owned by a module, created on first use.</summary>
     public T Feature<T>(Func<SupacsProject, T> create) where T : class =>
-        (T)_features.GetOrAdd(typeof(T), (_, p) => create(p), this);
+        _features.TryGetValue(typeof(T), out var existing) ? (T)existing : (T)_features.GetOrAdd(typeof(T), (_, p) => create(p), this);
+
+    /// <summary>
+    /// Like <see cref="Feature{T}(Func{SupacsProject, T})"/>, with an argument for the factory so hot paths can pass a
+    /// static lambda (no closure allocated per call).
+    /// </summary>
+    public T Feature<T, TArg>(TArg arg, Func<SupacsProject, TArg, T> create) where T : class =>
+        _features.TryGetValue(typeof(T), out var existing) ? (T)existing
+            : (T)_features.GetOrAdd(typeof(T), static (_, s) => s.Create(s.Project, s.Arg)!, (Project: this, Arg: arg, Create: create));
 
     public IEnumerable<object> Features => _features.Values;
 }

@@ -15,6 +15,9 @@ public sealed class PrometheusExporter : IDisposable
 
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<(Instrument Instrument, string Labels), Series> _series = new();
+    // Measurements with up to two tags (every per-request one) find their series by the tag objects themselves, so
+    // recording allocates nothing; the label text is built once per tag set.
+    private readonly ConcurrentDictionary<FastKey, Series> _byTags = new();
 
     public PrometheusExporter()
     {
@@ -54,12 +57,27 @@ public sealed class PrometheusExporter : IDisposable
 
     private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var labels = Labels(tags);
-        var isHistogram = instrument is Histogram<double> or Histogram<long>;
         var isGauge = instrument is ObservableGauge<double> or ObservableGauge<long> or ObservableGauge<int> or Gauge<double> or Gauge<long>;
-        var series = _series.GetOrAdd((instrument, labels), _ => new Series(isHistogram));
-        series.Add(value, isGauge);
+        if (tags.Length <= 2)
+        {
+            var key = new FastKey(instrument,
+                tags.Length > 0 ? tags[0].Key : null, tags.Length > 0 ? tags[0].Value : null,
+                tags.Length > 1 ? tags[1].Key : null, tags.Length > 1 ? tags[1].Value : null);
+            if (!_byTags.TryGetValue(key, out var known))
+            {
+                known = SeriesFor(instrument, Labels(tags));
+                if (_byTags.Count < 10_000) _byTags.TryAdd(key, known);
+            }
+            known.Add(value, isGauge);
+            return;
+        }
+        SeriesFor(instrument, Labels(tags)).Add(value, isGauge);
     }
+
+    private Series SeriesFor(Instrument instrument, string labels) =>
+        _series.GetOrAdd((instrument, labels), static (k, _) => new Series(k.Instrument is Histogram<double> or Histogram<long>), 0);
+
+    private readonly record struct FastKey(Instrument Instrument, string? Key1, object? Value1, string? Key2, object? Value2);
 
     private static string Labels(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {

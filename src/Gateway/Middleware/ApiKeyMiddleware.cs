@@ -69,7 +69,9 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, ProjectRegistry pro
     }
 
     private static bool FixedEquals(string a, string b) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
+        CryptographicOperations.FixedTimeEquals(
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.AsSpan()),
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(b.AsSpan()));
 
     private static Task RejectAsync(HttpContext context, byte[] body)
     {

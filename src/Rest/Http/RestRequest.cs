@@ -45,9 +45,7 @@ internal sealed class RestRequest
     {
         var project = http.GetSupacsProject();
         // The cache first: its (re)load reads the in-database configuration the settings below come from.
-        var lifetime = http.RequestServices.GetService<IHostApplicationLifetime>();
-        var loggers = http.RequestServices.GetRequiredService<ILoggerFactory>();
-        var state = SchemaCacheState.For(project, loggers, lifetime?.ApplicationStopping ?? CancellationToken.None);
+        var state = SchemaCacheState.For(project, http);
         var cache = await state.GetAsync(http.RequestAborted).ConfigureAwait(false);
         var settings = RestSettings.For(project);
         var request = http.Request;
@@ -160,32 +158,36 @@ internal sealed class RestRequest
             suggestion is null ? null : $"Perhaps you meant the table '{Schema}.{suggestion}'");
     }
 
+    /// <summary>The request headers as PostgREST's <c>request.headers</c> (lower-case names, cookies left out).</summary>
     public string HeadersJson()
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
+        var w = JsonScratch.Start();
+        w.WriteStartObject();
+        foreach (var (k, v) in Http.Request.Headers)
         {
-            w.WriteStartObject();
-            foreach (var (k, v) in Http.Request.Headers)
-            {
-                if (k.Equals("cookie", StringComparison.OrdinalIgnoreCase)) continue;
-                w.WriteString(k.ToLowerInvariant(), v.ToString());
-            }
-            w.WriteEndObject();
+            if (k.Equals("cookie", StringComparison.OrdinalIgnoreCase)) continue;
+            if (IsLowerCase(k)) w.WriteString(k, v.ToString());
+            else w.WriteString(k.ToLowerInvariant(), v.ToString());
         }
-        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+        w.WriteEndObject();
+        return JsonScratch.Finish(w);
     }
 
     public string CookiesJson()
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
-        {
-            w.WriteStartObject();
-            foreach (var (k, v) in Http.Request.Cookies) w.WriteString(k, v);
-            w.WriteEndObject();
-        }
-        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+        if (!Http.Request.Headers.ContainsKey("Cookie")) return "{}";
+        var w = JsonScratch.Start();
+        w.WriteStartObject();
+        foreach (var (k, v) in Http.Request.Cookies) w.WriteString(k, v);
+        w.WriteEndObject();
+        return JsonScratch.Finish(w);
+    }
+
+    private static bool IsLowerCase(string name)
+    {
+        foreach (var c in name)
+            if (char.IsAsciiLetterUpper(c) || c > 0x7F) return false;
+        return true;
     }
 
     /// <summary>The search_path for this request: the schema, then db-extra-search-path.</summary>

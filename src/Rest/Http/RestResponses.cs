@@ -105,9 +105,19 @@ internal static partial class RestResponses
         }
         // A Content-Type set through response.headers wins (e.g. a "*/*" media type handler naming what it produced).
         if (!http.Response.Headers.ContainsKey("Content-Type")) http.Response.ContentType = contentType;
-        var bytes = base64 ? Convert.FromBase64String(body) : Encoding.UTF8.GetBytes(body);
-        http.Response.ContentLength = bytes.Length;
-        if (!HttpMethods.IsHead(http.Request.Method)) await http.Response.Body.WriteAsync(bytes, http.RequestAborted).ConfigureAwait(false);
+        if (base64)
+        {
+            var bytes = Convert.FromBase64String(body);
+            http.Response.ContentLength = bytes.Length;
+            if (!HttpMethods.IsHead(http.Request.Method)) await http.Response.Body.WriteAsync(bytes, http.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+        http.Response.ContentLength = Encoding.UTF8.GetByteCount(body);
+        if (HttpMethods.IsHead(http.Request.Method)) return;
+        // Encoded straight into Kestrel's output buffer (no byte[] of the whole body per response).
+        var writer = http.Response.BodyWriter;
+        Encoding.UTF8.GetBytes(body.AsSpan(), writer);
+        await writer.FlushAsync(http.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary><c>first-last/total</c>; <c>*</c> for an empty page or an unknown total.</summary>

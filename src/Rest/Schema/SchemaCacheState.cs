@@ -34,7 +34,17 @@ internal sealed partial class SchemaCacheState
     }
 
     public static SchemaCacheState For(SupacsProject project, ILoggerFactory loggers, CancellationToken stopping) =>
-        project.Feature(p => new SchemaCacheState(p, Config.RestConfigState.For(p), loggers.CreateLogger("Supacs.Rest.Schema"), stopping));
+        project.Feature((loggers, stopping), static (p, a) =>
+            new SchemaCacheState(p, Config.RestConfigState.For(p), a.loggers.CreateLogger("Supacs.Rest.Schema"), a.stopping));
+
+    /// <summary>The project's state; <paramref name="http"/>'s services are asked only when it is created (asking them creates the request's DI scope).</summary>
+    public static SchemaCacheState For(SupacsProject project, Microsoft.AspNetCore.Http.HttpContext http) =>
+        project.Feature(http, static (p, h) =>
+        {
+            var lifetime = h.RequestServices.GetService(typeof(Microsoft.Extensions.Hosting.IHostApplicationLifetime)) as Microsoft.Extensions.Hosting.IHostApplicationLifetime;
+            var loggers = (ILoggerFactory)h.RequestServices.GetService(typeof(ILoggerFactory))!;
+            return new SchemaCacheState(p, Config.RestConfigState.For(p), loggers.CreateLogger("Supacs.Rest.Schema"), lifetime?.ApplicationStopping ?? CancellationToken.None);
+        });
 
     /// <summary>The current cache, loading it if needed; throws PGRST002 when it cannot be loaded.</summary>
     public async Task<SchemaCache> GetAsync(CancellationToken ct)
