@@ -71,7 +71,15 @@ async function loadNode(make) {
 
 // wrk driver (default): native C like pgbench, 2 threads, the same 32 keep-alive connections; a Lua script
 // varies the id per request exactly as the Node driver does. Latencies are wrk's (HdrHistogram) percentiles.
-function loadWrk(s) {
+// Before each measured phase (ours after its warm-up, pgbench's before it starts): a CHECKPOINT and VACUUM, so neither
+// side's numbers carry the other's (or an earlier scenario's) dirty pages and dead rows — the write scenarios add
+// millions of rows, and a checkpoint landing in one side's 8 s window decided the bulk-insert p99 (0.2 s vs 1 s).
+async function settle() {
+  await sb.sql('checkpoint');
+  await sb.sql('vacuum analyze bench_writes');
+}
+
+async function loadWrk(s) {
   const dir = mkdtempSync(join(tmpdir(), 'supacs-wrk-'));
   const script = join(dir, 'script.lua');
   const [method, , body] = s.make(0);
@@ -92,6 +100,7 @@ end
 `);
   // warm-up (tiered JIT reaching its optimized code, pool, prepared statements), then the measured run
   execFileSync('wrk', ['-t2', '-c', String(concurrency), `-d${warmup}s`, '-s', script, `${sb.url}/rest/v1`], { encoding: 'utf8' });
+  await settle();
   const out = execFileSync('wrk', ['-t2', '-c', String(concurrency), `-d${seconds}s`, '-s', script, `${sb.url}/rest/v1`], { encoding: 'utf8' });
   const m = /RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+)/.exec(out);
   return { rps: Number(m[1]) / (Number(m[2]) / 1e6), p50: Number(m[3]), p99: Number(m[4]), errors: Number(m[5]) };
@@ -99,7 +108,7 @@ end
 const luaString = (v) => JSON.stringify(v);
 const luaTable = (o) => '{' + Object.entries(o).map(([k, v]) => `[${luaString(k)}] = ${luaString(v)}`).join(', ') + '}';
 const useWrk = process.env.BENCH_CLIENT !== 'node';
-const load = (s) => (useWrk ? loadWrk(s) : loadNode(s.make));
+const load = async (s) => (useWrk ? loadWrk(s) : loadNode(s.make));
 
 function pgbench(sql) {
   const dir = mkdtempSync(join(tmpdir(), 'supacs-pgbench-'));
@@ -151,6 +160,7 @@ const rows = [];
 const only = process.env.BENCH_ONLY ? Number(process.env.BENCH_ONLY) : null;
 for (const s of scenarios.filter((_, i) => only === null || i === only)) {
   const ours = await load(s);
+  await settle();
   const base = pgbench(s.sql);
   rows.push({ ...s, ours, base });
   process.stderr.write(`${s.name}: ${ours.rps.toFixed(0)} req/s (p50 ${ours.p50.toFixed(1)} ms, p99 ${ours.p99.toFixed(1)} ms, ${ours.errors} errors) vs pgbench ${base.tps.toFixed(0)} tps\n`);
@@ -186,6 +196,9 @@ How to read this (session 2):
   pgbench baseline is unchanged and runs in the same run (\`BENCH_CLIENT=node\` still selects the Node driver).
 - Warm-up: ${warmup} s of load per scenario before measuring; in the first seconds .NET's tiered JIT used ~20% of the
   server's CPU (perf), which is start-up cost, not steady state.
+- Before each measured phase (supacs after its warm-up, pgbench before it starts) the bench runs \`CHECKPOINT\` and
+  \`VACUUM ANALYZE bench_writes\` (session 4): the write scenarios add millions of rows, and whether a checkpoint fell
+  into one side's window decided the bulk-insert p99.
 - The pgbench p50/p99 column is the database's own latency at that moment: on a loaded machine every extra thread hop
   (client → Kestrel → Npgsql → PostgreSQL) waits for a core, so supacs' p99 suffers far more than its median.
 `);

@@ -14,18 +14,18 @@ public sealed class DbScope : IAsyncDisposable
 {
     private const string BaseSettingsSql =
         "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), " +
-        "set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $4, true), " +
-        "set_config('request.method', $5, true), set_config('request.path', $6, true), " +
-        "set_config('request.headers', $7, true), set_config('request.cookies', $8, true)";
+        "set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $1, true), " +
+        "set_config('request.method', $4, true), set_config('request.path', $5, true), " +
+        "set_config('request.headers', $6, true), set_config('request.cookies', $7, true)";
 
     // The optional search_path and READ ONLY ride in the same statement (one statement less per request on the hot path
     // than setting them separately); four fixed texts, so each is prepared once per backend.
     private static readonly string[] SettingsSqlVariants =
     [
         BaseSettingsSql,
-        BaseSettingsSql + ", set_config('search_path', $9, true)",
+        BaseSettingsSql + ", set_config('search_path', $8, true)",
         BaseSettingsSql + ", set_config('transaction_read_only', 'on', true)",
-        BaseSettingsSql + ", set_config('search_path', $9, true), set_config('transaction_read_only', 'on', true)",
+        BaseSettingsSql + ", set_config('search_path', $8, true), set_config('transaction_read_only', 'on', true)",
     ];
 
     private readonly DbScopeSettings _settings;
@@ -175,7 +175,6 @@ public sealed class DbScope : IAsyncDisposable
         parameters.Add(new NpgsqlParameter { Value = s.Identity.Role });
         parameters.Add(new NpgsqlParameter { Value = s.Identity.ClaimsJson });
         parameters.Add(new NpgsqlParameter { Value = s.Identity.Subject ?? "" });
-        parameters.Add(new NpgsqlParameter { Value = s.Identity.Role });
         parameters.Add(new NpgsqlParameter { Value = s.Method ?? "" });
         parameters.Add(new NpgsqlParameter { Value = s.Path ?? "" });
         parameters.Add(new NpgsqlParameter { Value = s.HeadersJson ?? "{}" });

@@ -50,12 +50,11 @@ internal static class ReadStatement
             (level.Limit, level.Offset) = (limit, offset);
             if (count == CountPreference.Estimated) threshold = req.Settings.MaxRows ?? 1000;
         }
-        var countQuery = ReadBuilder.Compose(level, fromSql, forCount: true);
         var total = count == CountPreference.None || (count == CountPreference.Planned && explain is not null)
             ? "NULL::bigint"
             : threshold is { } max
-                ? $"(SELECT pg_catalog.count(*) FROM ({countQuery} LIMIT {max + 1}) _pgrst_count)"
-                : $"(SELECT pg_catalog.count(*) FROM ({countQuery}) _pgrst_count)";
+                ? $"(SELECT pg_catalog.count(*) FROM ({ReadBuilder.Compose(level, fromSql, forCount: true)} LIMIT {max + 1}) _pgrst_count)"
+                : $"(SELECT pg_catalog.count(*) FROM ({ReadBuilder.Compose(level, fromSql, forCount: true)}) _pgrst_count)";
         if (count != CountPreference.None) req.Prefer.Applied.Add("count=" + count.ToString().ToLowerInvariant());
         var body = !withBody ? "NULL::text"
             : media.Kind == MediaKind.Raw ? media.BodySql("_postgrest_t." + Sql.Ident(SingleColumn(level, media)))
