@@ -35,11 +35,15 @@ internal static class RelationRead
     {
         if (query.Count == 0) return "/" + relation;
         var text = new System.Text.StringBuilder("/").Append(relation).Append('?');
-        var first = true;
-        foreach (var (key, values) in query.OrderBy(q => q.Key, StringComparer.Ordinal))
+        var keys = new string[query.Count];
+        var n = 0;
+        foreach (var key in query.Keys) keys[n++] = key;
+        if (keys.Length > 1) Array.Sort(keys, StringComparer.Ordinal);
+        for (var k = 0; k < keys.Length; k++)
         {
-            if (!first) text.Append('&');
-            first = false;
+            var key = keys[k];
+            var values = query[key];
+            if (k > 0) text.Append('&');
             Encode(text, key);
             text.Append('=');
             for (var i = 0; i < values.Count; i++)
@@ -55,10 +59,15 @@ internal static class RelationRead
     private static void Encode(System.Text.StringBuilder text, string value)
     {
         const string Reserved = ";/?:@&=+,${}|\\^[]`<>#%\"";
-        foreach (var b in System.Text.Encoding.UTF8.GetBytes(value))
+        const string Hex = "0123456789ABCDEF";
+        // Almost every query is ASCII: its chars are its UTF-8 bytes, no byte array needed.
+        var bytes = System.Text.Ascii.IsValid(value) ? null : System.Text.Encoding.UTF8.GetBytes(value);
+        var length = bytes?.Length ?? value.Length;
+        for (var i = 0; i < length; i++)
         {
+            var b = bytes is null ? (byte)value[i] : bytes[i];
             if (b <= 0x20 || b >= 0x7F || Reserved.Contains((char)b, StringComparison.Ordinal))
-                text.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+                text.Append('%').Append(Hex[b >> 4]).Append(Hex[b & 0xF]);
             else text.Append((char)b);
         }
     }

@@ -26,6 +26,8 @@ public sealed class RelationReadTests(RestFixture fx) : IClassFixture<RestFixtur
         Assert.Equal("/users?age=gt.1,lt.99&name=not.in.(a%2C%22b%20c%22)&order=name&select=name%2Cage", response.Content.Headers.ContentLocation!.OriginalString);
         (_, _, response) = await fx.GetAsync("/users");
         Assert.Equal("/users", response.Content.Headers.ContentLocation!.OriginalString);
+        (_, _, response) = await fx.GetAsync("/users?name=eq.Zo%C3%AB%20%E2%82%AC");
+        Assert.Equal("/users?name=eq.Zo%C3%AB%20%E2%82%AC", response.Content.Headers.ContentLocation!.OriginalString);
     }
 
     [Fact]
