@@ -50,27 +50,22 @@ internal static class RelationInsert
                 dml.Append(" SELECT ").Append(payload.Columns.Count > 0 ? cols : "")
                    .Append($" FROM json_populate_recordset(NULL::{table}, {body}) AS pgrst_body");
             }
-            if (req.Prefer.Resolution is { } resolution)
+            // The conflict target is on_conflict, else the primary key (a view's is derived from its base tables).
+            // With neither, PostgREST sends a plain INSERT and does not report the resolution as applied.
+            var resolution = req.Prefer.Resolution;
+            var conflict = query.OnConflict ?? rel.PrimaryKey;
+            if (resolution is not null && conflict.Count == 0) resolution = null;
+            if (resolution is not null)
             {
-                var conflict = query.OnConflict ?? rel.PrimaryKey;
                 WriteStatement.CheckColumns(rel, conflict);
                 req.Prefer.Applied.Add("resolution=" + resolution);
-                if (resolution == "ignore-duplicates")
-                {
-                    dml.Append(conflict.Count > 0 ? $" ON CONFLICT ({string.Join(", ", conflict.Select(Sql.Sql.Ident))}) DO NOTHING" : " ON CONFLICT DO NOTHING");
-                }
-                else
-                {
-                    if (conflict.Count == 0)
-                        throw new RestException(400, "PGRST103", "Upsert needs a primary key or on_conflict columns", (string?)null);
-                    var updates = columns.Select(c => $"{Sql.Sql.Ident(c)} = EXCLUDED.{Sql.Sql.Ident(c)}").ToList();
-                    dml.Append($" ON CONFLICT ({string.Join(", ", conflict.Select(Sql.Sql.Ident))}) ");
-                    dml.Append(updates.Count > 0 ? "DO UPDATE SET " + string.Join(", ", updates) : "DO NOTHING");
-                }
+                dml.Append($" ON CONFLICT ({string.Join(", ", conflict.Select(Sql.Sql.Ident))}) ");
+                var updates = columns.Select(c => $"{Sql.Sql.Ident(c)} = EXCLUDED.{Sql.Sql.Ident(c)}").ToList();
+                dml.Append(resolution == "ignore-duplicates" || updates.Count == 0 ? "DO NOTHING" : "DO UPDATE SET " + string.Join(", ", updates));
             }
             // An upsert that inserted nothing answers 200: count inserted rows (xmax = 0 on a table; with
             // ignore-duplicates every returned row was inserted, which also holds for views).
-            var countInserted = req.Prefer.Resolution == "ignore-duplicates" || (req.Prefer.Resolution is not null && !rel.IsView && rel.Kind != 'f');
+            var countInserted = resolution == "ignore-duplicates" || (resolution is not null && !rel.IsView && rel.Kind != 'f');
             dml.Append($" RETURNING {Sql.Sql.Ident(rel.Name)}.*");
             if (countInserted)
                 dml.Append(req.Prefer.Resolution == "ignore-duplicates" ? ", true AS pgrst_inserted" : $", ({Sql.Sql.Ident(rel.Name)}.xmax = 0) AS pgrst_inserted");
@@ -90,7 +85,8 @@ internal static class RelationInsert
         if (headersOnly && target is { PrimaryKey.Count: > 0 } && result.Body is { } b)
         {
             using var doc = System.Text.Json.JsonDocument.Parse(b);
-            if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array && doc.RootElement.GetArrayLength() > 0)
+            // As PostgREST: a Location only when exactly one row was inserted.
+            if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array && doc.RootElement.GetArrayLength() == 1)
             {
                 var row = doc.RootElement[0];
                 location = "/" + relation + "?" + string.Join("&", target.PrimaryKey.Select(k =>

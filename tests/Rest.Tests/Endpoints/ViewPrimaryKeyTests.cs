@@ -1,0 +1,143 @@
+using System.Text.Json;
+
+namespace Supacs.Rest.Tests.Endpoints;
+
+/// <summary>
+/// View primary keys as PostgREST's schema cache derives them: a view's key is the view columns reading the whole
+/// primary key of a base table (through views of views, under other names); a view exposing part of a key has none.
+/// Used by PUT, the POST Location header, the upsert conflict target, OPTIONS and the OpenAPI notes.
+/// </summary>
+public sealed class ViewPrimaryKeyTests(RestFixture fx) : IClassFixture<RestFixture>, IAsyncLifetime
+{
+    public Task InitializeAsync() => fx.Database.ExecuteAsync("""
+        CREATE TABLE IF NOT EXISTS public.vk_items (shop int, sku text, label text, PRIMARY KEY (shop, sku));
+        INSERT INTO public.vk_items VALUES (1, 'a', 'apple'), (1, 'b', 'banana') ON CONFLICT DO NOTHING;
+        CREATE OR REPLACE VIEW public.vk_tag_names AS SELECT id AS tag_key, name FROM public.tags;
+        CREATE OR REPLACE VIEW public.vk_tag_names2 AS SELECT tag_key AS k, name FROM public.vk_tag_names;
+        CREATE OR REPLACE VIEW public.vk_items_v AS SELECT sku, label, shop AS store FROM public.vk_items;
+        CREATE OR REPLACE VIEW public.vk_items_part AS SELECT sku, label FROM public.vk_items;
+        CREATE OR REPLACE VIEW public.vk_labels AS SELECT name FROM public.tags;
+        GRANT ALL ON public.vk_items, public.vk_tag_names, public.vk_tag_names2, public.vk_items_v, public.vk_items_part, public.vk_labels TO anon;
+        NOTIFY pgrst, 'reload schema';
+        """);
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private static JsonElement Json(string body) => JsonDocument.Parse(body).RootElement.Clone();
+
+    /// <summary>The DDL above reloads the schema cache asynchronously: waits until the views are known.</summary>
+    private async Task<(int Status, string Body, HttpResponseMessage Response)> SendAsync(HttpMethod method, string path, string? body, params string[] headers)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var r = await fx.SendAsync(method, path, body, null, headers);
+            if (r.Status != 404 || DateTime.UtcNow > deadline) return r;
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task Put_on_a_view_keys_on_its_base_tables_primary_key()
+    {
+        var (status, body, _) = await SendAsync(HttpMethod.Put, "/vk_tag_names?tag_key=eq.3100", """{"tag_key":3100,"name":"vput1"}""", "Prefer: return=representation");
+        Assert.Equal(200, status); // no xmax through a view: an insert is not told from a replace (see docs/compat/rest.md)
+        Assert.Equal("""[{"tag_key":3100,"name":"vput1"}]""", RestFixture.Norm(body));
+        (status, body, _) = await SendAsync(HttpMethod.Put, "/vk_tag_names?tag_key=eq.3100", """{"tag_key":3100,"name":"vput2"}""", "Prefer: return=representation");
+        Assert.Equal(200, status);
+        Assert.Equal("""[{"tag_key":3100,"name":"vput2"}]""", RestFixture.Norm(body));
+        Assert.Equal("vput2", await fx.Database.ScalarAsync<string>("SELECT name FROM tags WHERE id = 3100"));
+
+        // A composite key under another name and order; a view of a view.
+        (status, body, _) = await SendAsync(HttpMethod.Put, "/vk_items_v?store=eq.1&sku=eq.a", """{"sku":"a","store":1,"label":"avocado"}""");
+        Assert.Equal(204, status);
+        Assert.Equal("avocado", await fx.Database.ScalarAsync<string>("SELECT label FROM vk_items WHERE shop = 1 AND sku = 'a'"));
+        (status, body, _) = await SendAsync(HttpMethod.Put, "/vk_tag_names2?k=eq.3101", """{"k":3101,"name":"vput3"}""");
+        Assert.Equal(204, status);
+        Assert.Equal("vput3", await fx.Database.ScalarAsync<string>("SELECT name FROM tags WHERE id = 3101"));
+    }
+
+    [Fact]
+    public async Task Put_on_a_view_needs_its_whole_key()
+    {
+        // Only part of the composite key: PGRST105 as for a table.
+        var (status, body, _) = await SendAsync(HttpMethod.Put, "/vk_items_v?store=eq.1", """{"sku":"a","store":1,"label":"x"}""");
+        Assert.Equal(405, status);
+        Assert.Equal("PGRST105", Json(body).GetProperty("code").GetString());
+        // A view that exposes part of a table's key has no primary key at all.
+        (status, body, _) = await SendAsync(HttpMethod.Put, "/vk_items_part?sku=eq.a", """{"sku":"a","label":"x"}""");
+        Assert.Equal(405, status);
+        Assert.Equal("PGRST105", Json(body).GetProperty("code").GetString());
+        // Payload and URL disagree on a key column.
+        (status, body, _) = await SendAsync(HttpMethod.Put, "/vk_tag_names?tag_key=eq.3102", """{"tag_key":3103,"name":"x"}""");
+        Assert.Equal(400, status);
+        Assert.Equal("PGRST115", Json(body).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Post_headers_only_on_a_view_gives_a_location_from_its_key()
+    {
+        var (status, body, response) = await SendAsync(HttpMethod.Post, "/vk_tag_names", """{"tag_key":3200,"name":"vloc"}""", "Prefer: return=headers-only");
+        Assert.Equal(201, status);
+        Assert.Equal("", body);
+        Assert.Equal("/vk_tag_names?tag_key=eq.3200", response.Headers.Location!.OriginalString);
+        (status, _, response) = await SendAsync(HttpMethod.Post, "/vk_items_v", """{"sku":"c","store":2,"label":"cherry"}""", "Prefer: return=headers-only");
+        Assert.Equal(201, status);
+        Assert.Equal("/vk_items_v?store=eq.2&sku=eq.c", response.Headers.Location!.OriginalString);
+        // No key, no Location; nor with several rows (PostgREST answers one only for a single inserted row).
+        (status, _, response) = await SendAsync(HttpMethod.Post, "/vk_labels", """{"name":"vloc-nokey"}""", "Prefer: return=headers-only");
+        Assert.Equal(201, status);
+        Assert.Null(response.Headers.Location);
+        (status, _, response) = await SendAsync(HttpMethod.Post, "/vk_tag_names", """[{"tag_key":3201,"name":"m1"},{"tag_key":3202,"name":"m2"}]""", "Prefer: return=headers-only");
+        Assert.Equal(201, status);
+        Assert.Null(response.Headers.Location);
+    }
+
+    [Fact]
+    public async Task Upsert_on_a_view_defaults_to_its_key()
+    {
+        await fx.Database.ExecuteAsync("INSERT INTO tags (id, name) VALUES (3300, 'before') ON CONFLICT DO NOTHING");
+        var (status, body, response) = await SendAsync(HttpMethod.Post, "/vk_tag_names", """[{"tag_key":3300,"name":"merged"},{"tag_key":3301,"name":"new"}]""",
+            "Prefer: resolution=merge-duplicates, return=representation");
+        Assert.Equal(201, status);
+        Assert.Equal("""[{"tag_key":3300,"name":"merged"},{"tag_key":3301,"name":"new"}]""", RestFixture.Norm(body));
+        Assert.Contains("resolution=merge-duplicates", response.Headers.GetValues("Preference-Applied").Single());
+        Assert.Equal("merged", await fx.Database.ScalarAsync<string>("SELECT name FROM tags WHERE id = 3300"));
+
+        (status, body, _) = await SendAsync(HttpMethod.Post, "/vk_items_v", """{"sku":"b","store":1,"label":"ignored"}""",
+            "Prefer: resolution=ignore-duplicates, return=representation");
+        Assert.Equal(200, status);
+        Assert.Equal("[]", RestFixture.Norm(body));
+        Assert.Equal("banana", await fx.Database.ScalarAsync<string>("SELECT label FROM vk_items WHERE shop = 1 AND sku = 'b'"));
+    }
+
+    [Fact]
+    public async Task Upsert_without_a_key_or_on_conflict_is_a_plain_insert()
+    {
+        // As PostgREST: no conflict target, no ON CONFLICT clause and no resolution in Preference-Applied.
+        var (status, body, response) = await SendAsync(HttpMethod.Post, "/vk_labels", """{"name":"plain-upsert"}""", "Prefer: resolution=merge-duplicates");
+        Assert.Equal(201, status);
+        Assert.False(response.Headers.TryGetValues("Preference-Applied", out var applied) && applied.Any(a => a.Contains("resolution", StringComparison.Ordinal)));
+        (status, body, _) = await SendAsync(HttpMethod.Post, "/vk_labels", """{"name":"plain-upsert"}""", "Prefer: resolution=ignore-duplicates");
+        Assert.Equal(409, status);
+        Assert.Equal("23505", Json(body).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Options_and_openapi_see_view_keys()
+    {
+        var (_, _, response) = await SendAsync(HttpMethod.Options, "/vk_items_v", null);
+        Assert.Equal("OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE", string.Join(",", response.Content.Headers.Allow));
+        (_, _, response) = await SendAsync(HttpMethod.Options, "/vk_items_part", null);
+        Assert.Equal("OPTIONS,GET,HEAD,POST,PATCH,DELETE", string.Join(",", response.Content.Headers.Allow));
+
+        var (_, body, _) = await fx.GetAsync("/");
+        var defs = Json(body).GetProperty("definitions");
+        static string? Note(JsonElement def, string col) =>
+            def.GetProperty("properties").GetProperty(col).TryGetProperty("description", out var d) ? d.GetString() : null;
+        Assert.Contains("<pk/>", Note(defs.GetProperty("vk_items_v"), "store"));
+        Assert.Contains("<pk/>", Note(defs.GetProperty("vk_items_v"), "sku"));
+        Assert.DoesNotContain("<pk/>", Note(defs.GetProperty("vk_items_v"), "label") ?? "");
+        Assert.DoesNotContain("<pk/>", Note(defs.GetProperty("vk_items_part"), "sku") ?? "");
+    }
+}
