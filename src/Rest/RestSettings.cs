@@ -21,8 +21,11 @@ internal sealed record RestSettings
     /// <summary>Row cap of every read (db-max-rows; [api] max_rows). Default 1000 like the Supabase CLI; null = none.</summary>
     public long? MaxRows { get; init; } = 1000;
 
-    /// <summary>Role for requests without a JWT role (db-anon-role). Default anon.</summary>
-    public string AnonRole { get; init; } = "anon";
+    /// <summary>
+    /// Role for requests without a JWT role (db-anon-role). Default anon (as Supabase sets it); set to an empty value
+    /// (<c>PGRST_DB_ANON_ROLE=</c>, <c>pgrst.db_anon_role = ''</c>) it is unset: such requests get 401 PGRST302.
+    /// </summary>
+    public string? AnonRole { get; init; } = "anon";
 
     /// <summary>Function called before each request's query (db-pre-request), schema-qualified. Default none.</summary>
     public string? PreRequest { get; init; }
@@ -109,7 +112,7 @@ internal sealed record RestSettings
             ExtraSearchPath = List(env("PGRST_DB_EXTRA_SEARCH_PATH")) ?? (extra.Count > 0 ? extra : defaults.ExtraSearchPath),
             MaxRows = long.TryParse(env("PGRST_DB_MAX_ROWS"), CultureInfo.InvariantCulture, out var m) ? m
                 : maxRows is { } mr ? (mr > 0 ? mr : null) : defaults.MaxRows,
-            AnonRole = env("PGRST_DB_ANON_ROLE") is { Length: > 0 } anon ? anon : defaults.AnonRole,
+            AnonRole = env("PGRST_DB_ANON_ROLE") switch { null => defaults.AnonRole, "" => null, var anon => anon },
             PreRequest = env("PGRST_DB_PRE_REQUEST") is { Length: > 0 } pre ? pre : null,
             AggregatesEnabled = bool.TryParse(env("PGRST_DB_AGGREGATES_ENABLED"), out var agg) && agg,
             JwtAudience = env("PGRST_JWT_AUD") is { Length: > 0 } aud ? aud : null,

@@ -76,7 +76,7 @@ internal sealed class RestRequest
         var token = RequestIdentityResolver.BearerToken(request) ?? RequestIdentityResolver.ApiKey(request);
         var cache = JwtCache.For(project);
         if (token is not null && cache.Get(token) is { } cached) return cached;
-        var result = await RequestIdentityResolver.ResolveAsync(request, project.Keys, settings.AnonRole).ConfigureAwait(false);
+        var result = await RequestIdentityResolver.ResolveAsync(request, project.Keys, settings.AnonRole ?? "").ConfigureAwait(false);
         if (!result.IsValid)
         {
             var message = result.Failure switch
@@ -91,7 +91,7 @@ internal sealed class RestRequest
         }
         var identity = result.Identity!;
         if (settings.RoleClaimPath is { } rolePath && result.IsValid && identity.Token is not null)
-            identity = identity with { Role = rolePath.Find(identity.Claims) ?? settings.AnonRole };
+            identity = identity with { Role = rolePath.Find(identity.Claims) ?? settings.AnonRole ?? "" };
         if (settings.JwtAudience is { } aud && identity.Claims.ValueKind == JsonValueKind.Object && identity.Claims.TryGetProperty("aud", out var a))
         {
             var ok = a.ValueKind == JsonValueKind.String ? a.GetString() == aud
@@ -99,6 +99,7 @@ internal sealed class RestRequest
             if (!ok) throw Unauthorized("JWT not in audience");
         }
         if (IssuedInTheFuture(identity.Claims)) throw Unauthorized("JWT issued at future");
+        if (identity.Role.Length == 0) throw AnonymousDisabled(); // no role claim and db-anon-role unset
         identity = WithRoleClaim(identity);
         if (token is not null) cache.Add(token, identity);
         return identity;
@@ -122,6 +123,14 @@ internal sealed class RestRequest
         claims["role"] = identity.Role;
         var json = claims.ToJsonString();
         return identity with { ClaimsJson = json, Claims = JsonDocument.Parse(json).RootElement.Clone() };
+    }
+
+    /// <summary>PostgREST's PGRST302: no token (or one without a role) while db-anon-role is unset.</summary>
+    private static RestException AnonymousDisabled()
+    {
+        var e = new RestException(401, "PGRST302", "Anonymous access is disabled", (string?)null);
+        e.Headers["WWW-Authenticate"] = "Bearer";
+        return e;
     }
 
     private static RestException Unauthorized(string message)
