@@ -94,6 +94,9 @@ internal sealed record RestSettings
     /// <summary>Listen on db-channel at all (db-channel-enabled). Default true.</summary>
     public bool DbChannelEnabled { get; init; } = true;
 
+    /// <summary>Add PostgREST's <c>Server-Timing</c> header to responses (server-timing-enabled). Default false.</summary>
+    public bool ServerTimingEnabled { get; init; }
+
     public string DefaultSchema => Schemas.Count > 0 ? Schemas[0] : "public";
 
     /// <summary>The project's settings in effect now (config file, environment, then in-database configuration).</summary>
@@ -130,6 +133,7 @@ internal sealed record RestSettings
             DbChannelEnabled = !bool.TryParse(env("PGRST_DB_CHANNEL_ENABLED"), out var channelEnabled) || channelEnabled,
             DbConfig = !bool.TryParse(env("PGRST_DB_CONFIG"), out var dbConfig) || dbConfig,
             PreConfig = env("PGRST_DB_PRE_CONFIG") is { Length: > 0 } preConfig ? preConfig : null,
+            ServerTimingEnabled = bool.TryParse(env("PGRST_SERVER_TIMING_ENABLED"), out var timing) && timing,
         };
     }
 

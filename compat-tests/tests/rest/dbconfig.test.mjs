@@ -90,3 +90,23 @@ test("an empty pgrst.db_anon_role disables anonymous access: a token without a r
     await sb.sql("NOTIFY pgrst, 'reload config'");
   }
 });
+
+test("pgrst.server_timing_enabled adds PostgREST's Server-Timing header to successful responses", async () => {
+  const get = (path) => fetch(`${sb.url}/rest/v1/${path}`, { headers: { apikey: sb.anonKey, Authorization: `Bearer ${sb.anonKey}` } });
+  assert.equal((await get('numbers?n=eq.1')).headers.get('server-timing'), null); // off by default
+  await sb.sql("ALTER ROLE authenticator SET pgrst.server_timing_enabled = 'true'");
+  await sb.sql("NOTIFY pgrst, 'reload config'");
+  try {
+    await until(async () => (await get('numbers?n=eq.1')).headers.get('server-timing') !== null, 'the Server-Timing header');
+    const res = await get('numbers?n=eq.1');
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('server-timing'),
+      /^jwt;dur=\d+\.\d, parse;dur=\d+\.\d, plan;dur=\d+\.\d, transaction;dur=\d+\.\d, response;dur=\d+\.\d$/);
+    const missing = await get('no_such_table');
+    assert.equal(missing.status, 404);
+    assert.equal(missing.headers.get('server-timing'), null);
+  } finally {
+    await sb.sql('ALTER ROLE authenticator RESET pgrst.server_timing_enabled');
+    await sb.sql("NOTIFY pgrst, 'reload config'");
+  }
+});

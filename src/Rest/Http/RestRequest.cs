@@ -39,6 +39,9 @@ internal sealed class RestRequest
     public RequestIdentity Identity { get; }
     public Preferences Prefer { get; }
 
+    /// <summary>Phase timings for the Server-Timing header; null unless server-timing-enabled.</summary>
+    public ServerTiming? Timing { get; private init; }
+
     public bool IsRead => HttpMethods.IsGet(Http.Request.Method) || HttpMethods.IsHead(Http.Request.Method);
 
     public static async Task<RestRequest> CreateAsync(HttpContext http)
@@ -62,13 +65,15 @@ internal sealed class RestRequest
             schema = profile;
         }
 
+        var timing = settings.ServerTimingEnabled ? ServerTiming.Start(http) : null;
         var identity = await ResolveIdentityAsync(request, project, settings).ConfigureAwait(false);
+        timing?.Lap(ServerMetric.Jwt);
         var prefer = Preferences.Parse(request);
         if (prefer.Handling == "strict" && prefer.Invalid.Count > 0)
             throw new RestException(400, "PGRST122", "Invalid preferences given with handling=strict",
                 "Invalid preferences: " + string.Join(", ", prefer.Invalid), (string?)null);
 
-        return new RestRequest(http, project, settings, state, cache, schema, identity, prefer);
+        return new RestRequest(http, project, settings, state, cache, schema, identity, prefer) { Timing = timing };
     }
 
     private static async Task<RequestIdentity> ResolveIdentityAsync(HttpRequest request, SupacsProject project, RestSettings settings)
@@ -147,6 +152,7 @@ internal sealed class RestRequest
     /// <summary>Runs <paramref name="plan"/>; on a schema-cache miss, reloads a stale cache once and retries.</summary>
     public async Task<T> WithCacheRetryAsync<T>(Func<SchemaCache, T> plan)
     {
+        Timing?.Lap(ServerMetric.Parse);
         try
         {
             return plan(Cache);

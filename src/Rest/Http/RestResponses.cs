@@ -57,6 +57,7 @@ internal static partial class RestResponses
     public static async Task WriteErrorAsync(HttpContext http, RestException e)
     {
         if (http.Response.HasStarted) return;
+        ServerTiming.Discard(http);
         http.Response.Clear();
         http.Response.StatusCode = e.Status;
         foreach (var (k, v) in e.Headers) http.Response.Headers[k] = v;
