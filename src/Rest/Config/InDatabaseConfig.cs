@@ -107,7 +107,7 @@ internal static class InDatabaseConfig
                 else entry.Settings.Add(new(reader.GetString(1), reader.GetString(2)));
             }
         }
-        return rows.ToDictionary(r => r.Key, r => new ImpersonatedRoleSettings(r.Value.Settings, ImpersonatedRoleSettings.ParseIsolation(r.Value.Isolation)),
+        return rows.ToDictionary(r => r.Key, r => new ImpersonatedRoleSettings(ValueList.From(r.Value.Settings), ImpersonatedRoleSettings.ParseIsolation(r.Value.Isolation)),
             StringComparer.Ordinal);
     }
 
