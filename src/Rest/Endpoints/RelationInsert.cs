@@ -55,20 +55,26 @@ internal static class RelationInsert
             var resolution = req.Prefer.Resolution;
             var conflict = query.OnConflict ?? rel.PrimaryKey;
             if (resolution is not null && conflict.Count == 0) resolution = null;
+            var updates = columns.Select(c => $"{Sql.Sql.Ident(c)} = EXCLUDED.{Sql.Sql.Ident(c)}").ToList();
+            var merge = resolution == "merge-duplicates" && updates.Count > 0;
+            // An upsert that inserted nothing answers 200, so inserted rows are counted: with ignore-duplicates every
+            // returned row was inserted; merging into a table, xmax = 0 marks them; a view has no xmax, so (as
+            // PostgREST does) each row offered counts one up and each conflict that updated counts one down.
+            var countByXmax = merge && rel.Kind != 'v';
+            var countBySetting = merge && rel.Kind == 'v';
+            if (countBySetting) dml.Append(" WHERE ").Append(WriteStatement.CountInsertAttempt);
             if (resolution is not null)
             {
                 WriteStatement.CheckColumns(rel, conflict);
                 req.Prefer.Applied.Add("resolution=" + resolution);
                 dml.Append($" ON CONFLICT ({string.Join(", ", conflict.Select(Sql.Sql.Ident))}) ");
-                var updates = columns.Select(c => $"{Sql.Sql.Ident(c)} = EXCLUDED.{Sql.Sql.Ident(c)}").ToList();
-                dml.Append(resolution == "ignore-duplicates" || updates.Count == 0 ? "DO NOTHING" : "DO UPDATE SET " + string.Join(", ", updates));
+                dml.Append(merge ? "DO UPDATE SET " + string.Join(", ", updates) : "DO NOTHING");
+                if (countBySetting) dml.Append(" WHERE ").Append(WriteStatement.CountConflictUpdate);
             }
-            // An upsert that inserted nothing answers 200: count inserted rows (xmax = 0 on a table; with
-            // ignore-duplicates every returned row was inserted, which also holds for views).
-            var countInserted = resolution == "ignore-duplicates" || (resolution is not null && !rel.IsView && rel.Kind != 'f');
+            var countInserted = resolution is not null && !countBySetting;
             dml.Append($" RETURNING {Sql.Sql.Ident(rel.Name)}.*");
             if (countInserted)
-                dml.Append(req.Prefer.Resolution == "ignore-duplicates" ? ", true AS pgrst_inserted" : $", ({Sql.Sql.Ident(rel.Name)}.xmax = 0) AS pgrst_inserted");
+                dml.Append(countByXmax ? $", ({Sql.Sql.Ident(rel.Name)}.xmax = 0) AS pgrst_inserted" : ", true AS pgrst_inserted");
             // headers-only answers no body, but the Accept must still be producible (PGRST107), as in PostgREST.
             if (headersOnly) media.Resolve(cache, Media.MediaTarget.For(req, rel.Oid, 0, query));
             if (headersOnly && rel.PrimaryKey.Count > 0)
@@ -76,7 +82,8 @@ internal static class RelationInsert
                 query.Select = rel.PrimaryKey.Select(k => (Query.SelectItem)new Query.FieldItem(Query.Field.Of(k), null, null)).ToList();
             }
             var wantBody = req.Prefer.Return == ReturnPreference.Representation || headersOnly;
-            return WriteStatement.Finish(req, cache, rel, dml.ToString(), query, headersOnly ? new MediaType(MediaKind.Json, false) : media, p, wantBody, countInserted);
+            return WriteStatement.Finish(req, cache, rel, dml.ToString(), query, headersOnly ? new MediaType(MediaKind.Json, false) : media, p, wantBody, countInserted,
+                countBySetting ? WriteStatement.InsertedBySetting : null);
         }).ConfigureAwait(false);
         if (!headersOnly) media = plan.Media ?? media;
         var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: false,

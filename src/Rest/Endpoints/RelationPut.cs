@@ -42,14 +42,19 @@ internal static class RelationPut
             var body = p.AddJson(payload.ArrayJson);
             var table = Sql.Sql.Qualified(rel.Schema, rel.Name);
             var cols = string.Join(", ", payload.Columns.Select(Sql.Sql.Ident));
+            // 201 when the row was inserted, 200/204 when it replaced one: xmax = 0 marks an inserted table row; a view
+            // has no xmax, so the row offered counts one up and a conflict that updated counts one down (PostgREST's way).
+            var countBySetting = rel.Kind == 'v';
             var dml = new StringBuilder($"INSERT INTO {table} AS {Sql.Sql.Ident(rel.Name)} ({cols}) SELECT {cols} FROM json_populate_recordset(NULL::{table}, {body}) AS pgrst_body");
+            if (countBySetting) dml.Append(" WHERE ").Append(WriteStatement.CountInsertAttempt);
             var updates = payload.Columns.Select(c => $"{Sql.Sql.Ident(c)} = EXCLUDED.{Sql.Sql.Ident(c)}");
             dml.Append($" ON CONFLICT ({string.Join(", ", rel.PrimaryKey.Select(Sql.Sql.Ident))}) DO UPDATE SET {string.Join(", ", updates)}");
-            // 201 when the row was inserted (xmax = 0 on a table), 200/204 when it replaced one.
-            var countInserted = !rel.IsView && rel.Kind != 'f';
+            if (countBySetting) dml.Append(" WHERE ").Append(WriteStatement.CountConflictUpdate);
+            var countInserted = !countBySetting && rel.Kind != 'f';
             dml.Append($" RETURNING {Sql.Sql.Ident(rel.Name)}.*");
             if (countInserted) dml.Append($", ({Sql.Sql.Ident(rel.Name)}.xmax = 0) AS pgrst_inserted");
-            return WriteStatement.Finish(req, cache, rel, dml.ToString(), query, media, p, req.Prefer.Return == ReturnPreference.Representation, countInserted);
+            return WriteStatement.Finish(req, cache, rel, dml.ToString(), query, media, p, req.Prefer.Return == ReturnPreference.Representation, countInserted,
+                countBySetting ? WriteStatement.InsertedBySetting : null);
         }).ConfigureAwait(false);
         media = plan.Media ?? media;
         var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: false,
