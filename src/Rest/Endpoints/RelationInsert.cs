@@ -79,7 +79,9 @@ internal static class RelationInsert
             if (headersOnly) media.Resolve(cache, Media.MediaTarget.For(req, rel.Oid, 0, query));
             if (headersOnly && rel.PrimaryKey.Count > 0)
             {
-                query.Select = rel.PrimaryKey.Select(k => (Query.SelectItem)new Query.FieldItem(Query.Field.Of(k), null, null)).ToList();
+                // The key columns in the relation's column order, as PostgREST's Location lists them.
+                query.Select = rel.Columns.Where(c => rel.PrimaryKey.Contains(c.Name))
+                    .Select(c => (Query.SelectItem)new Query.FieldItem(Query.Field.Of(c.Name), null, null)).ToList();
             }
             var wantBody = req.Prefer.Return == ReturnPreference.Representation || headersOnly;
             return WriteStatement.Finish(req, cache, rel, dml.ToString(), query, headersOnly ? new MediaType(MediaKind.Json, false) : media, p, wantBody, countInserted,
@@ -95,12 +97,30 @@ internal static class RelationInsert
             // As PostgREST: a Location only when exactly one row was inserted.
             if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array && doc.RootElement.GetArrayLength() == 1)
             {
-                var row = doc.RootElement[0];
-                location = "/" + relation + "?" + string.Join("&", target.PrimaryKey.Select(k =>
-                    Uri.EscapeDataString(k) + "=eq." + Uri.EscapeDataString(row.TryGetProperty(k, out var v) ? (v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString()! : v.GetRawText()) : "")));
+                location = "/" + relation + "?" + string.Join("&", doc.RootElement[0].EnumerateObject().Select(p =>
+                    QueryEncode(p.Name) + "=" + (p.Value.ValueKind switch
+                    {
+                        System.Text.Json.JsonValueKind.Null => "is.null",
+                        System.Text.Json.JsonValueKind.String => QueryEncode("eq." + p.Value.GetString()),
+                        _ => QueryEncode("eq." + p.Value.GetRawText()),
+                    })));
             }
         }
         var status = result.Inserted == 0 ? 200 : 201;
         await WriteResponses.WriteAsync(req, media, result, status, status, location).ConfigureAwait(false);
     });
+
+    /// <summary>Percent-encoding of a query string as PostgREST renders its Location (http-types' urlEncode True): space as +.</summary>
+    private static string QueryEncode(string value)
+    {
+        var text = new StringBuilder();
+        foreach (var b in Encoding.UTF8.GetBytes(value))
+        {
+            if (b is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'0' and <= (byte)'9') or (byte)'-' or (byte)'_' or (byte)'.' or (byte)'~')
+                text.Append((char)b);
+            else if (b == (byte)' ') text.Append('+');
+            else text.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return text.ToString();
+    }
 }
