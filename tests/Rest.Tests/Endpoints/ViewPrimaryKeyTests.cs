@@ -17,7 +17,10 @@ public sealed class ViewPrimaryKeyTests(RestFixture fx) : IClassFixture<RestFixt
         CREATE OR REPLACE VIEW public.vk_items_v AS SELECT sku, label, shop AS store FROM public.vk_items;
         CREATE OR REPLACE VIEW public.vk_items_part AS SELECT sku, label FROM public.vk_items;
         CREATE OR REPLACE VIEW public.vk_labels AS SELECT name FROM public.tags;
-        GRANT ALL ON public.vk_items, public.vk_tag_names, public.vk_tag_names2, public.vk_items_v, public.vk_items_part, public.vk_labels TO anon;
+        CREATE OR REPLACE VIEW public.vk_join AS SELECT i.label, t.id AS tag, i.sku, i.shop FROM public.tags t CROSS JOIN public.vk_items i;
+        CREATE OR REPLACE VIEW public.vk_twice AS SELECT name, id AS a, id AS b FROM public.tags;
+        GRANT ALL ON public.vk_items, public.vk_tag_names, public.vk_tag_names2, public.vk_items_v, public.vk_items_part, public.vk_labels,
+          public.vk_join, public.vk_twice TO anon;
         NOTIFY pgrst, 'reload schema';
         """);
 
@@ -151,5 +154,13 @@ public sealed class ViewPrimaryKeyTests(RestFixture fx) : IClassFixture<RestFixt
         Assert.Contains("<pk/>", Note(defs.GetProperty("vk_items_v"), "sku"));
         Assert.DoesNotContain("<pk/>", Note(defs.GetProperty("vk_items_v"), "label") ?? "");
         Assert.DoesNotContain("<pk/>", Note(defs.GetProperty("vk_items_part"), "sku") ?? "");
+        // A join view exposing two tables' whole keys has both; a key column read twice counts once (the first).
+        foreach (var (col, pk) in new[] { ("tag", true), ("sku", true), ("shop", true), ("label", false) })
+            Assert.Equal(pk, (Note(defs.GetProperty("vk_join"), col) ?? "").Contains("<pk/>", StringComparison.Ordinal));
+        Assert.Contains("<pk/>", Note(defs.GetProperty("vk_twice"), "a"));
+        Assert.DoesNotContain("<pk/>", Note(defs.GetProperty("vk_twice"), "b") ?? "");
+        // vk_twice is updatable through its first key column: PUT keys on a alone.
+        var put = await SendAsync(HttpMethod.Put, "/vk_twice?a=eq.1", """{"a":1,"name":"sql"}""");
+        Assert.True(put.Status == 204, $"{put.Status}: {put.Body}");
     }
 }
