@@ -80,7 +80,8 @@ test('upsert merges duplicates on the primary key', async () => {
 test('upsert with onConflict and ignoreDuplicates', async () => {
   const { data, error, status } = await db.from('tags').upsert({ id: 302, name: 'sql' }, { onConflict: 'name', ignoreDuplicates: true }).select('id');
   assert.equal(error, null);
-  assert.equal(status, 200);
+  assert.equal(status, 201); // PostgREST v12 answers 200 only for merge-duplicates that inserted nothing
+
   assert.deepEqual(data, []);
   const merged = await db.from('tags').upsert({ id: 1, name: 'sql' }, { onConflict: 'name' }).select('id, name');
   assert.deepEqual(merged.data, [{ id: 1, name: 'sql' }]);

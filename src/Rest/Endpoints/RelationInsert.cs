@@ -57,9 +57,9 @@ internal static class RelationInsert
             if (resolution is not null && conflict.Count == 0) resolution = null;
             var updates = columns.Select(c => $"{Sql.Sql.Ident(c)} = EXCLUDED.{Sql.Sql.Ident(c)}").ToList();
             var merge = resolution == "merge-duplicates" && updates.Count > 0;
-            // An upsert that inserted nothing answers 200, so inserted rows are counted: with ignore-duplicates every
-            // returned row was inserted; merging into a table, xmax = 0 marks them; a view has no xmax, so (as
-            // PostgREST does) each row offered counts one up and each conflict that updated counts one down.
+            // A merge-duplicates upsert that inserted nothing answers 200 (v12; ignore-duplicates always 201), so its
+            // inserted rows are counted: in a table xmax = 0 marks them; a view has no xmax, so (as PostgREST does)
+            // each row offered counts one up and each conflict that updated counts one down.
             var countByXmax = merge && rel.Kind != 'v';
             var countBySetting = merge && rel.Kind == 'v';
             if (countBySetting) dml.Append(" WHERE ").Append(WriteStatement.CountInsertAttempt);
@@ -71,7 +71,8 @@ internal static class RelationInsert
                 dml.Append(merge ? "DO UPDATE SET " + string.Join(", ", updates) : "DO NOTHING");
                 if (countBySetting) dml.Append(" WHERE ").Append(WriteStatement.CountConflictUpdate);
             }
-            var countInserted = resolution is not null && !countBySetting;
+            // merge-duplicates with no column to update is DO NOTHING: every returned row was inserted.
+            var countInserted = resolution == "merge-duplicates" && !countBySetting;
             dml.Append($" RETURNING {Sql.Sql.Ident(rel.Name)}.*");
             if (countInserted)
                 dml.Append(countByXmax ? $", ({Sql.Sql.Ident(rel.Name)}.xmax = 0) AS pgrst_inserted" : ", true AS pgrst_inserted");
