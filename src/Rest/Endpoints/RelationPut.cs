@@ -59,7 +59,7 @@ internal static class RelationPut
         media = plan.Media ?? media;
         var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: false,
             req.Prefer.Return == ReturnPreference.Representation ? media.SingularCheck : null).ConfigureAwait(false);
-        var inserted = result.Inserted > 0;
-        await WriteResponses.WriteAsync(req, media, result, inserted ? 201 : 200, inserted ? 201 : 204).ConfigureAwait(false);
+        // As PostgREST: with the representation 201 (inserted) or 200 (replaced); without it always 204.
+        await WriteResponses.WriteAsync(req, media, result, result.Inserted > 0 ? 201 : 200, 204).ConfigureAwait(false);
     });
 }

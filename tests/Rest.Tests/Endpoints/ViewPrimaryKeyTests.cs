@@ -55,7 +55,7 @@ public sealed class ViewPrimaryKeyTests(RestFixture fx) : IClassFixture<RestFixt
         (status, body, _) = await SendAsync(HttpMethod.Put, "/vk_items_v?store=eq.1&sku=eq.a", """{"sku":"a","store":1,"label":"avocado"}""");
         Assert.Equal(204, status);
         Assert.Equal("avocado", await fx.Database.ScalarAsync<string>("SELECT label FROM vk_items WHERE shop = 1 AND sku = 'a'"));
-        (status, body, _) = await SendAsync(HttpMethod.Put, "/vk_tag_names2?k=eq.3101", """{"k":3101,"name":"vput3"}""");
+        (status, body, _) = await SendAsync(HttpMethod.Put, "/vk_tag_names2?k=eq.3101", """{"k":3101,"name":"vput3"}""", "Prefer: return=representation");
         Assert.Equal(201, status);
         Assert.Equal("vput3", await fx.Database.ScalarAsync<string>("SELECT name FROM tags WHERE id = 3101"));
     }
