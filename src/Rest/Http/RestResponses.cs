@@ -120,7 +120,8 @@ internal static partial class RestResponses
 
     public static void SetPreferenceApplied(HttpContext http, Preferences prefer)
     {
-        if (prefer.Applied.Count > 0) http.Response.Headers["Preference-Applied"] = string.Join(", ", prefer.Applied.OrderBy(AppliedRank));
+        if (prefer.Applied.Count > 0)
+            http.Response.Headers["Preference-Applied"] = prefer.Applied.Count == 1 ? prefer.Applied[0] : string.Join(", ", prefer.Applied.OrderBy(AppliedRank));
     }
 
     /// <summary>PostgREST lists applied preferences in a fixed order (resolution, missing, return, count, tx, handling, …).</summary>
