@@ -19,8 +19,20 @@ public sealed class ViewPrimaryKeyTests(RestFixture fx) : IClassFixture<RestFixt
         CREATE OR REPLACE VIEW public.vk_labels AS SELECT name FROM public.tags;
         CREATE OR REPLACE VIEW public.vk_join AS SELECT i.label, t.id AS tag, i.sku, i.shop FROM public.tags t CROSS JOIN public.vk_items i;
         CREATE OR REPLACE VIEW public.vk_twice AS SELECT name, id AS a, id AS b FROM public.tags;
+        CREATE TABLE IF NOT EXISTS public.vk_sponsors (id int PRIMARY KEY, name text);
+        CREATE TABLE IF NOT EXISTS public.vk_competitors (id int PRIMARY KEY, sponsor_id int REFERENCES public.vk_sponsors(id));
+        CREATE OR REPLACE VIEW public.vk_competitors_sponsors AS
+          SELECT c.id, s.id AS sponsor_id, s.name FROM public.vk_competitors c LEFT JOIN public.vk_sponsors s ON s.id = c.sponsor_id;
+        CREATE OR REPLACE FUNCTION public.vk_competitors_sponsors_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.sponsor_id IS NOT NULL THEN INSERT INTO public.vk_sponsors VALUES (NEW.sponsor_id, NEW.name) ON CONFLICT DO NOTHING; END IF;
+          INSERT INTO public.vk_competitors VALUES (NEW.id, NEW.sponsor_id);
+          RETURN NEW;
+        END $$;
+        CREATE OR REPLACE TRIGGER vk_competitors_sponsors_insert INSTEAD OF INSERT ON public.vk_competitors_sponsors
+          FOR EACH ROW EXECUTE FUNCTION public.vk_competitors_sponsors_insert();
         GRANT ALL ON public.vk_items, public.vk_tag_names, public.vk_tag_names2, public.vk_items_v, public.vk_items_part, public.vk_labels,
-          public.vk_join, public.vk_twice TO anon;
+          public.vk_join, public.vk_twice, public.vk_sponsors, public.vk_competitors, public.vk_competitors_sponsors TO anon;
         NOTIFY pgrst, 'reload schema';
         """);
 
@@ -98,6 +110,18 @@ public sealed class ViewPrimaryKeyTests(RestFixture fx) : IClassFixture<RestFixt
         (status, _, response) = await SendAsync(HttpMethod.Post, "/vk_tag_names", """[{"tag_key":3201,"name":"m1"},{"tag_key":3202,"name":"m2"}]""", "Prefer: return=headers-only");
         Assert.Equal(201, status);
         Assert.Null(response.Headers.Location);
+    }
+
+    [Fact]
+    public async Task Location_of_a_join_view_names_both_keys_and_a_null_key_as_is_null()
+    {
+        // As PostgREST's "returns a location header with pks from both tables" / "when a PK is null".
+        var (status, body, response) = await SendAsync(HttpMethod.Post, "/vk_competitors_sponsors", """{"id":1,"sponsor_id":7,"name":"acme"}""", "Prefer: return=headers-only");
+        Assert.True(status == 201, $"{status}: {body}");
+        Assert.Equal("/vk_competitors_sponsors?id=eq.1&sponsor_id=eq.7", response.Headers.Location!.OriginalString);
+        (status, body, response) = await SendAsync(HttpMethod.Post, "/vk_competitors_sponsors", """{"id":2}""", "Prefer: return=headers-only");
+        Assert.True(status == 201, $"{status}: {body}");
+        Assert.Equal("/vk_competitors_sponsors?id=eq.2&sponsor_id=is.null", response.Headers.Location!.OriginalString);
     }
 
     [Fact]
