@@ -151,7 +151,8 @@ test('a view keyed by its base table: upsert merges on the derived key, PUT and 
   assert.deepEqual(ign.data, []);
   // PUT (raw HTTP: supabase-js has no PUT) needs exactly the key columns.
   const headers = { apikey: sb.serviceRoleKey, Authorization: `Bearer ${sb.serviceRoleKey}`, 'Content-Type': 'application/json' };
-  let res = await fetch(`${sb.url}/rest/v1/vk_items_v?store=eq.1&sku=eq.a`, { method: 'PUT', headers, body: JSON.stringify({ sku: 'a', store: 1, label: 'apricot' }) });
+  // An array body as in PostgREST's examples: its first element is put.
+  let res = await fetch(`${sb.url}/rest/v1/vk_items_v?store=eq.1&sku=eq.a`, { method: 'PUT', headers, body: JSON.stringify([{ sku: 'a', store: 1, label: 'apricot' }]) });
   assert.equal(res.status, 204);
   assert.equal((await sb.sql("select label from vk_items where shop = 1 and sku = 'a'")).rows[0].label, 'apricot');
   res = await fetch(`${sb.url}/rest/v1/vk_items_v?store=eq.1`, { method: 'PUT', headers, body: JSON.stringify({ sku: 'a', store: 1, label: 'x' }) });

@@ -18,7 +18,7 @@ internal static class RelationPut
         if (query.Top.Limit is not null || query.Top.Offset is not null)
             throw new RestException(400, "PGRST114", "limit/offset querystring parameters are not allowed for PUT", (string?)null);
         var raw = await WriteResponses.ReadBodyAsync(http).ConfigureAwait(false);
-        var payload = WriteStatement.ParseBody(raw, query.Columns, allowArray: false);
+        var payload = WriteStatement.ParseBody(FirstElement(raw), query.Columns, allowArray: false);
         var plan = await req.WithCacheRetryAsync(cache =>
         {
             var rel = req.FindRelation(cache, relation);
@@ -62,4 +62,22 @@ internal static class RelationPut
         // As PostgREST: with the representation 201 (inserted) or 200 (replaced); without it always 204.
         await WriteResponses.WriteAsync(req, media, result, result.Inserted > 0 ? 201 : 200, 204).ConfigureAwait(false);
     });
+
+    /// <summary>PostgREST takes an array body for PUT too (its examples send <c>[{…}]</c>) and puts the first element only.</summary>
+    private static string FirstElement(string body)
+    {
+        var text = body.AsSpan().TrimStart();
+        if (text.Length == 0 || text[0] != '[') return body;
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.GetArrayLength() == 0)
+                throw new RestException(400, "PGRST115", "Payload values do not match URL in primary key column(s)", (string?)null);
+            return doc.RootElement[0].GetRawText();
+        }
+        catch (JsonException)
+        {
+            return body; // ParseBody answers PGRST102
+        }
+    }
 }

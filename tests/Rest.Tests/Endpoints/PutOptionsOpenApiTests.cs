@@ -25,6 +25,27 @@ public sealed class PutOptionsOpenApiTests(RestFixture fx) : IClassFixture<RestF
     }
 
     [Fact]
+    public async Task Put_takes_an_array_body_and_puts_its_first_element()
+    {
+        // PostgREST's own examples send PUT bodies as arrays; only the first element is put.
+        var (status, body, response) = await fx.SendAsync(HttpMethod.Put, "/tags?id=eq.1010", """[{"id":1010,"name":"arr1"},{"id":1011,"name":"arr2"}]""", null,
+            "Prefer: return=representation", "Accept: application/vnd.pgrst.object+json");
+        Assert.Equal(201, status);
+        Assert.Equal("""{"id":1010,"name":"arr1"}""", RestFixture.Norm(body));
+        Assert.StartsWith("application/vnd.pgrst.object+json", response.Content.Headers.ContentType!.ToString());
+        Assert.Equal(0L, await fx.Database.ScalarAsync<long>("SELECT count(*) FROM tags WHERE id = 1011"));
+        (status, body, _) = await fx.SendAsync(HttpMethod.Put, "/tags?id=eq.1010", """[{"id":1011,"name":"arr3"}]""");
+        Assert.Equal(400, status);
+        Assert.Equal("PGRST115", Json(body).GetProperty("code").GetString());
+        (status, body, _) = await fx.SendAsync(HttpMethod.Put, "/tags?id=eq.1010", "[]");
+        Assert.Equal(400, status);
+        Assert.Equal("PGRST115", Json(body).GetProperty("code").GetString());
+        (status, body, _) = await fx.SendAsync(HttpMethod.Put, "/tags?id=eq.1010", "[1]");
+        Assert.Equal(400, status);
+        Assert.Equal("PGRST102", Json(body).GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task Put_errors()
     {
         var (status, body, _) = await fx.SendAsync(HttpMethod.Put, "/tags?name=eq.x", """{"id":1,"name":"x"}""");
