@@ -1,5 +1,6 @@
 using System.Globalization;
 using Supacs.Core.Projects;
+using Supacs.Rest.Config;
 
 namespace Supacs.Rest;
 
@@ -9,20 +10,24 @@ namespace Supacs.Rest;
 /// configuration (<c>pgrst.*</c> settings of the authenticator role, see <see cref="Config.RestConfigState"/>).
 /// To add a setting: add a property with its default here and read it in <see cref="Read"/> (the one place
 /// settings are mapped); if PostgREST reads it in-database too, add its name to <see cref="Config.InDatabaseConfig"/>.
+/// Every property compares by value (lists are <see cref="ValueList{T}"/>), so two settings are the same when <c>==</c>.
 /// </summary>
 internal sealed record RestSettings
 {
     /// <summary>Exposed schemas, first is the default (db-schemas; [api] schemas). Default public, graphql_public.</summary>
-    public IReadOnlyList<string> Schemas { get; init; } = ["public", "graphql_public"];
+    public ValueList<string> Schemas { get; init; } = ["public", "graphql_public"];
 
     /// <summary>Appended to the search_path after the request's schema (db-extra-search-path). Default public, extensions.</summary>
-    public IReadOnlyList<string> ExtraSearchPath { get; init; } = ["public", "extensions"];
+    public ValueList<string> ExtraSearchPath { get; init; } = ["public", "extensions"];
 
     /// <summary>Row cap of every read (db-max-rows; [api] max_rows). Default 1000 like the Supabase CLI; null = none.</summary>
     public long? MaxRows { get; init; } = 1000;
 
-    /// <summary>Role for requests without a JWT role (db-anon-role). Default anon.</summary>
-    public string AnonRole { get; init; } = "anon";
+    /// <summary>
+    /// Role for requests without a JWT role (db-anon-role). Default anon (as Supabase sets it); set to an empty value
+    /// (<c>PGRST_DB_ANON_ROLE=</c>, <c>pgrst.db_anon_role = ''</c>) it is unset: such requests get 401 PGRST302.
+    /// </summary>
+    public string? AnonRole { get; init; } = "anon";
 
     /// <summary>Function called before each request's query (db-pre-request), schema-qualified. Default none.</summary>
     public string? PreRequest { get; init; }
@@ -45,7 +50,7 @@ internal sealed record RestSettings
     /// Function <c>SET</c> settings applied to the whole transaction of an RPC (db-hoisted-tx-settings).
     /// Default statement_timeout, plan_filter.statement_cost_limit, default_transaction_isolation.
     /// </summary>
-    public IReadOnlyList<string> HoistedTxSettings { get; init; } =
+    public ValueList<string> HoistedTxSettings { get; init; } =
         ["statement_timeout", "plan_filter.statement_cost_limit", "default_transaction_isolation"];
 
     /// <summary>Where the role is in the JWT claims (jwt-role-claim-key); null = <c>.role</c>.</summary>
@@ -64,14 +69,13 @@ internal sealed record RestSettings
     /// Settings of the roles requests switch to, read from the database with the in-database configuration (PostgREST
     /// reads them only with db-config on). Empty until the first schema cache load.
     /// </summary>
-    public IReadOnlyDictionary<string, Config.ImpersonatedRoleSettings> RoleSettings { get; init; } =
-        new Dictionary<string, Config.ImpersonatedRoleSettings>();
+    public ValueDictionary<string, ImpersonatedRoleSettings> RoleSettings { get; init; } = ValueDictionary<string, ImpersonatedRoleSettings>.Empty;
 
     /// <summary>
     /// <c>app.settings.*</c> values every request sets as transaction-local settings (PostgREST's app.settings.*, from
     /// <c>PGRST_APP_SETTINGS_X</c> → <c>app.settings.x</c>). Default none.
     /// </summary>
-    public IReadOnlyList<KeyValuePair<string, string>> AppSettings { get; init; } = [];
+    public ValueList<KeyValuePair<string, string>> AppSettings { get; init; } = [];
 
     /// <summary>openapi-mode: follow-privileges (default), ignore-privileges or disabled.</summary>
     public string OpenApiMode { get; init; } = "follow-privileges";
@@ -91,6 +95,9 @@ internal sealed record RestSettings
     /// <summary>Listen on db-channel at all (db-channel-enabled). Default true.</summary>
     public bool DbChannelEnabled { get; init; } = true;
 
+    /// <summary>Add PostgREST's <c>Server-Timing</c> header to responses (server-timing-enabled). Default false.</summary>
+    public bool ServerTimingEnabled { get; init; }
+
     public string DefaultSchema => Schemas.Count > 0 ? Schemas[0] : "public";
 
     /// <summary>The project's settings in effect now (config file, environment, then in-database configuration).</summary>
@@ -105,11 +112,11 @@ internal sealed record RestSettings
         var defaults = new RestSettings();
         return new RestSettings
         {
-            Schemas = List(env("PGRST_DB_SCHEMAS")) ?? (schemas.Count > 0 ? schemas : defaults.Schemas),
-            ExtraSearchPath = List(env("PGRST_DB_EXTRA_SEARCH_PATH")) ?? (extra.Count > 0 ? extra : defaults.ExtraSearchPath),
+            Schemas = List(env("PGRST_DB_SCHEMAS")) ?? (schemas.Count > 0 ? ValueList.From(schemas) : defaults.Schemas),
+            ExtraSearchPath = List(env("PGRST_DB_EXTRA_SEARCH_PATH")) ?? (extra.Count > 0 ? ValueList.From(extra) : defaults.ExtraSearchPath),
             MaxRows = long.TryParse(env("PGRST_DB_MAX_ROWS"), CultureInfo.InvariantCulture, out var m) ? m
                 : maxRows is { } mr ? (mr > 0 ? mr : null) : defaults.MaxRows,
-            AnonRole = env("PGRST_DB_ANON_ROLE") is { Length: > 0 } anon ? anon : defaults.AnonRole,
+            AnonRole = env("PGRST_DB_ANON_ROLE") switch { null => defaults.AnonRole, "" => null, var anon => anon },
             PreRequest = env("PGRST_DB_PRE_REQUEST") is { Length: > 0 } pre ? pre : null,
             AggregatesEnabled = bool.TryParse(env("PGRST_DB_AGGREGATES_ENABLED"), out var agg) && agg,
             JwtAudience = env("PGRST_JWT_AUD") is { Length: > 0 } aud ? aud : null,
@@ -127,19 +134,19 @@ internal sealed record RestSettings
             DbChannelEnabled = !bool.TryParse(env("PGRST_DB_CHANNEL_ENABLED"), out var channelEnabled) || channelEnabled,
             DbConfig = !bool.TryParse(env("PGRST_DB_CONFIG"), out var dbConfig) || dbConfig,
             PreConfig = env("PGRST_DB_PRE_CONFIG") is { Length: > 0 } preConfig ? preConfig : null,
+            ServerTimingEnabled = bool.TryParse(env("PGRST_SERVER_TIMING_ENABLED"), out var timing) && timing,
         };
     }
 
     /// <summary><c>PGRST_APP_SETTINGS_JWT_EXP</c> → <c>app.settings.jwt_exp</c>, for every such variable name.</summary>
-    public static List<KeyValuePair<string, string>> ReadAppSettings(IEnumerable<string> names, Func<string, string?> env)
+    public static ValueList<KeyValuePair<string, string>> ReadAppSettings(IEnumerable<string> names, Func<string, string?> env)
     {
         const string Prefix = "PGRST_APP_SETTINGS_";
-        return names.Where(n => n.StartsWith(Prefix, StringComparison.Ordinal) && n.Length > Prefix.Length)
+        return ValueList.From(names.Where(n => n.StartsWith(Prefix, StringComparison.Ordinal) && n.Length > Prefix.Length)
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
-            .Select(n => new KeyValuePair<string, string>("app.settings." + n[Prefix.Length..].ToLowerInvariant(), env(n) ?? ""))
-            .ToList();
+            .Select(n => new KeyValuePair<string, string>("app.settings." + n[Prefix.Length..].ToLowerInvariant(), env(n) ?? "")));
     }
 
-    private static List<string>? List(string? value) =>
-        string.IsNullOrWhiteSpace(value) ? null : value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+    private static ValueList<string>? List(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? null : new(value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
 }

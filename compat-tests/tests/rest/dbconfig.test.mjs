@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createClient } from '@supabase/supabase-js';
+import { SignJWT } from 'jose';
 import { startSupacs, fixturesDir } from '../../lib/supacs.mjs';
 
 let sb;
@@ -62,4 +63,50 @@ test('app.settings.* from PGRST_APP_SETTINGS_* are set for every request', async
   const { data, error } = await db.rpc('show_setting', { name: 'app.settings.greeting' });
   assert.equal(error, null);
   assert.equal(data, 'hello');
+});
+
+test("an empty pgrst.db_anon_role disables anonymous access: a token without a role gets PGRST302", async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const token = await new SignJWT({ sub: '11111111-1111-1111-1111-111111111111' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt(now).setExpirationTime(now + 3600)
+    .sign(new TextEncoder().encode(sb.jwtSecret));
+  const noRole = createClient(sb.url, sb.anonKey, { auth: { persistSession: false }, global: { headers: { Authorization: `Bearer ${token}` } } });
+  assert.equal((await noRole.from('numbers').select('n').limit(1)).status, 200); // the anon role serves it first
+  await sb.sql("ALTER ROLE authenticator SET pgrst.db_anon_role = ''");
+  await sb.sql("NOTIFY pgrst, 'reload config'");
+  try {
+    await until(async () => (await noRole.from('numbers').select('n')).status === 401, 'anonymous access being disabled');
+    const { error, status } = await noRole.from('numbers').select('n');
+    assert.equal(status, 401);
+    assert.deepEqual(error, { code: 'PGRST302', details: null, hint: null, message: 'Anonymous access is disabled' });
+    const res = await fetch(`${sb.url}/rest/v1/numbers`, { headers: { apikey: sb.anonKey, Authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 401);
+    assert.equal(res.headers.get('www-authenticate'), 'Bearer');
+    // The anon key names its role (anon): still served.
+    const ok = await db.from('numbers').select('n').limit(1);
+    assert.equal(ok.error, null);
+  } finally {
+    await sb.sql('ALTER ROLE authenticator RESET pgrst.db_anon_role');
+    await sb.sql("NOTIFY pgrst, 'reload config'");
+  }
+});
+
+test("pgrst.server_timing_enabled adds PostgREST's Server-Timing header to successful responses", async () => {
+  const get = (path) => fetch(`${sb.url}/rest/v1/${path}`, { headers: { apikey: sb.anonKey, Authorization: `Bearer ${sb.anonKey}` } });
+  assert.equal((await get('numbers?n=eq.1')).headers.get('server-timing'), null); // off by default
+  await sb.sql("ALTER ROLE authenticator SET pgrst.server_timing_enabled = 'true'");
+  await sb.sql("NOTIFY pgrst, 'reload config'");
+  try {
+    await until(async () => (await get('numbers?n=eq.1')).headers.get('server-timing') !== null, 'the Server-Timing header');
+    const res = await get('numbers?n=eq.1');
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('server-timing'),
+      /^jwt;dur=\d+\.\d, parse;dur=\d+\.\d, plan;dur=\d+\.\d, transaction;dur=\d+\.\d, response;dur=\d+\.\d$/);
+    const missing = await get('no_such_table');
+    assert.equal(missing.status, 404);
+    assert.equal(missing.headers.get('server-timing'), null);
+  } finally {
+    await sb.sql('ALTER ROLE authenticator RESET pgrst.server_timing_enabled');
+    await sb.sql("NOTIFY pgrst, 'reload config'");
+  }
 });

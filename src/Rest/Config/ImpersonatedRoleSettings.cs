@@ -7,7 +7,7 @@ namespace Supacs.Rest.Config;
 /// <c>SET ROLE</c>/<c>set_config('role')</c> does not apply them, so each request applies its role's settings itself
 /// (PostgREST's role settings), and opens its transaction with the role's <c>default_transaction_isolation</c>.
 /// </summary>
-internal sealed record ImpersonatedRoleSettings(IReadOnlyList<KeyValuePair<string, string>> Settings, System.Data.IsolationLevel? Isolation)
+internal sealed record ImpersonatedRoleSettings(ValueList<KeyValuePair<string, string>> Settings, System.Data.IsolationLevel? Isolation)
 {
     /// <summary>One <c>SELECT set_config(…), …</c> applying every setting, or null when there is none.</summary>
     public NpgsqlBatchCommand? CreateCommand() => SetConfigCommand(Settings);
@@ -36,9 +36,4 @@ internal sealed record ImpersonatedRoleSettings(IReadOnlyList<KeyValuePair<strin
     public static System.Data.IsolationLevel? ParseIsolation(string? value) =>
         Sql.IsolationLevels.FromPostgresName(value) is { } level
         && level is System.Data.IsolationLevel.Serializable or System.Data.IsolationLevel.RepeatableRead ? level : null;
-
-    /// <summary>A stable text of every role's settings, to tell whether a reload changed them.</summary>
-    public static string Fingerprint(IReadOnlyDictionary<string, ImpersonatedRoleSettings> roles) =>
-        string.Join('\n', roles.OrderBy(r => r.Key, StringComparer.Ordinal)
-            .Select(r => r.Key + ":" + r.Value.Isolation + ":" + string.Join(',', r.Value.Settings.Select(s => s.Key + "=" + s.Value))));
 }

@@ -14,9 +14,9 @@ internal static class InDatabaseConfig
 {
     /// <summary>The settings PostgREST v12 reads in-database that Supacs implements, as <c>pgrst.</c> names.</summary>
     /// <remarks>
-    /// PostgREST also reads jwt_secret, jwt_secret_is_base64, jwt_cache_max_lifetime,
-    /// server_* and db_timezone_enabled in-database. Supacs has no such REST settings (the JWT keys are the
-    /// project's, shared by every module), so those are ignored.
+    /// PostgREST also reads jwt_secret, jwt_secret_is_base64, jwt_cache_max_lifetime, the other server_* settings
+    /// and db_timezone_enabled in-database. Supacs has no such REST settings (the JWT keys are the project's, shared
+    /// by every module), so those are ignored. server_timing_enabled is read in-database by later PostgREST versions.
     /// </remarks>
     public static readonly string[] Names =
     [
@@ -24,7 +24,7 @@ internal static class InDatabaseConfig
         "pgrst.db_max_rows", "pgrst.db_plan_enabled", "pgrst.db_pre_request", "pgrst.db_prepared_statements",
         "pgrst.db_schemas", "pgrst.db_tx_end", "pgrst.db_hoisted_tx_settings", "pgrst.jwt_aud", "pgrst.jwt_role_claim_key",
         "pgrst.openapi_mode", "pgrst.openapi_server_proxy_uri", "pgrst.db_root_spec",
-        "pgrst.openapi_security_active",
+        "pgrst.openapi_security_active", "pgrst.server_timing_enabled",
     ];
 
     private const string RoleSettingsSql = """
@@ -107,7 +107,7 @@ internal static class InDatabaseConfig
                 else entry.Settings.Add(new(reader.GetString(1), reader.GetString(2)));
             }
         }
-        return rows.ToDictionary(r => r.Key, r => new ImpersonatedRoleSettings(r.Value.Settings, ImpersonatedRoleSettings.ParseIsolation(r.Value.Isolation)),
+        return rows.ToDictionary(r => r.Key, r => new ImpersonatedRoleSettings(ValueList.From(r.Value.Settings), ImpersonatedRoleSettings.ParseIsolation(r.Value.Isolation)),
             StringComparer.Ordinal);
     }
 

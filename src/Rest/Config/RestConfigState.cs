@@ -47,7 +47,7 @@ internal sealed partial class RestConfigState : IDisposable
         try
         {
             var (next, names) = await ReadAsync(log, ct).ConfigureAwait(false);
-            if (!Same(next, _current))
+            if (next != _current)
             {
                 _current = next;
                 Http.JwtCache.For(_project).Clear();
@@ -89,18 +89,11 @@ internal sealed partial class RestConfigState : IDisposable
             roles = [];
         }
         var settings = inDb.Count == 0 ? _base : RestSettings.Read(_project, name => inDb.TryGetValue(name, out var v) ? v : _env(name));
-        return (settings with { RoleSettings = roles, AppSettings = _base.AppSettings }, string.Join(", ", inDb.Keys.Order(StringComparer.Ordinal)));
+        return (settings with { RoleSettings = new(roles), AppSettings = _base.AppSettings }, string.Join(", ", inDb.Keys.Order(StringComparer.Ordinal)));
     }
 
     /// <summary>True when both settings expose the same schemas in the same order (the schema cache depends on them).</summary>
-    public static bool SameSchemas(RestSettings a, RestSettings b) => a.Schemas.SequenceEqual(b.Schemas, StringComparer.Ordinal);
-
-    private static bool Same(RestSettings a, RestSettings b) =>
-        SameSchemas(a, b) && a.ExtraSearchPath.SequenceEqual(b.ExtraSearchPath, StringComparer.Ordinal)
-        && a.HoistedTxSettings.SequenceEqual(b.HoistedTxSettings, StringComparer.Ordinal)
-        && a with { Schemas = b.Schemas, ExtraSearchPath = b.ExtraSearchPath, HoistedTxSettings = b.HoistedTxSettings, RoleClaimPath = b.RoleClaimPath, RoleSettings = b.RoleSettings } == b
-        && a.RoleClaimPath?.Source == b.RoleClaimPath?.Source
-        && ImpersonatedRoleSettings.Fingerprint(a.RoleSettings) == ImpersonatedRoleSettings.Fingerprint(b.RoleSettings);
+    public static bool SameSchemas(RestSettings a, RestSettings b) => a.Schemas.Equals(b.Schemas);
 
     [LoggerMessage(EventId = 9020, Level = LogLevel.Warning, Message = "REST in-database configuration could not be read, using the file and environment only: {Reason}")]
     private static partial void LogReadFailed(ILogger log, string reason);

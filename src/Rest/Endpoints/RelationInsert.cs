@@ -50,38 +50,43 @@ internal static class RelationInsert
                 dml.Append(" SELECT ").Append(payload.Columns.Count > 0 ? cols : "")
                    .Append($" FROM json_populate_recordset(NULL::{table}, {body}) AS pgrst_body");
             }
-            if (req.Prefer.Resolution is { } resolution)
+            // The conflict target is on_conflict, else the primary key (a view's is derived from its base tables).
+            // With neither, PostgREST sends a plain INSERT and does not report the resolution as applied.
+            var resolution = req.Prefer.Resolution;
+            var conflict = query.OnConflict ?? rel.PrimaryKey;
+            if (resolution is not null && conflict.Count == 0) resolution = null;
+            var updates = columns.Select(c => $"{Sql.Sql.Ident(c)} = EXCLUDED.{Sql.Sql.Ident(c)}").ToList();
+            var merge = resolution == "merge-duplicates" && updates.Count > 0;
+            // A merge-duplicates upsert that inserted nothing answers 200 (v12; ignore-duplicates always 201), so its
+            // inserted rows are counted: in a table xmax = 0 marks them; a view has no xmax, so (as PostgREST does)
+            // each row offered counts one up and each conflict that updated counts one down.
+            var countByXmax = merge && rel.Kind != 'v';
+            var countBySetting = merge && rel.Kind == 'v';
+            if (countBySetting) dml.Append(" WHERE ").Append(WriteStatement.CountInsertAttempt);
+            if (resolution is not null)
             {
-                var conflict = query.OnConflict ?? rel.PrimaryKey;
                 WriteStatement.CheckColumns(rel, conflict);
                 req.Prefer.Applied.Add("resolution=" + resolution);
-                if (resolution == "ignore-duplicates")
-                {
-                    dml.Append(conflict.Count > 0 ? $" ON CONFLICT ({string.Join(", ", conflict.Select(Sql.Sql.Ident))}) DO NOTHING" : " ON CONFLICT DO NOTHING");
-                }
-                else
-                {
-                    if (conflict.Count == 0)
-                        throw new RestException(400, "PGRST103", "Upsert needs a primary key or on_conflict columns", (string?)null);
-                    var updates = columns.Select(c => $"{Sql.Sql.Ident(c)} = EXCLUDED.{Sql.Sql.Ident(c)}").ToList();
-                    dml.Append($" ON CONFLICT ({string.Join(", ", conflict.Select(Sql.Sql.Ident))}) ");
-                    dml.Append(updates.Count > 0 ? "DO UPDATE SET " + string.Join(", ", updates) : "DO NOTHING");
-                }
+                dml.Append($" ON CONFLICT ({string.Join(", ", conflict.Select(Sql.Sql.Ident))}) ");
+                dml.Append(merge ? "DO UPDATE SET " + string.Join(", ", updates) : "DO NOTHING");
+                if (countBySetting) dml.Append(" WHERE ").Append(WriteStatement.CountConflictUpdate);
             }
-            // An upsert that inserted nothing answers 200: count inserted rows (xmax = 0 on a table; with
-            // ignore-duplicates every returned row was inserted, which also holds for views).
-            var countInserted = req.Prefer.Resolution == "ignore-duplicates" || (req.Prefer.Resolution is not null && !rel.IsView && rel.Kind != 'f');
+            // merge-duplicates with no column to update is DO NOTHING: every returned row was inserted.
+            var countInserted = resolution == "merge-duplicates" && !countBySetting;
             dml.Append($" RETURNING {Sql.Sql.Ident(rel.Name)}.*");
             if (countInserted)
-                dml.Append(req.Prefer.Resolution == "ignore-duplicates" ? ", true AS pgrst_inserted" : $", ({Sql.Sql.Ident(rel.Name)}.xmax = 0) AS pgrst_inserted");
+                dml.Append(countByXmax ? $", ({Sql.Sql.Ident(rel.Name)}.xmax = 0) AS pgrst_inserted" : ", true AS pgrst_inserted");
             // headers-only answers no body, but the Accept must still be producible (PGRST107), as in PostgREST.
             if (headersOnly) media.Resolve(cache, Media.MediaTarget.For(req, rel.Oid, 0, query));
             if (headersOnly && rel.PrimaryKey.Count > 0)
             {
-                query.Select = rel.PrimaryKey.Select(k => (Query.SelectItem)new Query.FieldItem(Query.Field.Of(k), null, null)).ToList();
+                // The key columns in the relation's column order, as PostgREST's Location lists them.
+                query.Select = rel.Columns.Where(c => rel.PrimaryKey.Contains(c.Name))
+                    .Select(c => (Query.SelectItem)new Query.FieldItem(Query.Field.Of(c.Name), null, null)).ToList();
             }
             var wantBody = req.Prefer.Return == ReturnPreference.Representation || headersOnly;
-            return WriteStatement.Finish(req, cache, rel, dml.ToString(), query, headersOnly ? new MediaType(MediaKind.Json, false) : media, p, wantBody, countInserted);
+            return WriteStatement.Finish(req, cache, rel, dml.ToString(), query, headersOnly ? new MediaType(MediaKind.Json, false) : media, p, wantBody, countInserted,
+                countBySetting ? WriteStatement.InsertedBySetting : null);
         }).ConfigureAwait(false);
         if (!headersOnly) media = plan.Media ?? media;
         var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: false,
@@ -90,14 +95,33 @@ internal static class RelationInsert
         if (headersOnly && target is { PrimaryKey.Count: > 0 } && result.Body is { } b)
         {
             using var doc = System.Text.Json.JsonDocument.Parse(b);
-            if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array && doc.RootElement.GetArrayLength() > 0)
+            // As PostgREST: a Location only when exactly one row was inserted.
+            if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array && doc.RootElement.GetArrayLength() == 1)
             {
-                var row = doc.RootElement[0];
-                location = "/" + relation + "?" + string.Join("&", target.PrimaryKey.Select(k =>
-                    Uri.EscapeDataString(k) + "=eq." + Uri.EscapeDataString(row.TryGetProperty(k, out var v) ? (v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString()! : v.GetRawText()) : "")));
+                location = "/" + relation + "?" + string.Join("&", doc.RootElement[0].EnumerateObject().Select(p =>
+                    QueryEncode(p.Name) + "=" + (p.Value.ValueKind switch
+                    {
+                        System.Text.Json.JsonValueKind.Null => "is.null",
+                        System.Text.Json.JsonValueKind.String => QueryEncode("eq." + p.Value.GetString()),
+                        _ => QueryEncode("eq." + p.Value.GetRawText()),
+                    })));
             }
         }
         var status = result.Inserted == 0 ? 200 : 201;
         await WriteResponses.WriteAsync(req, media, result, status, status, location).ConfigureAwait(false);
     });
+
+    /// <summary>Percent-encoding of a query string as PostgREST renders its Location (http-types' urlEncode True): space as +.</summary>
+    private static string QueryEncode(string value)
+    {
+        var text = new StringBuilder();
+        foreach (var b in Encoding.UTF8.GetBytes(value))
+        {
+            if (b is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'0' and <= (byte)'9') or (byte)'-' or (byte)'_' or (byte)'.' or (byte)'~')
+                text.Append((char)b);
+            else if (b == (byte)' ') text.Append('+');
+            else text.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return text.ToString();
+    }
 }

@@ -18,7 +18,7 @@ internal static class RelationPut
         if (query.Top.Limit is not null || query.Top.Offset is not null)
             throw new RestException(400, "PGRST114", "limit/offset querystring parameters are not allowed for PUT", (string?)null);
         var raw = await WriteResponses.ReadBodyAsync(http).ConfigureAwait(false);
-        var payload = WriteStatement.ParseBody(raw, query.Columns, allowArray: false);
+        var payload = WriteStatement.ParseBody(FirstElement(raw), query.Columns, allowArray: false);
         var plan = await req.WithCacheRetryAsync(cache =>
         {
             var rel = req.FindRelation(cache, relation);
@@ -42,19 +42,42 @@ internal static class RelationPut
             var body = p.AddJson(payload.ArrayJson);
             var table = Sql.Sql.Qualified(rel.Schema, rel.Name);
             var cols = string.Join(", ", payload.Columns.Select(Sql.Sql.Ident));
+            // 201 when the row was inserted, 200/204 when it replaced one: xmax = 0 marks an inserted table row; a view
+            // has no xmax, so the row offered counts one up and a conflict that updated counts one down (PostgREST's way).
+            var countBySetting = rel.Kind == 'v';
             var dml = new StringBuilder($"INSERT INTO {table} AS {Sql.Sql.Ident(rel.Name)} ({cols}) SELECT {cols} FROM json_populate_recordset(NULL::{table}, {body}) AS pgrst_body");
+            if (countBySetting) dml.Append(" WHERE ").Append(WriteStatement.CountInsertAttempt);
             var updates = payload.Columns.Select(c => $"{Sql.Sql.Ident(c)} = EXCLUDED.{Sql.Sql.Ident(c)}");
             dml.Append($" ON CONFLICT ({string.Join(", ", rel.PrimaryKey.Select(Sql.Sql.Ident))}) DO UPDATE SET {string.Join(", ", updates)}");
-            // 201 when the row was inserted (xmax = 0 on a table), 200/204 when it replaced one.
-            var countInserted = !rel.IsView && rel.Kind != 'f';
+            if (countBySetting) dml.Append(" WHERE ").Append(WriteStatement.CountConflictUpdate);
+            var countInserted = !countBySetting && rel.Kind != 'f';
             dml.Append($" RETURNING {Sql.Sql.Ident(rel.Name)}.*");
             if (countInserted) dml.Append($", ({Sql.Sql.Ident(rel.Name)}.xmax = 0) AS pgrst_inserted");
-            return WriteStatement.Finish(req, cache, rel, dml.ToString(), query, media, p, req.Prefer.Return == ReturnPreference.Representation, countInserted);
+            return WriteStatement.Finish(req, cache, rel, dml.ToString(), query, media, p, req.Prefer.Return == ReturnPreference.Representation, countInserted,
+                countBySetting ? WriteStatement.InsertedBySetting : null);
         }).ConfigureAwait(false);
         media = plan.Media ?? media;
         var result = await StatementRunner.RunAsync(req, plan.Sql, plan.Parameters, readOnly: false,
             req.Prefer.Return == ReturnPreference.Representation ? media.SingularCheck : null).ConfigureAwait(false);
-        var inserted = result.Inserted > 0;
-        await WriteResponses.WriteAsync(req, media, result, inserted ? 201 : 200, inserted ? 201 : 204).ConfigureAwait(false);
+        // As PostgREST: with the representation 201 (inserted) or 200 (replaced); without it always 204.
+        await WriteResponses.WriteAsync(req, media, result, result.Inserted > 0 ? 201 : 200, 204).ConfigureAwait(false);
     });
+
+    /// <summary>PostgREST takes an array body for PUT too (its examples send <c>[{…}]</c>) and puts the first element only.</summary>
+    private static string FirstElement(string body)
+    {
+        var text = body.AsSpan().TrimStart();
+        if (text.Length == 0 || text[0] != '[') return body;
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.GetArrayLength() == 0)
+                throw new RestException(400, "PGRST115", "Payload values do not match URL in primary key column(s)", (string?)null);
+            return doc.RootElement[0].GetRawText();
+        }
+        catch (JsonException)
+        {
+            return body; // ParseBody answers PGRST102
+        }
+    }
 }

@@ -39,6 +39,9 @@ internal sealed class RestRequest
     public RequestIdentity Identity { get; }
     public Preferences Prefer { get; }
 
+    /// <summary>Phase timings for the Server-Timing header; null unless server-timing-enabled.</summary>
+    public ServerTiming? Timing { get; private init; }
+
     public bool IsRead => HttpMethods.IsGet(Http.Request.Method) || HttpMethods.IsHead(Http.Request.Method);
 
     public static async Task<RestRequest> CreateAsync(HttpContext http)
@@ -60,13 +63,15 @@ internal sealed class RestRequest
             schema = profile;
         }
 
+        var timing = settings.ServerTimingEnabled ? ServerTiming.Start(http) : null;
         var identity = await ResolveIdentityAsync(request, project, settings).ConfigureAwait(false);
+        timing?.Lap(ServerMetric.Jwt);
         var prefer = Preferences.Parse(request);
         if (prefer.Handling == "strict" && prefer.Invalid.Count > 0)
             throw new RestException(400, "PGRST122", "Invalid preferences given with handling=strict",
                 "Invalid preferences: " + string.Join(", ", prefer.Invalid), (string?)null);
 
-        return new RestRequest(http, project, settings, state, cache, schema, identity, prefer);
+        return new RestRequest(http, project, settings, state, cache, schema, identity, prefer) { Timing = timing };
     }
 
     private static async Task<RequestIdentity> ResolveIdentityAsync(HttpRequest request, SupacsProject project, RestSettings settings)
@@ -74,7 +79,7 @@ internal sealed class RestRequest
         var token = RequestIdentityResolver.BearerToken(request) ?? RequestIdentityResolver.ApiKey(request);
         var cache = JwtCache.For(project);
         if (token is not null && cache.Get(token) is { } cached) return cached;
-        var result = await RequestIdentityResolver.ResolveAsync(request, project.Keys, settings.AnonRole).ConfigureAwait(false);
+        var result = await RequestIdentityResolver.ResolveAsync(request, project.Keys, settings.AnonRole ?? "").ConfigureAwait(false);
         if (!result.IsValid)
         {
             var message = result.Failure switch
@@ -89,7 +94,7 @@ internal sealed class RestRequest
         }
         var identity = result.Identity!;
         if (settings.RoleClaimPath is { } rolePath && result.IsValid && identity.Token is not null)
-            identity = identity with { Role = rolePath.Find(identity.Claims) ?? settings.AnonRole };
+            identity = identity with { Role = rolePath.Find(identity.Claims) ?? settings.AnonRole ?? "" };
         if (settings.JwtAudience is { } aud && identity.Claims.ValueKind == JsonValueKind.Object && identity.Claims.TryGetProperty("aud", out var a))
         {
             var ok = a.ValueKind == JsonValueKind.String ? a.GetString() == aud
@@ -97,6 +102,7 @@ internal sealed class RestRequest
             if (!ok) throw Unauthorized("JWT not in audience");
         }
         if (IssuedInTheFuture(identity.Claims)) throw Unauthorized("JWT issued at future");
+        if (identity.Role.Length == 0) throw AnonymousDisabled(); // no role claim and db-anon-role unset
         identity = WithRoleClaim(identity);
         if (token is not null) cache.Add(token, identity);
         return identity;
@@ -122,6 +128,14 @@ internal sealed class RestRequest
         return identity with { ClaimsJson = json, Claims = JsonDocument.Parse(json).RootElement.Clone() };
     }
 
+    /// <summary>PostgREST's PGRST302: no token (or one without a role) while db-anon-role is unset.</summary>
+    private static RestException AnonymousDisabled()
+    {
+        var e = new RestException(401, "PGRST302", "Anonymous access is disabled", (string?)null);
+        e.Headers["WWW-Authenticate"] = "Bearer";
+        return e;
+    }
+
     private static RestException Unauthorized(string message)
     {
         var e = new RestException(401, "PGRST301", message, (string?)null);
@@ -136,6 +150,7 @@ internal sealed class RestRequest
     /// <summary>Runs <paramref name="plan"/>; on a schema-cache miss, reloads a stale cache once and retries.</summary>
     public async Task<T> WithCacheRetryAsync<T>(Func<SchemaCache, T> plan)
     {
+        Timing?.Lap(ServerMetric.Parse);
         try
         {
             return plan(Cache);

@@ -57,6 +57,7 @@ internal static partial class RestResponses
     public static async Task WriteErrorAsync(HttpContext http, RestException e)
     {
         if (http.Response.HasStarted) return;
+        ServerTiming.Discard(http);
         http.Response.Clear();
         http.Response.StatusCode = e.Status;
         foreach (var (k, v) in e.Headers) http.Response.Headers[k] = v;
@@ -129,8 +130,23 @@ internal static partial class RestResponses
 
     public static void SetPreferenceApplied(HttpContext http, Preferences prefer)
     {
-        if (prefer.Applied.Count > 0) http.Response.Headers["Preference-Applied"] = string.Join(", ", prefer.Applied);
+        if (prefer.Applied.Count > 0)
+            http.Response.Headers["Preference-Applied"] = prefer.Applied.Count == 1 ? prefer.Applied[0] : string.Join(", ", prefer.Applied.OrderBy(AppliedRank));
     }
+
+    /// <summary>PostgREST lists applied preferences in a fixed order (resolution, missing, return, count, tx, handling, …).</summary>
+    private static int AppliedRank(string preference) => preference[..Math.Max(0, preference.IndexOf('=', StringComparison.Ordinal))] switch
+    {
+        "resolution" => 0,
+        "missing" => 1,
+        "return" => 2,
+        "count" => 3,
+        "tx" => 4,
+        "handling" => 5,
+        "timezone" => 6,
+        "max-affected" => 7,
+        _ => 8,
+    };
 
     [LoggerMessage(EventId = 9010, Level = LogLevel.Error, Message = "REST request failed unexpectedly")]
     private static partial void LogUnexpected(ILogger log, Exception e);

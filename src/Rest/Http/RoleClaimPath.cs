@@ -9,7 +9,7 @@ namespace Supacs.Rest.Http;
 /// first string of an array that matches: <c>.roles[?(@ == "admin")]</c>, with <c>!=</c>, <c>^==</c> (starts with),
 /// <c>==^</c> (ends with) and <c>*==</c> (contains). String slices <c>[1:]</c>, <c>[:-2]</c> (later PostgREST) work too.
 /// </summary>
-internal sealed class RoleClaimPath
+internal sealed class RoleClaimPath : IEquatable<RoleClaimPath>
 {
     private abstract record Step;
     private sealed record Key(string Name) : Step;
@@ -27,6 +27,13 @@ internal sealed class RoleClaimPath
 
     /// <summary>The path as configured.</summary>
     public string Source { get; }
+
+    /// <summary>Paths are equal when configured alike (settings compare by value).</summary>
+    public bool Equals(RoleClaimPath? other) => other is not null && Source == other.Source;
+
+    public override bool Equals(object? obj) => Equals(obj as RoleClaimPath);
+
+    public override int GetHashCode() => Source.GetHashCode(StringComparison.Ordinal);
 
     /// <summary>The parsed path, or null when <paramref name="path"/> is not a supported JSPath.</summary>
     public static RoleClaimPath? Parse(string path)

@@ -30,6 +30,7 @@ internal static class StatementRunner
         Func<StatementResult, RestException?>? check = null, PlannedStatement? planned = null,
         IReadOnlyDictionary<string, string>? hoisted = null)
     {
+        req.Timing?.Lap(ServerMetric.Plan);
         var ct = req.Http.RequestAborted;
         var settings = new DbScopeSettings(req.Identity, req.Http.Request.Method, req.Http.Request.Path.Value,
             req.HeadersJson(), req.CookiesJson()) { SearchPath = req.SearchPath(), ReadOnly = readOnly };
@@ -121,6 +122,7 @@ internal static class StatementRunner
                 }
                 if (rollback && !singleBatch) await scope.RollbackAsync(ct).ConfigureAwait(false);
                 else await scope.CommitAsync(ct).ConfigureAwait(false);
+                req.Timing?.Lap(ServerMetric.Transaction);
                 throw new PlanResponse(string.Join('\n', lines), plan.ContentType);
             }
 
@@ -159,6 +161,7 @@ internal static class StatementRunner
                 // Already committed (or read only); a check's error is still the response.
                 await scope.CommitAsync(ct).ConfigureAwait(false);
                 if (error is not null) throw error;
+                req.Timing?.Lap(ServerMetric.Transaction);
                 return result;
             }
             if (error is not null)
@@ -168,6 +171,7 @@ internal static class StatementRunner
             }
             if (rollback) await scope.RollbackAsync(ct).ConfigureAwait(false);
             else await scope.CommitAsync(ct).ConfigureAwait(false);
+            req.Timing?.Lap(ServerMetric.Transaction);
             return result;
         }
         catch (PostgresException e)

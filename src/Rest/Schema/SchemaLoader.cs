@@ -252,8 +252,8 @@ internal static class SchemaLoader
         }
 
         BuildRelationships(byOid, foreignKeys);
-        var viewKeys = AddViewRelationships(byOid, viewColumns, allForeignKeys, allPrimaryKeys);
-        AddManyToMany(byOid.Values, viewKeys);
+        AddViewRelationships(byOid, viewColumns, allForeignKeys, allPrimaryKeys);
+        AddManyToMany(byOid.Values);
         return cache;
     }
 
@@ -262,8 +262,7 @@ internal static class SchemaLoader
     /// through other views and under other names, to all columns of a foreign key's side stands in for that table —
     /// view → table, table → view and view → view, in both directions, named by the foreign key.
     /// </summary>
-    /// <returns>Each view's primary key: its columns that read a primary-key column of a base table.</returns>
-    private static Dictionary<uint, HashSet<string>> AddViewRelationships(Dictionary<uint, Relation> byOid,
+    private static void AddViewRelationships(Dictionary<uint, Relation> byOid,
         Dictionary<uint, Dictionary<string, (uint Table, string Column)>> viewColumns,
         List<(string Name, uint From, uint To, string[] FromCols, string[] ToCols)> foreignKeys,
         Dictionary<uint, string[]> primaryKeys)
@@ -278,13 +277,8 @@ internal static class SchemaLoader
                 if (ResolveBase(viewColumns, view.Oid, column.Name, 0) is { } origin) list.Add((column.Name, origin.Table, origin.Column));
             if (list.Count > 0) baseColumns[view.Oid] = list;
         }
-        var viewKeys = new Dictionary<uint, HashSet<string>>();
-        foreach (var (viewOid, list) in baseColumns)
-        {
-            var key = list.Where(l => primaryKeys.TryGetValue(l.Table, out var pk) && pk.Contains(l.Column)).Select(l => l.ViewColumn).ToHashSet(StringComparer.Ordinal);
-            if (key.Count > 0) viewKeys[viewOid] = key;
-        }
-        if (baseColumns.Count == 0) return viewKeys;
+        foreach (var (viewOid, list) in baseColumns) SetViewPrimaryKey(byOid[viewOid], list, primaryKeys);
+        if (baseColumns.Count == 0) return;
 
         // The exposed relations standing for a table's columns: the table itself (same names) and views over it.
         List<(Relation Rel, string[] Cols)> Stand(uint table, string[] cols)
@@ -317,7 +311,24 @@ internal static class SchemaLoader
                 }
             }
         }
-        return viewKeys;
+    }
+
+    /// <summary>
+    /// A view's primary key, as PostgREST's schema cache derives it: for every base table whose whole primary key the
+    /// view exposes (following views of views), the first view column reading each of its key columns, in key order.
+    /// A view exposing only part of a table's key gets none of that table's key columns.
+    /// </summary>
+    private static void SetViewPrimaryKey(Relation view, List<(string ViewColumn, uint Table, string Column)> columns,
+        Dictionary<uint, string[]> primaryKeys)
+    {
+        var key = new List<string>();
+        foreach (var table in columns.Select(c => c.Table).Distinct())
+        {
+            if (!primaryKeys.TryGetValue(table, out var pk)) continue;
+            var mapped = pk.Select(k => columns.FirstOrDefault(c => c.Table == table && c.Column == k).ViewColumn).ToList();
+            if (mapped.All(m => m is not null)) key.AddRange(mapped!);
+        }
+        view.SetPrimaryKey(key);
     }
 
     /// <summary>The base-table column a view column reads, through views of views (null for expressions).</summary>
@@ -349,14 +360,13 @@ internal static class SchemaLoader
     /// <summary>
     /// Many-to-many (PostgREST's addM2MRels): a junction — a table, or a view over one — with two many-to-one
     /// relationships through different foreign keys, both on columns of its primary key, links their targets
-    /// (tables or views). A view's primary key is the view columns reading its base tables' primary-key columns.
+    /// (tables or views). A view's primary key is the one <see cref="SetViewPrimaryKey"/> derived.
     /// </summary>
-    private static void AddManyToMany(IEnumerable<Relation> relations, Dictionary<uint, HashSet<string>> viewKeys)
+    private static void AddManyToMany(IEnumerable<Relation> relations)
     {
         foreach (var junction in relations.ToList())
         {
-            IReadOnlyCollection<string> key = junction.IsView
-                ? viewKeys.TryGetValue(junction.Oid, out var vk) ? vk : [] : junction.PrimaryKey;
+            var key = junction.PrimaryKey;
             if (key.Count == 0) continue;
             var toOne = junction.Relationships.Where(r => r.Cardinality == Cardinality.ManyToOne && r.Computed is null
                 && r.Junction is null && r.SourceColumns.Count > 0 && r.SourceColumns.All(key.Contains)).ToList();

@@ -44,6 +44,19 @@ internal sealed class Relation(uint oid, string schema, string name, char kind, 
         ColumnsByName[c.Name] = c;
     }
 
+    /// <summary>Sets a view's derived primary key and marks those columns (tables get theirs from the catalog).</summary>
+    public void SetPrimaryKey(IReadOnlyList<string> key)
+    {
+        PrimaryKey.Clear();
+        PrimaryKey.AddRange(key);
+        for (var i = 0; i < Columns.Count; i++)
+        {
+            var c = Columns[i];
+            if (c.IsPrimaryKey == key.Contains(c.Name)) continue;
+            Columns[i] = ColumnsByName[c.Name] = c with { IsPrimaryKey = !c.IsPrimaryKey };
+        }
+    }
+
     public override string ToString() => Schema + "." + Name;
 }
 

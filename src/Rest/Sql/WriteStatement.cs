@@ -62,12 +62,29 @@ internal static class WriteStatement
     }
 
     /// <summary>
+    /// An upsert into a view counts inserted rows in a transaction-local setting, as PostgREST does (a view has no
+    /// <c>xmax</c>): the INSERT's source rows pass <see cref="CountInsertAttempt"/> (one up each) and the ON CONFLICT
+    /// DO UPDATE passes <see cref="CountConflictUpdate"/> (one down per row that updated instead); both are always true.
+    /// </summary>
+    public const string CountInsertAttempt =
+        "pg_catalog.set_config('pgrst.inserted', (coalesce(nullif(pg_catalog.current_setting('pgrst.inserted', true), '')::int, 0) + 1)::text, true) <> '0'";
+
+    /// <inheritdoc cref="CountInsertAttempt"/>
+    public const string CountConflictUpdate =
+        "pg_catalog.set_config('pgrst.inserted', (coalesce(nullif(pg_catalog.current_setting('pgrst.inserted', true), '')::int, 0) - 1)::text, true) <> '-1'";
+
+    /// <summary>The rows counted by <see cref="CountInsertAttempt"/>, read once every row of the DML is through.</summary>
+    public const string InsertedBySetting =
+        "(SELECT coalesce(nullif(pg_catalog.current_setting('pgrst.inserted', true), '')::bigint, 0) FROM (SELECT pg_catalog.count(*) FROM pgrst_source) AS pgrst_done)";
+
+    /// <summary>
     /// Builds the final statement around a DML that RETURNs the rows of <paramref name="rel"/> as <c>alias.*</c>.
     /// With <paramref name="inserted"/> the DML also returns <c>pgrst_inserted</c> (bool) per row, counted into
-    /// <see cref="Http.StatementResult.Inserted"/> (an upsert answers 200 when it inserted nothing).
+    /// <see cref="Http.StatementResult.Inserted"/> (an upsert answers 200 when it inserted nothing); or
+    /// <paramref name="insertedSql"/> counts them otherwise (<see cref="InsertedBySetting"/>).
     /// </summary>
     public static PlannedStatement Finish(RestRequest req, SchemaCache cache, Relation rel, string dml, ApiQuery query,
-        MediaType media, SqlParams parameters, bool withBody, bool inserted = false)
+        MediaType media, SqlParams parameters, bool withBody, bool inserted = false, string? insertedSql = null)
     {
         var alias = rel.Name;
         // Filters went into the DML; the representation reads every returned row.
@@ -86,7 +103,7 @@ internal static class WriteStatement
         media = media.Resolve(cache, Media.MediaTarget.For(req, rel.Oid, 0, query)).Remember(req.Http);
         var body = withBody ? media.BodySql(source: "pgrst_read") : "NULL::text";
         var sql = StatementRunner.Wrap($"pgrst_source AS ({dml}), pgrst_read AS ({read})", total, body, "(SELECT * FROM pgrst_read) _postgrest_t",
-            inserted ? "(SELECT pg_catalog.count(*) FROM pgrst_source WHERE pgrst_inserted)" : "NULL::bigint");
+            inserted ? "(SELECT pg_catalog.count(*) FROM pgrst_source WHERE pgrst_inserted)" : insertedSql ?? "NULL::bigint");
         return new PlannedStatement(sql, parameters, 0) { Media = media };
     }
 

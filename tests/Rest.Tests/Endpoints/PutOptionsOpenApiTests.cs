@@ -9,7 +9,7 @@ public sealed class PutOptionsOpenApiTests(RestFixture fx) : IClassFixture<RestF
     [Fact]
     public async Task Put_inserts_then_replaces_by_primary_key()
     {
-        // PostgREST v12: 201 when PUT inserted the row, 200 (representation) / 204 (minimal) when it replaced one.
+        // PostgREST v12: with the representation 201 when PUT inserted the row, 200 when it replaced one; minimal is 204 either way.
         var (status, body, _) = await fx.SendAsync(HttpMethod.Put, "/tags?id=eq.1000", """{"id":1000,"name":"put1"}""", null, "Prefer: return=representation");
         Assert.Equal(201, status);
         Assert.Equal("""[{"id":1000,"name":"put1"}]""", RestFixture.Norm(body));
@@ -20,7 +20,29 @@ public sealed class PutOptionsOpenApiTests(RestFixture fx) : IClassFixture<RestF
         Assert.Equal(200, status);
         Assert.Equal("""[{"id":1000,"name":"put3"}]""", RestFixture.Norm(body));
         (status, _, _) = await fx.SendAsync(HttpMethod.Put, "/tags?id=eq.1001", """{"id":1001,"name":"put4"}""");
+        Assert.Equal(204, status);
+        Assert.Equal("put4", await fx.Database.ScalarAsync<string>("SELECT name FROM tags WHERE id = 1001"));
+    }
+
+    [Fact]
+    public async Task Put_takes_an_array_body_and_puts_its_first_element()
+    {
+        // PostgREST's own examples send PUT bodies as arrays; only the first element is put.
+        var (status, body, response) = await fx.SendAsync(HttpMethod.Put, "/tags?id=eq.1010", """[{"id":1010,"name":"arr1"},{"id":1011,"name":"arr2"}]""", null,
+            "Prefer: return=representation", "Accept: application/vnd.pgrst.object+json");
         Assert.Equal(201, status);
+        Assert.Equal("""{"id":1010,"name":"arr1"}""", RestFixture.Norm(body));
+        Assert.StartsWith("application/vnd.pgrst.object+json", response.Content.Headers.ContentType!.ToString());
+        Assert.Equal(0L, await fx.Database.ScalarAsync<long>("SELECT count(*) FROM tags WHERE id = 1011"));
+        (status, body, _) = await fx.SendAsync(HttpMethod.Put, "/tags?id=eq.1010", """[{"id":1011,"name":"arr3"}]""");
+        Assert.Equal(400, status);
+        Assert.Equal("PGRST115", Json(body).GetProperty("code").GetString());
+        (status, body, _) = await fx.SendAsync(HttpMethod.Put, "/tags?id=eq.1010", "[]");
+        Assert.Equal(400, status);
+        Assert.Equal("PGRST115", Json(body).GetProperty("code").GetString());
+        (status, body, _) = await fx.SendAsync(HttpMethod.Put, "/tags?id=eq.1010", "[1]");
+        Assert.Equal(400, status);
+        Assert.Equal("PGRST102", Json(body).GetProperty("code").GetString());
     }
 
     [Fact]
