@@ -169,6 +169,8 @@ public sealed class ProjectStarter(IEnumerable<ISchemaContributor> contributors,
             MaxAutoPrepare = 0,
             AutoPrepareMinUsages = 2,
             NoResetOnClose = true,
+            // No System.Transactions ambient-transaction lookup on every open: nothing here uses TransactionScope.
+            Enlist = false,
             // PostgREST passes DETAIL through in error bodies; Npgsql redacts it unless asked.
             IncludeErrorDetail = true,
         };

@@ -20,12 +20,14 @@ public sealed class DbScope : IAsyncDisposable
 
     // The optional search_path and READ ONLY ride in the same statement (one statement less per request on the hot path
     // than setting them separately); four fixed texts, so each is prepared once per backend.
+    // The outer SELECT answers one NULL instead of echoing every value set (the claims and headers JSON came back in
+    // full on every request); set_config is volatile, so PostgreSQL still evaluates each one.
     private static readonly string[] SettingsSqlVariants =
     [
-        BaseSettingsSql,
-        BaseSettingsSql + ", set_config('search_path', $8, true)",
-        BaseSettingsSql + ", set_config('transaction_read_only', 'on', true)",
-        BaseSettingsSql + ", set_config('search_path', $8, true), set_config('transaction_read_only', 'on', true)",
+        "SELECT NULL FROM (" + BaseSettingsSql + ") AS settings",
+        "SELECT NULL FROM (" + BaseSettingsSql + ", set_config('search_path', $8, true)) AS settings",
+        "SELECT NULL FROM (" + BaseSettingsSql + ", set_config('transaction_read_only', 'on', true)) AS settings",
+        "SELECT NULL FROM (" + BaseSettingsSql + ", set_config('search_path', $8, true), set_config('transaction_read_only', 'on', true)) AS settings",
     ];
 
     private readonly DbScopeSettings _settings;
