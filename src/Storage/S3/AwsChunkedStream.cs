@@ -64,7 +64,7 @@ internal sealed class AwsChunkedStream(Stream inner, Func<string, string, string
         _chunkHash.Dispose();
         _chunkHash = null;
         var expected = verifyChunk(_previous, hash);
-        if (!SigV4.FixedEquals(expected, _expectedSignature ?? "")) throw new S3SignatureException();
+        if (!Supacs.Core.Keys.ConstantTime.Equals(expected, _expectedSignature ?? "")) throw new S3SignatureException();
         _previous = expected;
     }
 

@@ -57,7 +57,7 @@ internal static class S3Auth
             name => name == "host" ? request.Host.Value : request.Headers[name].ToString(), payload);
         var key2 = SigV4.SigningKey(secret, sig.Date, sig.Region, sig.Service);
         var expected = SigV4.Sign(key2, SigV4.StringToSign(sig, canonical));
-        if (!SigV4.FixedEquals(expected, sig.Signature)) throw new S3SignatureException();
+        if (!Supacs.Core.Keys.ConstantTime.Equals(expected, sig.Signature)) throw new S3SignatureException();
         return new S3Caller(identity, sig, key2);
     }
 
@@ -87,7 +87,7 @@ internal static class S3Auth
             return (state.Project.Keys.AnonKey,
                 result.Identity ?? throw new StorageError("403", "InvalidToken", "The provided token is malformed or otherwise invalid.", "InvalidToken"));
         }
-        if (!SigV4.FixedEquals(accessKeyId, state.S3AccessKeyId))
+        if (!Supacs.Core.Keys.ConstantTime.Equals(accessKeyId, state.S3AccessKeyId))
             throw new StorageError("403", "InvalidAccessKeyId", "The Access Key Id you provided does not exist in our records.", "InvalidAccessKeyId");
         return (state.S3SecretAccessKey, (await RequestIdentityResolver.ResolveTokenAsync(state.Project.Keys.ServiceRoleKey, state.Project.Keys)).Identity!);
     }

@@ -129,7 +129,4 @@ internal static class SigV4
     /// <summary>The signature of one aws-chunked chunk, chained from the previous one (the seed is the request signature).</summary>
     public static string ChunkSignature(byte[] key, SigV4Request r, string previous, string chunkSha256) =>
         Sign(key, $"AWS4-HMAC-SHA256-PAYLOAD\n{r.AmzDate}\n{r.Scope}\n{previous}\n{EmptySha256}\n{chunkSha256}");
-
-    public static bool FixedEquals(string a, string b) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
 }

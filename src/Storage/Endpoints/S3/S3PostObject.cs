@@ -118,7 +118,7 @@ internal static class S3PostObject
         sig = S3Auth.CheckScope(state, sig);
         var (secret, identity) = await S3Auth.CredentialsAsync(state, sig.AccessKeyId, f.GetValueOrDefault("x-amz-security-token") is { Length: > 0 } t ? t : null);
         var expected = SigV4.Sign(SigV4.SigningKey(secret, sig.Date, sig.Region, sig.Service), policy);
-        if (!SigV4.FixedEquals(expected, sig.Signature)) throw new S3SignatureException();
+        if (!Supacs.Core.Keys.ConstantTime.Equals(expected, sig.Signature)) throw new S3SignatureException();
         return identity;
     }
 
