@@ -1,8 +1,5 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Supacs.Core.Keys;
 using Supacs.Core.Projects;
 using Supacs.Core.Requests;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Supacs.Core.Projects;
@@ -34,17 +35,15 @@ internal sealed partial class SchemaCacheState
     }
 
     public static SchemaCacheState For(SupacsProject project, ILoggerFactory loggers, CancellationToken stopping) =>
-        project.Feature((loggers, stopping), static (p, a) =>
-            new SchemaCacheState(p, Config.RestConfigState.For(p), a.loggers.CreateLogger("Supacs.Rest.Schema"), a.stopping));
+        project.Feature((loggers, stopping), static (p, a) => Create(p, a.loggers, a.stopping));
 
     /// <summary>The project's state; <paramref name="http"/>'s services are asked only when it is created (asking them creates the request's DI scope).</summary>
     public static SchemaCacheState For(SupacsProject project, Microsoft.AspNetCore.Http.HttpContext http) =>
-        project.Feature(http, static (p, h) =>
-        {
-            var lifetime = h.RequestServices.GetService(typeof(Microsoft.Extensions.Hosting.IHostApplicationLifetime)) as Microsoft.Extensions.Hosting.IHostApplicationLifetime;
-            var loggers = (ILoggerFactory)h.RequestServices.GetService(typeof(ILoggerFactory))!;
-            return new SchemaCacheState(p, Config.RestConfigState.For(p), loggers.CreateLogger("Supacs.Rest.Schema"), lifetime?.ApplicationStopping ?? CancellationToken.None);
-        });
+        project.Feature(http, static (p, h) => Create(p, h.RequestServices.GetRequiredService<ILoggerFactory>(),
+            h.RequestServices.GetService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None));
+
+    private static SchemaCacheState Create(SupacsProject project, ILoggerFactory loggers, CancellationToken stopping) =>
+        new(project, Config.RestConfigState.For(project), loggers.CreateLogger("Supacs.Rest.Schema"), stopping);
 
     /// <summary>The current cache, loading it if needed; throws PGRST002 when it cannot be loaded.</summary>
     public async Task<SchemaCache> GetAsync(CancellationToken ct)
