@@ -47,6 +47,18 @@ public class RestFixture : DatabaseFixture, IAsyncLifetime
     }
 
     /// <summary>JSON without PostgreSQL's json_agg whitespace, for exact comparisons.</summary>
+    /// <summary>Polls <paramref name="done"/> every 50 ms until it holds; fails with <paramref name="failure"/> after 10 s.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> done, string failure)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await done()) return;
+            await Task.Delay(50);
+        }
+        Assert.Fail(failure);
+    }
+
     public static string Norm(string json) => System.Text.Json.Nodes.JsonNode.Parse(json)!.ToJsonString();
 
     public static string UserToken(Guid user) => TestTokens.For(user.ToString());

@@ -38,13 +38,7 @@ public class InDatabaseConfigFixture : RestFixture
     public async Task NotifyAndWaitAsync(string payload, Func<Task<bool>> done)
     {
         await Database.ExecuteAsync($"NOTIFY pgrst, '{payload}'");
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await done()) return;
-            await Task.Delay(50);
-        }
-        Assert.Fail($"NOTIFY pgrst, '{payload}' had no effect within 10 s");
+        await WaitUntilAsync(done, $"NOTIFY pgrst, '{payload}' had no effect within 10 s");
     }
 
     public Task SetAsync(string name, string? value) => Database.ExecuteAsync(value is null

@@ -21,11 +21,7 @@ public sealed class DbChannelTests(DbChannelFixture fx) : IClassFixture<DbChanne
         await Task.Delay(500);
         Assert.Equal(404, (await fx.SendAsync(HttpMethod.Post, "/rpc/chan", "{}")).Status);
         await fx.Database.ExecuteAsync("NOTIFY \"my channel\", 'reload schema'");
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((await fx.SendAsync(HttpMethod.Post, "/rpc/chan", "{}")).Body != "5")
-        {
-            Assert.True(DateTime.UtcNow < deadline, "NOTIFY on the configured channel had no effect within 10 s");
-            await Task.Delay(50);
-        }
+        await RestFixture.WaitUntilAsync(async () => (await fx.SendAsync(HttpMethod.Post, "/rpc/chan", "{}")).Body == "5",
+            "NOTIFY on the configured channel had no effect within 10 s");
     }
 }

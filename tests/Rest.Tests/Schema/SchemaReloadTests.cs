@@ -56,16 +56,7 @@ public sealed class SchemaReloadTests(RestFixture fx) : IClassFixture<RestFixtur
         Assert.Equal(0, kill.ExitCode);
     }
 
-    private static async Task UntilAsync(Func<Task<bool>> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await done()) return;
-            await Task.Delay(50);
-        }
-        Assert.Fail("the signal had no effect within 10 s");
-    }
+    private static Task UntilAsync(Func<Task<bool>> done) => RestFixture.WaitUntilAsync(done, "the signal had no effect within 10 s");
 
     [Fact]
     public async Task Sigusr1_reloads_the_schema_cache()
